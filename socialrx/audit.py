@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditLog, User
+
+
+def audit_record(
+    *,
+    user: User | Any | None,
+    action: str,
+    obj: models.Model,
+    person_id: int | None = None,
+    detail: str = "",
+) -> AuditLog:
+    """Write one audit entry. ``detail`` must never hold personal data (field names are fine)."""
+    return AuditLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        person_id=person_id,
+        detail=detail[:200],
+    )

@@ -1,0 +1,166 @@
+"""What every app shares: practices and PCNs, teams, users' roles and scopes, the audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class PCN(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "PCN"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A team of link workers. It serves the practices that point to it."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Practice(models.Model):
+    ods_code = models.CharField("ODS code", max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    pcn = models.ForeignKey(
+        PCN, null=True, blank=True, on_delete=models.PROTECT, related_name="practices"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="practices",
+        help_text="The link-worker team that serves this practice.",
+    )
+    named_link_worker = models.ForeignKey(
+        "socialrx.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The link worker new referrals from this practice go to (continuity, not a queue).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ods_code})"
+
+
+class Role(models.TextChoices):
+    LINK_WORKER = "link_worker", "Link worker"
+    PRACTICE_STAFF = "practice_staff", "Practice staff"
+    VOLUNTEER = "volunteer", "Volunteer"
+    COMMISSIONER = "commissioner", "Commissioner"
+    ADMIN = "admin", "Administrator"
+
+
+class StaffType(models.TextChoices):
+    GP = "gp", "GP"
+    NURSE = "nurse", "Nurse"
+    RECEPTIONIST = "receptionist", "Receptionist"
+    CARE_NAVIGATOR = "care_navigator", "Care navigator"
+    OTHER = "other", "Other practice staff"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.LINK_WORKER)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text="Link workers: the team whose caseload they see.",
+    )
+    practice = models.ForeignKey(
+        Practice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+        help_text="Practice staff: the practice whose referrals they see.",
+    )
+    staff_type = models.CharField(max_length=20, choices=StaffType.choices, blank=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        constraints = [
+            models.CheckConstraint(
+                name="link_worker_has_team",
+                condition=~models.Q(role="link_worker", is_active=True)
+                | models.Q(team__isnull=False)
+                | models.Q(is_superuser=True),
+            ),
+            models.CheckConstraint(
+                name="practice_staff_has_practice",
+                condition=~models.Q(role="practice_staff") | models.Q(practice__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_link_worker(self) -> bool:
+        return self.role == Role.LINK_WORKER
+
+    @property
+    def is_practice_staff(self) -> bool:
+        return self.role == Role.PRACTICE_STAFF
+
+    @property
+    def is_volunteer(self) -> bool:
+        return self.role == Role.VOLUNTEER
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role == Role.COMMISSIONER
+
+
+class AuditLog(models.Model):
+    """Who viewed or changed a person's record, and when. Ids only: no personal data."""
+
+    class Action(models.TextChoices):
+        VIEW = "view"
+        CREATE = "create"
+        UPDATE = "update"
+        DELETE = "delete"
+        EXPORT = "export"
+        MERGE = "merge"
+        ERASE = "erase"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from referrals.models import (
+    Connection,
+    ConnectionKind,
+    Conversation,
+    FriendsObservation,
+    Goal,
+    Person,
+    Referral,
+    Source,
+)
+from tests.assets.factories import AssetFactory
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_name = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = dt.date(1960, 5, 17)
+    postcode = "M1 1AE"
+    team = factory.LazyAttribute(lambda p: p.practice.team if p.practice else None)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    person = factory.SubFactory(PersonFactory)
+    received_on = factory.LazyFunction(dt.date.today)
+    source = Source.GP
+    reason = "Feeling isolated since moving here."
+    consent_confirmed = True
+    team = factory.LazyAttribute(lambda r: r.person.team)
+    referring_practice = factory.LazyAttribute(lambda r: r.person.practice)
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    person = factory.SubFactory(PersonFactory)
+    held_on = factory.LazyFunction(dt.date.today)
+    what_matters = "Getting out of the house and meeting people."
+
+
+class FriendsObservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FriendsObservation
+
+    person = factory.SubFactory(PersonFactory)
+    observed_on = factory.LazyFunction(dt.date.today)
+    friends_count = 2
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    person = factory.SubFactory(PersonFactory)
+    description = "Go to the walking group once a week"
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Connection
+
+    person = factory.SubFactory(PersonFactory)
+    asset = factory.SubFactory(AssetFactory)
+    made_on = factory.LazyFunction(dt.date.today)
+    kind = ConnectionKind.SIGNPOST

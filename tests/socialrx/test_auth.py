@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+
+def test_login_page_shows_nhs_form(anon_client, db):
+    response = anon_client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b'<label class="nhsuk-label" for="id_username">' in response.content
+
+
+def test_bad_password_shows_error_summary_and_does_not_sign_in(anon_client, link_worker):
+    response = anon_client.post(reverse("login"), {"username": "lw_anna", "password": "wrong"})
+    assert response.status_code == 200
+    assert b"There is a problem" in response.content
+    assert "_auth_user_id" not in anon_client.session
+
+
+def test_login_with_right_password_signs_in(anon_client, link_worker):
+    response = anon_client.post(reverse("login"), {"username": "lw_anna", "password": "pass12345!"})
+    assert response.status_code == 302
+    assert anon_client.session["_auth_user_id"] == str(link_worker.pk)
+
+
+def test_logout_needs_post_and_signs_out(client_for, link_worker):
+    client = client_for(link_worker)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_home_requires_login(anon_client, db):
+    response = anon_client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_password_reset_sends_a_link_only_for_known_addresses(anon_client, link_worker):
+    anon_client.post(reverse("password_reset"), {"email": link_worker.email})
+    anon_client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("persona", ["link_worker", "practice_staff", "volunteer", "commissioner"])
+def test_admin_pages_are_not_found_for_other_roles(request, client_for, persona):
+    user = request.getfixturevalue(persona)
+    assert client_for(user).get(reverse("socialrx:admin_home")).status_code == 404
+
+
+def test_admin_home_opens_for_administrator(client_for, admin_user):
+    response = client_for(admin_user).get(reverse("socialrx:admin_home"))
+    assert response.status_code == 200
+    assert b"Administration" in response.content
