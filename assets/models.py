@@ -42,6 +42,10 @@ class Asset(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     description = models.TextField(blank=True)
+    # Volunteers (users) who keep this listing true.
+    maintainers = models.ManyToManyField(
+        "socialrx.User", blank=True, related_name="maintained_assets"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,6 +66,17 @@ class Asset(models.Model):
     @property
     def is_citizen_led(self) -> bool:
         return self.led_by == LedBy.CITIZEN
+
+    def connection_warnings(self, *, today: dt.date | None = None) -> list[str]:
+        """What a link worker must be told before connecting someone to this asset. The
+        directory issue adds capacity and "not confirmed recently" here."""
+        today = today or dt.date.today()
+        warnings = []
+        if self.ended_on and self.ended_on <= today:
+            warnings.append(f"{self.name} ended on {self.ended_on:%-d %B %Y}.")
+        elif self.started_on and self.started_on > today:
+            warnings.append(f"{self.name} does not start until {self.started_on:%-d %B %Y}.")
+        return warnings
 
     def is_active_on(self, day: dt.date) -> bool:
         """METRICS.md: started_on empty or <= d, and ended_on empty or > d."""

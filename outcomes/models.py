@@ -1,3 +1,119 @@
-"""Outcome data and metric snapshots (grown by the outcomes issue)."""
+"""Outcome data (registered populations, GP appointment extracts), import and metric runs,
+and metric snapshots. Definitions: ../shared/METRICS.md and DATA_FORMATS.md."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from socialrx.models import Practice
+
+
+class PopulationCell(models.Model):
+    """Registered population of one practice in one group (population.csv)."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="population_cells"
+    )
+    imd_quintile = models.CharField(max_length=7)  # "1".."5" or "unknown"
+    age_band = models.CharField(max_length=7)
+    sex = models.CharField(max_length=7)
+    ethnicity = models.CharField(max_length=7)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "imd_quintile", "age_band", "sex", "ethnicity"],
+                name="population_cell_unique",
+            )
+        ]
+
+
+class AppointmentExtract(models.Model):
+    """One practice's extract for one month: its presence means every registered patient
+    without a row had 0 appointments that month."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="appointment_extracts"
+    )
+    month = models.DateField(help_text="First day of the month.")
+    imported_at = models.DateTimeField(auto_now=True)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "month"], name="appointment_extract_unique")
+        ]
+
+
+class AppointmentCount(models.Model):
+    """Appointments of one patient (by patient key) at one practice in one month."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    patient_key = models.CharField(max_length=64)
+    appointments = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "month", "patient_key"], name="appointment_count_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["patient_key", "month"])]
+
+
+class Run(models.Model):
+    """Progress of a long job (an import or a metric computation), for the pages that start one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=40, help_text="Import kind, or metric:<name>.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveIntegerField(default=0, help_text="Rows or steps done.")
+    total = models.PositiveIntegerField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="Summary or error report.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class MetricSnapshot(models.Model):
+    """One row of a metric for one period (METRICS.md "API shape"). Exact values are kept;
+    suppression is applied when shown."""
+
+    metric = models.CharField(max_length=20)
+    start = models.DateField()
+    end = models.DateField()
+    window = models.PositiveSmallIntegerField(
+        default=0, help_text="Months (demand only; 0 elsewhere)."
+    )
+    level = models.CharField(max_length=10)  # all | pcn | practice
+    code = models.CharField(max_length=20, blank=True)  # "" for level all
+    dimension = models.CharField(max_length=20)
+    group = models.CharField(max_length=40)
+    values = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "start", "end", "window", "level", "code", "dimension", "group"],
+                name="metric_snapshot_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "start", "end", "level", "code"])]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from socialrx.models import Practice, Team
-from socialrx.validators import validate_nhs_number, validate_postcode
+from socialrx.validators import (
+    normalise_nhs_number,
+    patient_key,
+    validate_nhs_number,
+    validate_postcode,
+)
 
 
 class Sex(models.TextChoices):
@@ -66,6 +73,9 @@ class Person(models.Model):
         blank=True,
         help_text="For example: interpreter, British Sign Language, large print, easy read.",
     )
+    # HMAC of the NHS number (socialrx.validators.patient_key): links a person to GP
+    # appointment extracts without those extracts holding NHS numbers.
+    patient_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     # The team whose link workers may see this person: the team serving their practice, or the
@@ -104,6 +114,14 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.nhs_number = normalise_nhs_number(self.nhs_number or "") or None
+        self.patient_key = patient_key(self.nhs_number) if self.nhs_number else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "nhs_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "patient_key"}
+        super().save(*args, **kwargs)
 
 
 class Source(models.TextChoices):

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from .urls_casework import urlpatterns as casework
+from .urls_intake import urlpatterns as intake
 
 app_name = "referrals"
 
-urlpatterns: list = []
+urlpatterns = casework + intake

@@ -61,6 +61,38 @@ class Practice(models.Model):
         return f"{self.name} ({self.ods_code})"
 
 
+class LsoaImd(models.Model):
+    """Index of Multiple Deprivation decile per LSOA (imported: lsoa_imd.csv)."""
+
+    lsoa_code = models.CharField("LSOA code", max_length=12, primary_key=True)
+    imd_decile = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "LSOA IMD decile"
+        constraints = [
+            models.CheckConstraint(
+                name="lsoa_imd_decile_1_10",
+                condition=models.Q(imd_decile__gte=1, imd_decile__lte=10),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lsoa_code}: decile {self.imd_decile}"
+
+
+class Postcode(models.Model):
+    """A postcode look-up: its LSOA (postcode_lsoa.csv) and, when a coordinates file has been
+    imported, where it is. ``postcode`` is stored upper-case without spaces."""
+
+    postcode = models.CharField(max_length=8, primary_key=True)
+    lsoa_code = models.CharField("LSOA code", max_length=12, blank=True, db_index=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
 class Role(models.TextChoices):
     LINK_WORKER = "link_worker", "Link worker"
     PRACTICE_STAFF = "practice_staff", "Practice staff"
