@@ -111,10 +111,6 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.nhs_number = normalise_nhs_number(self.nhs_number or "") or None
         self.patient_key = patient_key(self.nhs_number) if self.nhs_number else ""
@@ -122,6 +118,10 @@ class Person(models.Model):
         if update_fields is not None and "nhs_number" in update_fields:
             kwargs["update_fields"] = {*update_fields, "patient_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
 
 
 class Source(models.TextChoices):

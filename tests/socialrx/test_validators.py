@@ -30,7 +30,7 @@ def test_invalid_nhs_numbers_fail(number):
 def test_check_digit_of_ten_is_never_valid():
     # 1000000010: weights give a remainder of 1, so the check digit would be 10.
     digits = "100000001"
-    total = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True))
     assert 11 - total % 11 == 10
     assert all(not nhs_number_is_valid(digits + str(d)) for d in range(10))
 
