@@ -32,6 +32,7 @@ test: install
 
 bench: install
 	$(PY) -m outcomes.bench $(BENCH_ARGS)
+	$(PY) -m assets.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
