@@ -5,18 +5,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import auth_forms, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=auth_forms.LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=auth_forms.PasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "accounts/password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -24,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=auth_forms.SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(
@@ -33,7 +39,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path(
-        "accounts/password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"
+        "accounts/password-change/",
+        auth_views.PasswordChangeView.as_view(form_class=auth_forms.PasswordChangeForm),
+        name="password_change",
     ),
     path(
         "accounts/password-change/done/",
