@@ -1,11 +1,17 @@
-"""The community asset directory. The directory knows no one's case: nothing here points to
-``referrals``."""
+"""The community asset directory. The directory knows no one's case: nothing here imports
+``referrals`` (the one pointer the other way, "started by a person who was referred", is a
+string reference that the directory never reads)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
+
+from socialrx.validators import validate_postcode
 
 
 class Category(models.TextChoices):
@@ -33,15 +39,180 @@ class LedBy(models.TextChoices):
     COMMERCIAL = "commercial", "Commercial"
 
 
+class OrganisationKind(models.TextChoices):
+    VCSE = "vcse", "Voluntary, community or social enterprise"
+    CHARITY = "charity", "Charity"
+    COMMUNITY_GROUP = "community_group", "Community group"
+    FAITH_GROUP = "faith_group", "Faith group"
+    STATUTORY = "statutory", "Statutory body"
+    BUSINESS = "business", "Business"
+
+
+class AssetKind(models.TextChoices):
+    ACTIVITY = "activity", "Activity"
+    GROUP = "group", "Group"
+    SERVICE = "service", "Service"
+    PLACE = "place", "Place"
+    CONNECTOR = "connector", "Connector (a person or team who links people up)"
+
+
+class StartedBy(models.TextChoices):
+    VOLUNTEER = "volunteer", "A volunteer"
+    REFERRED_PERSON = "referred_person", "A person who was referred"
+    LINK_WORKER = "link_worker", "A link worker"
+    ORGANISATION = "organisation", "An organisation"
+
+
+class Eligibility(models.TextChoices):
+    # There is deliberately no "referred people only": a group open to referred people is open
+    # to their neighbours too.
+    ANYONE_LOCAL = "anyone_local", "Anyone local"
+    PRACTICE_PATIENTS = "practice_patients", "Only a practice's registered patients"
+
+
+class Capacity(models.TextChoices):
+    OPEN = "open", "Open: welcomes new people"
+    LIMITED = "limited", "Limited: a few places"
+    FULL = "full", "Full"
+    PAUSED = "paused", "Paused"
+
+
+class ListingStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GapStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    BEING_WORKED_ON = "being_worked_on", "Being worked on"
+    FILLED = "filled", "Filled"
+
+
+class Gap(models.Model):
+    """An unmet need a link worker found: what, where, how many people. It knows no one's case
+    (no person link), so commissioners may see it in aggregate."""
+
+    what = models.CharField("What is missing", max_length=300)
+    category = models.CharField(max_length=30, choices=Category.choices, blank=True)
+    area = models.CharField("Where", max_length=120)
+    people_count = models.PositiveIntegerField("How many people", default=1)
+    status = models.CharField(
+        max_length=20, choices=GapStatus.choices, default=GapStatus.OPEN, db_index=True
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    logged_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-logged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="gap_people_positive", condition=models.Q(people_count__gte=1)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.what
+
+
 class Asset(models.Model):
     asset_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AssetKind.choices, default=AssetKind.GROUP)
     category = models.CharField(max_length=30, choices=Category.choices, db_index=True)
     led_by = models.CharField(max_length=20, choices=LedBy.choices, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
+    # Who started it. A person who was referred is pointed to by a string reference so the
+    # directory never imports referrals; only champions code sets it and nothing here shows it.
+    started_by = models.CharField(max_length=20, choices=StartedBy.choices, blank=True)
+    started_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_person = models.ForeignKey(
+        "referrals.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fills_gap = models.ForeignKey(
+        Gap, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    venue_name = models.CharField(max_length=200, blank=True)
+    address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     description = models.TextField(blank=True)
+    schedule_text = models.CharField("Schedule in words", max_length=300, blank=True)
+    is_free = models.BooleanField(default=True)
+    cost = models.CharField(max_length=200, blank=True)
+    step_free = models.BooleanField("Step-free access", default=False)
+    hearing_loop = models.BooleanField("Hearing loop", default=False)
+    little_talking = models.BooleanField("Little talking needed", default=False)
+    slowest_pace = models.BooleanField("Goes at the pace of the slowest", default=False)
+    languages = models.CharField(max_length=200, blank=True, default="English")
+    eligibility = models.CharField(
+        "Who may come",
+        max_length=20,
+        choices=Eligibility.choices,
+        default=Eligibility.ANYONE_LOCAL,
+    )
+    eligible_practice = models.ForeignKey(
+        "socialrx.Practice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    capacity = models.CharField(
+        max_length=10, choices=Capacity.choices, default=Capacity.OPEN, db_index=True
+    )
+    # The group's public contact, which its keepers choose to publish (never a volunteer's own
+    # details unless they enter them here).
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    website = models.URLField(blank=True)
+    other_links = models.TextField(blank=True, help_text="One web address a line.")
+    member_count = models.PositiveIntegerField(null=True, blank=True)
+    listing_status = models.CharField(
+        max_length=10, choices=ListingStatus.choices, default=ListingStatus.APPROVED, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposer_email = models.EmailField(blank=True)
+    last_confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Filled by a database trigger on PostgreSQL (migration 0003); empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     # Volunteers (users) who keep this listing true.
     maintainers = models.ManyToManyField(
         "socialrx.User", blank=True, related_name="maintained_assets"
@@ -57,7 +228,12 @@ class Asset(models.Model):
                 condition=models.Q(ended_on__isnull=True)
                 | models.Q(started_on__isnull=True)
                 | models.Q(ended_on__gt=models.F("started_on")),
-            )
+            ),
+            models.CheckConstraint(
+                name="asset_practice_only_names_practice",
+                condition=~models.Q(eligibility="practice_patients")
+                | models.Q(eligible_practice__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,15 +243,65 @@ class Asset(models.Model):
     def is_citizen_led(self) -> bool:
         return self.led_by == LedBy.CITIZEN
 
+    @property
+    def confirmed_basis(self) -> dt.datetime:
+        """When the listing was last known true: its last confirmation, else its creation."""
+        return self.last_confirmed_at or self.created_at
+
+    def is_stale(self, *, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        basis = self.confirmed_basis
+        if basis is None:
+            return True
+        return basis < now - dt.timedelta(days=settings.LISTING_STALE_DAYS)
+
+    @property
+    def stale(self) -> bool:
+        return self.is_stale()
+
+    def has_ended(self, *, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.ended_on and self.ended_on <= today)
+
+    @property
+    def ended(self) -> bool:
+        return self.has_ended()
+
+    @property
+    def accessibility_labels(self) -> list[str]:
+        return [
+            label
+            for flag, label in (
+                (self.step_free, "Step-free access"),
+                (self.hearing_loop, "Hearing loop"),
+                (self.little_talking, "Little talking needed"),
+                (self.slowest_pace, "Goes at the pace of the slowest"),
+            )
+            if flag
+        ]
+
     def connection_warnings(self, *, today: dt.date | None = None) -> list[str]:
-        """What a link worker must be told before connecting someone to this asset. The
-        directory issue adds capacity and "not confirmed recently" here."""
-        today = today or dt.date.today()
+        """What a link worker must be told before connecting someone to this asset: it has
+        ended or not started, is full or paused, or its listing is not confirmed recently."""
+        today = today or timezone.localdate()
         warnings = []
         if self.ended_on and self.ended_on <= today:
             warnings.append(f"{self.name} ended on {self.ended_on:%-d %B %Y}.")
         elif self.started_on and self.started_on > today:
             warnings.append(f"{self.name} does not start until {self.started_on:%-d %B %Y}.")
+        if self.capacity == Capacity.FULL:
+            warnings.append(f"{self.name} is full: it is not taking new people at the moment.")
+        elif self.capacity == Capacity.PAUSED:
+            warnings.append(f"{self.name} is paused: it is not meeting at the moment.")
+        if self.listing_status != ListingStatus.APPROVED:
+            warnings.append(f"{self.name} has not been approved for the directory yet.")
+        if self.is_stale():
+            basis = self.confirmed_basis
+            when = f" since {timezone.localtime(basis):%-d %B %Y}" if basis else ""
+            warnings.append(
+                f"{self.name}'s listing has not been confirmed recently{when}: "
+                "check it is still running."
+            )
         return warnings
 
     def is_active_on(self, day: dt.date) -> bool:
@@ -83,3 +309,118 @@ class Asset(models.Model):
         return (self.started_on is None or self.started_on <= day) and (
             self.ended_on is None or self.ended_on > day
         )
+
+
+class Session(models.Model):
+    """A weekly session: day and time."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="sessions")
+    weekday = models.PositiveSmallIntegerField("Day", choices=Weekday.choices)
+    starts_at = models.TimeField("Starts at")
+    ends_at = models.TimeField("Ends at", null=True, blank=True)
+
+    class Meta:
+        ordering = ["weekday", "starts_at"]
+        indexes = [models.Index(fields=["weekday", "asset"])]
+        constraints = [
+            models.CheckConstraint(
+                name="session_ends_after_start",
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        end = f"–{self.ends_at:%H:%M}" if self.ends_at else ""
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}{end}"
+
+
+class MemberCount(models.Model):
+    """Member count over time: one figure per asset per day (the latest that day wins)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="member_counts")
+    counted_on = models.DateField()
+    count = models.PositiveIntegerField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-counted_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "counted_on"], name="member_count_once_a_day")
+        ]
+
+
+class AssetChange(models.Model):
+    """Every change to a listing: who, when, what (field: [before, after])."""
+
+    class Action(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        CONFIRMED = "confirmed", "Confirmed still running"
+        CAPACITY = "capacity", "Capacity or members updated"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+    via_email_link = models.BooleanField(default=False)
+    # Edits to approved listings go live at once; an administrator can mark them reviewed.
+    needs_review = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["at"], name="asset_change_to_review", condition=models.Q(needs_review=True)
+            )
+        ]
+
+
+class ListingReminder(models.Model):
+    """A reminder sent to a listing's keepers. The unique key (asset, stage, basis) is the
+    claim: a job that runs twice inserts once, so sends once."""
+
+    class Stage(models.IntegerChoices):
+        DAYS_60 = 60, "60 days"
+        DAYS_90 = 90, "90 days"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="reminders")
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    # The confirmation time the reminder is about: a new confirmation starts a new cycle.
+    basis = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "stage", "basis"], name="listing_reminder_once"
+            )
+        ]
+
+
+class ListingNotice(models.Model):
+    """An in-app notice to a listing's keeper (shown on "Your listings")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_notices"
+    )
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="notices")
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

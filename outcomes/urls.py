@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "outcomes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("metrics/<slug:metric>/", views.metric_detail, name="metric"),
+    path("metrics/<slug:metric>/csv/", views.metric_csv, name="metric_csv"),
+    path("metrics/<slug:metric>/recompute/", views.metric_recompute, name="metric_recompute"),
+    path("runs/<int:pk>/", views.run_status, name="run_status"),
+]

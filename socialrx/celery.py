@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialrx.settings.dev")
 
@@ -14,4 +15,13 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     # Entries are added by the apps' issues; keep them all here.
+    "assets-listing-reminders": {
+        "task": "assets.tasks.send_listing_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    # METRICS.md: every metric for the current quarter and the last 12 months, at night.
+    "outcomes-metrics-refresh": {
+        "task": "outcomes.tasks.metrics_refresh_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from assets.models import Asset, Category, LedBy
@@ -14,3 +16,29 @@ class AssetFactory(factory.django.DjangoModelFactory):
     led_by = LedBy.CITIZEN
     postcode = "M1 1AE"
     description = "A friendly group that meets every week."
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Organisation"
+
+    name = factory.Sequence(lambda n: f"Community trust {n}")
+    kind = "charity"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Session"
+
+    asset = factory.SubFactory(AssetFactory)
+    weekday = 1
+    starts_at = dt.time(10, 0)
+
+
+class GapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Gap"
+
+    what = factory.Sequence(lambda n: f"A walking group for beginners {n}")
+    area = "M14"
+    people_count = 3

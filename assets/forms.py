@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.validators import format_postcode, validate_postcode
+
+from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
+from .selectors import ACCESS_NEEDS, DirectorySearch
+
+LISTING_FIELDS = [
+    "name",
+    "kind",
+    "category",
+    "led_by",
+    "organisation",
+    "started_by",
+    "started_on",
+    "ended_on",
+    "fills_gap",
+    "description",
+    "venue_name",
+    "address",
+    "postcode",
+    "schedule_text",
+    "is_free",
+    "cost",
+    "step_free",
+    "hearing_loop",
+    "little_talking",
+    "slowest_pace",
+    "languages",
+    "eligibility",
+    "eligible_practice",
+    "capacity",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "other_links",
+]
+
+
+class ListingForm(NhsFormMixin, forms.ModelForm):
+    """A listing as its keepers and administrators edit it."""
+
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = Asset
+        fields = LISTING_FIELDS
+        widgets = {
+            "started_on": DateInput,
+            "ended_on": DateInput,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "other_links": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "contact_name": "Shown publicly. Leave empty unless you are happy for it to be seen.",
+            "contact_email": "Shown publicly.",
+            "contact_phone": "Shown publicly.",
+            "schedule_text": "For example: first Monday of the month, not in August.",
+            "cost": "For example: £2 a session, tea included.",
+            "fills_gap": "If this group was started to meet a gap link workers logged.",
+        }
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode", "")
+        validate_postcode(value)
+        return format_postcode(value) if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("eligibility") == "practice_patients" and not data.get("eligible_practice"):
+            self.add_error("eligible_practice", "Choose the practice whose patients may come")
+        started, ended = data.get("started_on"), data.get("ended_on")
+        if started and ended and ended <= started:
+            self.add_error("ended_on", "The end date must be after the start date")
+        if not data.get("is_free") and not data.get("cost"):
+            self.add_error("cost", "Say what it costs, or tick that it is free")
+        return data
+
+
+class SuggestForm(ListingForm):
+    """A new group suggested by a volunteer or a member of the public."""
+
+    proposer_email = forms.EmailField(
+        label="Your email address",
+        required=False,
+        help_text="Only so an administrator can ask you about the group. Never shown.",
+    )
+
+    class Meta(ListingForm.Meta):
+        fields = [
+            "name",
+            "kind",
+            "category",
+            "led_by",
+            "description",
+            "venue_name",
+            "address",
+            "postcode",
+            "schedule_text",
+            "is_free",
+            "cost",
+            "step_free",
+            "hearing_loop",
+            "little_talking",
+            "slowest_pace",
+            "languages",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "website",
+        ]
+
+
+class SessionForm(NhsFormMixin, forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["weekday", "starts_at", "ends_at"]
+        widgets = {
+            "starts_at": forms.TimeInput(attrs={"type": "time"}),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "The end time must be after the start time")
+        return data
+
+
+SessionFormSet = inlineformset_factory(
+    Asset, Session, form=SessionForm, extra=2, max_num=14, can_delete=True
+)
+
+
+class CapacityForm(NhsFormMixin, forms.Form):
+    capacity = forms.ChoiceField(choices=Capacity.choices)
+    member_count = forms.IntegerField(
+        label="Members now", required=False, min_value=0, max_value=100000
+    )
+
+
+class DirectorySearchForm(NhsFormMixin, forms.Form):
+    q = forms.CharField(label="Search words", required=False, max_length=100)
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "Any category"), *Category.choices]
+    )
+    postcode = forms.CharField(
+        label="Near postcode", required=False, max_length=10, help_text="For example, M1 1AE"
+    )
+    within = forms.TypedChoiceField(
+        label="Within",
+        required=False,
+        coerce=float,
+        empty_value=None,
+        choices=[
+            ("", "Any distance"),
+            ("1", "1 mile"),
+            ("2", "2 miles"),
+            ("5", "5 miles"),
+            ("10", "10 miles"),
+        ],
+    )
+    day = forms.TypedChoiceField(
+        label="Day",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any day"), *Weekday.choices],
+    )
+    free = forms.BooleanField(label="Free only", required=False)
+    citizen = forms.BooleanField(label="Citizen-led only", required=False)
+    needs = forms.MultipleChoiceField(
+        label="Accessibility needs",
+        required=False,
+        choices=list(ACCESS_NEEDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode", "").strip()
+        validate_postcode(value)
+        return value
+
+    def to_search(self) -> DirectorySearch:
+        data = self.cleaned_data
+        return DirectorySearch(
+            q=data.get("q") or "",
+            category=data.get("category") or "",
+            postcode=data.get("postcode") or "",
+            within_miles=data.get("within"),
+            weekday=data.get("day"),
+            free_only=bool(data.get("free")),
+            needs=tuple(data.get("needs") or ()),
+            citizen_led_only=bool(data.get("citizen")),
+        )
+
+
+class GapForm(NhsFormMixin, forms.ModelForm):
+    class Meta:
+        model = Gap
+        fields = ["what", "category", "area", "people_count"]
+        help_texts = {
+            "what": "What people wanted and could not find. No names or personal details.",
+            "area": "A neighbourhood, town or postcode district, for example M14.",
+            "people_count": "How many people you know of who wanted this.",
+        }
+
+
+class GapStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=GapStatus.choices)

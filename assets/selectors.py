@@ -1,0 +1,262 @@
+"""Reads for the directory: search, listings a volunteer keeps, gaps, moderation queues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Replace, Upper
+from django.utils import timezone
+
+from socialrx.models import Postcode
+from socialrx.validators import normalise_postcode
+
+from .models import (
+    Asset,
+    AssetChange,
+    Category,
+    Gap,
+    GapStatus,
+    LedBy,
+    ListingStatus,
+    Session,
+)
+
+ACCESS_NEEDS = {
+    "step_free": "Step-free access",
+    "hearing_loop": "Hearing loop",
+    "little_talking": "Little talking needed",
+    "slowest_pace": "Goes at the pace of the slowest",
+}
+KM_PER_MILE = 1.609344
+
+
+@dataclass(frozen=True)
+class DirectorySearch:
+    """What someone searched for (all optional)."""
+
+    q: str = ""
+    category: str = ""
+    postcode: str = ""
+    within_miles: float | None = None
+    weekday: int | None = None
+    free_only: bool = False
+    needs: tuple[str, ...] = ()
+    citizen_led_only: bool = False
+
+
+@dataclass
+class DirectoryResults:
+    assets: QuerySet[Asset]
+    # A plain message when the distance part could not be done (unknown postcode, no data).
+    distance_message: str = ""
+    by_distance: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def postcode_location(*, postcode: str) -> tuple[float, float] | str:
+    """(latitude, longitude) of a postcode; ``"unknown"`` when it is not in the look-up;
+    ``"no_data"`` when no coordinates have been loaded at all."""
+    key = normalise_postcode(postcode)
+    row = Postcode.objects.filter(pk=key).values_list("latitude", "longitude").first()
+    if row and row[0] is not None and row[1] is not None:
+        return (row[0], row[1])
+    if not Postcode.objects.filter(latitude__isnull=False).exists():
+        return "no_data"
+    return "unknown"
+
+
+def directory_base() -> QuerySet[Asset]:
+    """Approved listings that have not ended, with what a results row shows (no N+1)."""
+    today = timezone.localdate()
+    return (
+        Asset.objects.filter(listing_status=ListingStatus.APPROVED)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("weekday", "starts_at"))
+        )
+        .defer("search_vector")
+    )
+
+
+def directory_search(*, search: DirectorySearch) -> DirectoryResults:
+    qs = directory_base()
+    results = DirectoryResults(assets=qs)
+    order: list[Any] = []
+
+    words = search.q.strip()
+    if words:
+        if _is_postgres():
+            query = SearchQuery(words, search_type="websearch", config="english")
+            qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+            order.append(F("rank").desc())
+        else:
+            # SQLite: every word must appear in the name, description or venue.
+            for word in words.split()[:8]:
+                qs = qs.filter(
+                    Q(name__icontains=word)
+                    | Q(description__icontains=word)
+                    | Q(venue_name__icontains=word)
+                )
+    if search.category:
+        qs = qs.filter(category=search.category)
+    if search.weekday is not None:
+        qs = qs.filter(Exists(Session.objects.filter(asset=OuterRef("pk"), weekday=search.weekday)))
+    if search.free_only:
+        qs = qs.filter(is_free=True)
+    for need in search.needs:
+        if need in ACCESS_NEEDS:
+            qs = qs.filter(**{need: True})
+    if search.citizen_led_only:
+        qs = qs.filter(led_by=LedBy.CITIZEN)
+
+    if search.postcode.strip():
+        where = postcode_location(postcode=search.postcode)
+        if where == "no_data":
+            results.distance_message = (
+                "Searching by distance is not available yet: postcode locations have not "
+                "been loaded. Showing results in name order."
+            )
+        elif where == "unknown":
+            results.distance_message = (
+                "We could not find that postcode, so results are not sorted by distance."
+            )
+        else:
+            assert isinstance(where, tuple)
+            qs = _with_distance(qs, origin=where, within_miles=search.within_miles)
+            order.insert(0, F("distance_sq").asc(nulls_last=True))
+            results.by_distance = True
+    order.append("name")
+    results.assets = qs.order_by(*order)
+    return results
+
+
+def _with_distance(
+    qs: QuerySet[Asset], *, origin: tuple[float, float], within_miles: float | None
+) -> QuerySet[Asset]:
+    """Annotate ``distance_sq`` (km², equirectangular: exact enough within a county, and plain
+    arithmetic that SQLite and PostgreSQL both do)."""
+    lat0, lng0 = origin
+    postcode = Postcode.objects.filter(
+        postcode=Upper(Replace(OuterRef("postcode"), Value(" "), Value("")))
+    )
+    qs = qs.annotate(
+        lat=Subquery(postcode.values("latitude")[:1], output_field=FloatField()),
+        lng=Subquery(postcode.values("longitude")[:1], output_field=FloatField()),
+    )
+    kx = 111.32 * math.cos(math.radians(lat0))
+    ky = 110.57
+    dx = (F("lng") - Value(lng0)) * Value(kx)
+    dy = (F("lat") - Value(lat0)) * Value(ky)
+    qs = qs.annotate(distance_sq=dx * dx + dy * dy)
+    if within_miles:
+        limit_km = within_miles * KM_PER_MILE
+        qs = qs.filter(distance_sq__lte=limit_km * limit_km)
+    return qs
+
+
+def distance_miles(asset: Asset) -> float | None:
+    value = getattr(asset, "distance_sq", None)
+    if value is None:
+        return None
+    return math.sqrt(value) / KM_PER_MILE
+
+
+def stale_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(days=settings.LISTING_STALE_DAYS)
+
+
+def assets_for_print() -> QuerySet[Asset]:
+    """Every live listing for the printed directory, by area (postcode district) then category."""
+    return directory_base().order_by("postcode", "category", "name")
+
+
+def listings_kept(*, user: Any) -> QuerySet[Asset]:
+    from .access import assets_kept_by
+
+    return (
+        assets_kept_by(user=user)
+        .select_related("organisation")
+        .prefetch_related("sessions")
+        .defer("search_vector")
+        .order_by("name")
+    )
+
+
+def moderation_queue() -> QuerySet[Asset]:
+    return (
+        Asset.objects.filter(listing_status=ListingStatus.PENDING)
+        .select_related("proposed_by")
+        .prefetch_related("sessions")
+        .defer("search_vector")
+        .order_by("created_at")
+    )
+
+
+def changes_to_review() -> QuerySet[AssetChange]:
+    return (
+        AssetChange.objects.filter(needs_review=True, reviewed_at__isnull=True)
+        .select_related("asset", "by")
+        .order_by("at")
+    )
+
+
+def gaps_list(*, status: str = "") -> QuerySet[Gap]:
+    qs = Gap.objects.select_related("logged_by").annotate(groups=Count("assets"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-logged_at", "-id")
+
+
+def gaps_summary() -> dict[str, Any]:
+    """Gaps in aggregate for commissioners: counts and people by status and by category, and
+    the groups started to fill them. No person data exists in a gap to begin with."""
+    by_status = {
+        row["status"]: row
+        for row in Gap.objects.values("status").annotate(
+            gaps=Count("id"), people=Coalesce(Sum("people_count"), 0)
+        )
+    }
+    by_category = list(
+        Gap.objects.values("category")
+        .annotate(
+            gaps=Count("id"),
+            people=Coalesce(Sum("people_count"), 0),
+            open=Count("id", filter=~Q(status=GapStatus.FILLED)),
+        )
+        .order_by("-gaps", "category")
+    )
+    labels = dict(Category.choices)
+    for row in by_category:
+        row["label"] = labels.get(row["category"], "No category given")
+    groups_started = Asset.objects.filter(fills_gap__isnull=False).count()
+    return {
+        "by_status": [
+            (status, by_status.get(status.value, {"gaps": 0, "people": 0})) for status in GapStatus
+        ],
+        "by_category": by_category,
+        "groups_started": groups_started,
+    }

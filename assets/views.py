@@ -1,0 +1,356 @@
+"""Directory pages: the public directory and listings, suggesting a group, volunteers keeping
+their listings, the signed "still running" link, moderation, gaps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from socialrx.access import role_required
+from socialrx.models import Role
+
+from . import selectors, services
+from .access import (
+    asset_get_kept,
+    asset_get_visible,
+    can_see_keepers,
+    gap_get_for,
+)
+from .forms import (
+    CapacityForm,
+    DirectorySearchForm,
+    GapForm,
+    GapStatusForm,
+    ListingForm,
+    SessionFormSet,
+    SuggestForm,
+)
+from .models import Asset, AssetChange, GapStatus, ListingNotice
+
+PAGE_SIZE = 20
+
+
+def _render(
+    request: HttpRequest, template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The whole page, or only the named partial when htmx asks."""
+    if getattr(request, "htmx", False):
+        return render(request, f"{template}#{partial}", context)
+    return render(request, template, context)
+
+
+# --- public directory -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectorySearchForm(request.GET or None)
+    page = None
+    distance_message = ""
+    by_distance = False
+    searched = bool(request.GET)
+    if form.is_bound and not form.is_valid():
+        results = None
+    else:
+        search = form.to_search() if form.is_bound else selectors.DirectorySearch()
+        results = selectors.directory_search(search=search)
+        distance_message = results.distance_message
+        by_distance = results.by_distance
+        paginator = Paginator(results.assets, PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        for asset in page.object_list:
+            asset.distance_miles = selectors.distance_miles(asset)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "searched": searched,
+        "distance_message": distance_message,
+        "by_distance": by_distance,
+        "query_string": query.urlencode(),
+        "staff_view": request.user.is_authenticated,
+    }
+    return _render(request, "assets/directory.html", "results", context)
+
+
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_get_visible(user=request.user, pk=pk)
+    show_keepers = can_see_keepers(user=request.user)
+    context = {
+        "asset": asset,
+        "sessions": list(asset.sessions.all()),
+        "keepers": list(asset.maintainers.filter(is_active=True)) if show_keepers else [],
+        "show_keepers": show_keepers,
+        "warnings": asset.connection_warnings() if show_keepers else [],
+        "can_keep": request.user.is_authenticated
+        and (request.user.is_admin or asset.maintainers.filter(pk=request.user.pk).exists()),
+    }
+    return render(request, "assets/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def suggest(request: HttpRequest) -> HttpResponse:
+    form = SuggestForm(request.POST or None, prefix="listing")
+    formset = SessionFormSet(request.POST or None, instance=Asset(), prefix="sessions")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        asset = form.save(commit=False)
+        sessions = [
+            s
+            for s in formset.save(commit=False)
+            if s.weekday is not None and s.starts_at is not None
+        ]
+        services.asset_propose(
+            asset=asset,
+            sessions=sessions,
+            by=request.user,
+            proposer_email=form.cleaned_data.get("proposer_email") or "",
+        )
+        return redirect("assets:suggest_done")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assets/suggest.html", {"form": form, "formset": formset}, status=status)
+
+
+def suggest_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "assets/suggest_done.html")
+
+
+def print_directory(request: HttpRequest) -> HttpResponse:
+    """The directory on paper, by area (postcode district) and category."""
+    areas: dict[str, dict[str, list[Asset]]] = {}
+    for asset in selectors.assets_for_print():
+        district = asset.postcode.split(" ")[0] if asset.postcode else "Area not given"
+        areas.setdefault(district, {}).setdefault(asset.get_category_display(), []).append(asset)
+    ordered = [(area, sorted(categories.items())) for area, categories in sorted(areas.items())]
+    return render(request, "assets/print.html", {"areas": ordered})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link in a reminder email. GET shows one button and changes nothing (mail
+    scanners open links); POST confirms."""
+    try:
+        asset_id, user_id = services.confirm_token_read(token=token)
+    except signing.SignatureExpired:
+        return render(request, "assets/confirm_link.html", {"state": "expired"}, status=410)
+    except signing.BadSignature:
+        return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
+    asset = Asset.objects.filter(pk=asset_id, maintainers__pk=user_id).first()
+    if asset is None:
+        return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
+    if request.method == "POST":
+        try:
+            asset = services.asset_confirm_by_token(token=token)
+        except signing.BadSignature:
+            return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
+        return render(request, "assets/confirm_link.html", {"state": "done", "asset": asset})
+    return render(request, "assets/confirm_link.html", {"state": "ask", "asset": asset})
+
+
+# --- volunteers keep their listings ---------------------------------------------------------
+
+
+@login_required
+def my_listings(request: HttpRequest) -> HttpResponse:
+    assets = list(selectors.listings_kept(user=request.user))
+    if not assets and not request.user.is_volunteer and not request.user.is_admin:
+        raise Http404("No listings")
+    notices = list(
+        ListingNotice.objects.filter(user=request.user, read_at__isnull=True).select_related(
+            "asset"
+        )[:20]
+    )
+    response = render(
+        request,
+        "assets/my_listings.html",
+        {"assets": assets, "notices": notices, "capacity_forms": _capacity_forms(assets)},
+    )
+    services.notices_mark_read(user=request.user)
+    return response
+
+
+def _capacity_forms(assets: list[Asset]) -> dict[int, CapacityForm]:
+    return {
+        a.pk: CapacityForm(
+            initial={"capacity": a.capacity, "member_count": a.member_count}, prefix=f"a{a.pk}"
+        )
+        for a in assets
+    }
+
+
+def _row(request: HttpRequest, asset: Asset, form: CapacityForm | None = None) -> HttpResponse:
+    asset = selectors.listings_kept(user=request.user).get(pk=asset.pk)
+    form = form or _capacity_forms([asset])[asset.pk]
+    return render(request, "assets/_listing_row.html", {"asset": asset, "capacity_form": form})
+
+
+@login_required
+@require_POST
+def listing_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_get_kept(user=request.user, pk=pk)
+    services.asset_confirm(asset=asset, by=request.user)
+    if request.htmx:
+        return _row(request, asset)
+    messages.success(request, f"Thank you: {asset.name} is confirmed as still running.")
+    return redirect("assets:my_listings")
+
+
+@login_required
+@require_POST
+def listing_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_get_kept(user=request.user, pk=pk)
+    form = CapacityForm(request.POST, prefix=f"a{asset.pk}")
+    if not form.is_valid():
+        if request.htmx:
+            return _row(request, asset, form)
+        assets = list(selectors.listings_kept(user=request.user))
+        forms = _capacity_forms(assets)
+        forms[asset.pk] = form
+        return render(
+            request,
+            "assets/my_listings.html",
+            {"assets": assets, "notices": [], "capacity_forms": forms, "error_form": form},
+            status=400,
+        )
+    services.asset_capacity_update(
+        asset=asset,
+        capacity=form.cleaned_data["capacity"],
+        member_count=form.cleaned_data["member_count"],
+        by=request.user,
+    )
+    if request.htmx:
+        return _row(request, asset)
+    messages.success(request, f"{asset.name} is updated.")
+    return redirect("assets:my_listings")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_get_kept(user=request.user, pk=pk)
+    before = services.asset_snapshot(asset)
+    sessions_before = "; ".join(str(s) for s in asset.sessions.all())
+    form = ListingForm(request.POST or None, instance=asset, prefix="listing")
+    formset = SessionFormSet(request.POST or None, instance=asset, prefix="sessions")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            asset = form.save(commit=False)
+            formset.save()
+            sessions_after = "; ".join(str(s) for s in asset.sessions.all())
+            services.asset_update(
+                asset=asset,
+                before=before,
+                sessions_before=sessions_before,
+                sessions_after=sessions_after,
+                by=request.user,
+            )
+        messages.success(request, f"{asset.name} is updated.")
+        return redirect("assets:my_listings")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "assets/edit.html",
+        {"form": form, "formset": formset, "asset": asset},
+        status=status,
+    )
+
+
+@login_required
+def listing_history(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_get_kept(user=request.user, pk=pk)
+    changes = asset.changes.select_related("by", "reviewed_by")
+    return render(request, "assets/history.html", {"asset": asset, "changes": changes})
+
+
+# --- moderation (administrators) ------------------------------------------------------------
+
+
+@role_required()
+def moderation(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assets/moderation.html",
+        {"pending": selectors.moderation_queue(), "changes": selectors.changes_to_review()},
+    )
+
+
+@role_required()
+@require_POST
+def moderation_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    asset = get_object_or_404(Asset, pk=pk)
+    if decision == "approve":
+        services.asset_approve(asset=asset, by=request.user)
+        messages.success(request, f"{asset.name} is approved and now in the directory.")
+    elif decision == "reject":
+        services.asset_reject(asset=asset, by=request.user)
+        messages.success(request, f"{asset.name} was rejected.")
+    else:
+        raise Http404("Unknown decision")
+    return redirect("assets:moderation")
+
+
+@role_required()
+@require_POST
+def change_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(AssetChange, pk=pk, needs_review=True)
+    services.change_mark_reviewed(change=change, by=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("assets:moderation")
+
+
+# --- gaps -----------------------------------------------------------------------------------
+
+
+@role_required(Role.LINK_WORKER)
+def gaps(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status and status not in GapStatus.values:
+        status = ""
+    context = {
+        "gaps": selectors.gaps_list(status=status),
+        "status": status,
+        "statuses": GapStatus.choices,
+    }
+    return _render(request, "assets/gaps.html", "gap_list", context)
+
+
+@role_required(Role.LINK_WORKER)
+@require_http_methods(["GET", "POST"])
+def gap_new(request: HttpRequest) -> HttpResponse:
+    form = GapForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.gap_log(gap=form.save(commit=False), by=request.user)
+        messages.success(request, "The gap is logged. Thank you.")
+        return redirect("assets:gaps")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assets/gap_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.LINK_WORKER)
+@require_POST
+def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
+    gap = gap_get_for(user=request.user, pk=pk)
+    form = GapStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose a status.", status=400)
+    services.gap_status_set(gap=gap, status=form.cleaned_data["status"], by=request.user)
+    if request.htmx:
+        gap = selectors.gaps_list().get(pk=gap.pk)
+        return render(
+            request, "assets/gaps.html#gap_row", {"gap": gap, "statuses": GapStatus.choices}
+        )
+    return redirect("assets:gaps")
+
+
+@role_required(Role.COMMISSIONER, Role.LINK_WORKER)
+def gaps_summary(request: HttpRequest) -> HttpResponse:
+    return render(request, "assets/gaps_summary.html", {"summary": selectors.gaps_summary()})

@@ -1,0 +1,78 @@
+"""Demo data: 20 volunteers (health champions, community connectors, group leaders). The
+volunteer logins made by the core step get profiles; a few volunteers were once referred
+themselves (DESIGN.md: people become volunteers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from referrals.models import ReferralStatus
+
+from .models import Champion, ChampionRole
+
+VOLUNTEERS = 20
+FROM_REFERRED = 4
+
+GIVEN = ["Pat", "Viv", "Rashid", "Maureen", "Kofi", "Jan", "Bernadette", "Hamza", "Eileen"]
+GIVEN += ["Stuart", "Nadia", "Colin", "Yvonne", "Marek", "Shirley"]
+FAMILY = ["Roberts", "Iqbal", "Doyle", "Asante", "Kaur", "Fletcher", "Lewandowski", "Greene"]
+
+
+def seed(ctx: Any) -> None:
+    rng = ctx.rng
+    roles = list(ChampionRole.values)
+    champions: list[Champion] = []
+    for i, user in enumerate(ctx.volunteer_users):
+        champions.append(
+            Champion(
+                champion_ref=f"demo-champion-{len(champions) + 1:03d}",
+                user=user,
+                given_name=user.first_name,
+                family_name=user.last_name,
+                # Logins keep groups' listings, so most lead a group.
+                role=ChampionRole.GROUP_LEADER if i % 3 else ChampionRole.HEALTH_CHAMPION,
+                started_on=ctx.days_ago(rng.randint(200, 900)),
+            )
+        )
+    # People whose case closed well and who went on to volunteer, starting after their referral.
+    closed = [
+        r for r in ctx.referrals if r.status == ReferralStatus.CLOSED and r.closed_on is not None
+    ]
+    seen: set[int] = set()
+    for referral in rng.sample(closed, k=min(len(closed), FROM_REFERRED * 3)):
+        if len(seen) >= FROM_REFERRED or referral.person_id in seen:
+            continue
+        seen.add(referral.person_id)
+        person = referral.person
+        champions.append(
+            Champion(
+                champion_ref=f"demo-champion-{len(champions) + 1:03d}",
+                person=person,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                role=rng.choice([ChampionRole.HEALTH_CHAMPION, ChampionRole.COMMUNITY_CONNECTOR]),
+                started_on=min(
+                    ctx.today, referral.closed_on + dt.timedelta(days=rng.randint(7, 60))
+                ),
+            )
+        )
+    while len(champions) < VOLUNTEERS:
+        started = ctx.days_ago(rng.randint(30, 1500))
+        # A couple have stopped volunteering; their history stays.
+        ended = (
+            min(ctx.today, started + dt.timedelta(days=rng.randint(60, 400)))
+            if len(champions) % 7 == 0
+            else None
+        )
+        champions.append(
+            Champion(
+                champion_ref=f"demo-champion-{len(champions) + 1:03d}",
+                given_name=rng.choice(GIVEN),
+                family_name=rng.choice(FAMILY),
+                role=rng.choice(roles),
+                started_on=started,
+                ended_on=ended if ended and ended > started else None,
+            )
+        )
+    ctx.champions = Champion.objects.bulk_create(champions)

@@ -1,0 +1,217 @@
+"""GP appointment extracts (DATA_FORMATS.md "GP appointment extracts"): the big file, 24
+million rows at full scale.
+
+Every (practice, month) pair in a file is a whole extract: the pair's earlier rows are deleted
+the first time the pair appears, then its rows are inserted (COPY on PostgreSQL, bulk inserts
+elsewhere). NHS numbers are checked and turned into patient keys on the way in; they are never
+written anywhere. Memory holds one batch and the set of pairs (practices × months), nothing per
+patient: a patient listed twice for one pair is caught by the database's unique constraint, and
+only then is the file read a second time, into a temporary table, to name the lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+
+from outcomes.models import AppointmentCount, AppointmentExtract
+from socialrx.validators import nhs_number_is_valid, normalise_nhs_number, patient_key
+
+from .base import (
+    MAX_LISTED_BAD_ROWS,
+    Column,
+    Importer,
+    Invalid,
+    PathOrFile,
+    Problem,
+    Row,
+    integer,
+    month,
+    open_binary,
+    parse_rows,
+    pattern,
+    read_records,
+)
+from .reference import PracticeCodes, ods_code
+
+
+def parse_nhs_number(text: str) -> str:
+    if not nhs_number_is_valid(text):
+        raise Invalid("is not a valid NHS number")
+    return patient_key(normalise_nhs_number(text))
+
+
+KEY_COLUMNS = ("nhs_number", "patient_key")
+_TEMP = "import_appointment_lines"
+
+
+class AppointmentsImporter(Importer):
+    kind = "appointments"
+    batch_size = 20_000
+    columns = (
+        ods_code(required=True),
+        month("month", required=True),
+        Column(
+            "nhs_number",
+            "10 digits whose last is the modulus 11 check digit (the value is not shown)",
+            parse_nhs_number,
+            required=True,
+            optional=True,
+            personal=True,
+        ),
+        pattern(
+            "patient_key",
+            r"^[0-9a-f]{64}$",
+            "a patient key: 64 lower-case hexadecimal characters (HMAC-SHA256)",
+            upper=False,
+            required=True,
+            optional=True,
+        ),
+        integer("appointments", minimum=0, required=True),
+    )
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.practices = PracticeCodes()
+        self.pairs: dict[tuple[int, Any], int] = {}  # (practice id, month) -> rows
+        self.key_column = "nhs_number"
+
+    def header_problems(self, names: list[str]) -> list[Problem]:
+        problems = super().header_problems(names)
+        present = [c for c in KEY_COLUMNS if c in names]
+        expected = "one of the columns nhs_number or patient_key, not both"
+        if len(present) == 2:
+            problems.append(Problem(1, "patient_key", "both nhs_number and patient_key", expected))
+        elif not present:
+            problems.append(Problem(1, "", "neither nhs_number nor patient_key", expected))
+        else:
+            self.key_column = present[0]
+        return problems
+
+    def check_row(self, row: Row) -> None:
+        row.values["practice_id"] = self.practices.check(self, row)
+
+    def write(self, rows: list[Row]) -> None:
+        key_column = self.key_column
+        records = [
+            (
+                r.values["practice_id"],
+                r.values["month"],
+                r.values[key_column],
+                r.values["appointments"],
+            )
+            for r in rows
+        ]
+        new_pairs = set()
+        for practice_id, first_day, _, _ in records:
+            pair = (practice_id, first_day)
+            if pair not in self.pairs:
+                self.pairs[pair] = 0
+                new_pairs.add(pair)
+            self.pairs[pair] += 1
+        for practice_id, first_day in new_pairs:
+            deleted, _ = AppointmentCount.objects.filter(
+                practice_id=practice_id, month=first_day
+            ).delete()
+            self.result.deleted += deleted
+        if connection.vendor == "postgresql":
+            _copy(records)
+        else:
+            AppointmentCount.objects.bulk_create(
+                [
+                    AppointmentCount(
+                        practice_id=practice_id, month=first_day, patient_key=key, appointments=n
+                    )
+                    for practice_id, first_day, key, n in records
+                ],
+                batch_size=2000,
+            )
+        self.result.created += len(records)
+
+    def finish(self) -> None:
+        AppointmentExtract.objects.bulk_create(
+            [
+                AppointmentExtract(practice_id=practice_id, month=first_day, rows=rows)
+                for (practice_id, first_day), rows in self.pairs.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["practice", "month"],
+            update_fields=["rows", "imported_at"],
+        )
+
+    def refused(self, error: Exception, path_or_file: PathOrFile) -> list[Problem]:
+        problems = _duplicate_lines(self, path_or_file)
+        return problems or super().refused(error, path_or_file)
+
+
+def _copy(records: list[tuple[Any, ...]]) -> None:
+    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY {table} (practice_id, month, patient_key, appointments) FROM STDIN"
+        ) as copy,
+    ):
+        for record in records:
+            copy.write_row(record)
+
+
+def _duplicate_lines(importer: AppointmentsImporter, path_or_file: PathOrFile) -> list[Problem]:
+    """Name the lines that repeat a patient for one practice and month. Runs only after the
+    database refused the file: the file is read again into a temporary table and the database
+    groups it, so memory stays flat however large the file."""
+    key_column = importer.key_column
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_TEMP} "
+                "(practice_id bigint, month varchar(10), patient_key varchar(64), line bigint)"
+            )
+            try:
+                with open_binary(path_or_file) as f:
+                    records = read_records(f)
+                    header = [name.strip() for name in next(records)[1]]
+                    batch: list[tuple[Any, ...]] = []
+                    for row in parse_rows(importer, records, header):
+                        v = row.values
+                        batch.append(
+                            (v["practice_id"], v["month"].isoformat(), v[key_column], row.line)
+                        )
+                        if len(batch) >= 5000:
+                            _stage(cursor, batch)
+                            batch = []
+                    _stage(cursor, batch)
+                cursor.execute(
+                    f"SELECT a.line, d.first_line FROM {_TEMP} a JOIN ("
+                    f"  SELECT practice_id, month, patient_key, MIN(line) AS first_line"
+                    f"  FROM {_TEMP} GROUP BY practice_id, month, patient_key"
+                    f"  HAVING COUNT(*) > 1"
+                    f") d ON a.practice_id = d.practice_id AND a.month = d.month"
+                    f" AND a.patient_key = d.patient_key"
+                    f" WHERE a.line > d.first_line ORDER BY a.line"
+                )
+                found = cursor.fetchmany(MAX_LISTED_BAD_ROWS)
+                rest = len(cursor.fetchall())
+            finally:
+                cursor.execute(f"DROP TABLE {_TEMP}")
+    except Exception:  # locating is best effort; the refusal itself stands
+        return []
+    importer.result.bad_rows = len(found) + rest
+    return [
+        Problem(
+            line,
+            key_column,
+            f"the same patient is also on line {first} for this practice and month",
+            "one row for each patient in each practice and month",
+        )
+        for line, first in found
+    ]
+
+
+def _stage(cursor: Any, batch: list[tuple[Any, ...]]) -> None:
+    if batch:
+        cursor.executemany(
+            f"INSERT INTO {_TEMP} (practice_id, month, patient_key, line) VALUES (%s, %s, %s, %s)",
+            batch,
+        )

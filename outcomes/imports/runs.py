@@ -1,0 +1,92 @@
+"""Imports started from the administrators' upload page: the upload is kept in the default
+storage, a ``Run`` row tracks it, and the import runs in the request (small files) or on the
+Celery worker (large ones), writing progress and the result to the Run. The uploaded file is
+deleted once the import has finished, because it may hold personal data."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from outcomes.models import Run
+
+from . import KINDS, data_import
+
+logger = logging.getLogger(__name__)
+
+# Files up to this size are imported while the administrator waits; larger ones go to the
+# worker so that the request returns at once and the page shows progress.
+IN_REQUEST_MAX_BYTES = 1_000_000
+
+
+def import_upload_start(*, kind: str, upload: UploadedFile, by: Any) -> Run:
+    if kind not in KINDS:
+        raise ValueError(f"Unknown import kind {kind!r}")
+    name = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
+    run = Run.objects.create(
+        kind=kind,
+        params={"file": name, "filename": (upload.name or "")[:200], "size": upload.size},
+        created_by=by,
+    )
+    if (upload.size or 0) <= IN_REQUEST_MAX_BYTES:
+        import_run_execute(run_id=run.pk)
+        run.refresh_from_db()
+    else:
+        from .tasks import import_run
+
+        transaction.on_commit(lambda: import_run.delay(run_id=run.pk))
+    return run
+
+
+def import_run_execute(*, run_id: int) -> None:
+    """Run a queued import once: a task delivered twice finds the run already claimed."""
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+        status=Run.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    run = Run.objects.select_related("created_by").get(pk=run_id)
+    name = run.params.get("file", "")
+    try:
+        with default_storage.open(name, "rb") as f:
+            result = data_import(kind=run.kind, path_or_file=f, by=run.created_by, run=run)
+        status = Run.Status.DONE if result.ok else Run.Status.FAILED
+        payload = result.as_dict()
+    except Exception:
+        # Ids only in the log: the file may hold personal data.
+        logger.exception("Import run %s (%s) stopped with an error", run_id, run.kind)
+        status = Run.Status.FAILED
+        payload = {
+            "kind": run.kind,
+            "ok": False,
+            "problems": [],
+            "summary": "The import stopped because of an unexpected error. Nothing was "
+            "imported; the error has been logged for the administrators of this service.",
+        }
+    finally:
+        if name and default_storage.exists(name):
+            default_storage.delete(name)
+    Run.objects.filter(pk=run_id).update(
+        status=status,
+        result=payload,
+        progress=payload.get("rows", 0),
+        finished_at=timezone.now(),
+    )
+
+
+def import_runs_recent(*, limit: int = 20) -> QuerySet[Run]:
+    return Run.objects.filter(kind__in=KINDS).select_related("created_by")[:limit]
+
+
+def import_run_get(*, pk: int) -> Run:
+    """An import run (404 for any other kind of run)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Run.objects.filter(kind__in=KINDS).select_related("created_by"), pk=pk)

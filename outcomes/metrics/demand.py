@@ -1,0 +1,209 @@
+"""M4 ``demand``: GP appointments in the W months before and after a person's first
+referral, and the attendance skew of each practice's list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+
+from outcomes.metrics.sql import (
+    LEVELS,
+    PERSON_DIMENSIONS,
+    TOTAL,
+    Key,
+    SnapshotRow,
+    T,
+    date_param,
+    grid,
+    grouped,
+    mean,
+    month_end,
+    month_index,
+    month_of,
+    month_start,
+    person_attributes,
+    share,
+)
+
+SKEW_MONTHS = 12
+SKEW_NAMES = (
+    "list_size",
+    "appointments",
+    "frequent_attenders",
+    "frequent_attender_share",
+    "frequent_attenders_referred_pct",
+    "zero_attender_pct",
+)
+
+
+def cohort_months(start: dt.date, end: dt.date) -> tuple[int, int]:
+    """The months (as month indexes) whose last day lies within [start, end]."""
+    last = month_of(end) if month_end(month_of(end)) == end else month_of(end) - 1
+    return month_of(start), last
+
+
+def _cohort(start: dt.date, end: dt.date, window: int) -> tuple[str, list[Any]]:
+    pa_sql, pa_params = person_attributes(end)
+    first, last = cohort_months(start, end)
+    ac_month = month_index("a.month")
+    # pre and post are read per person through the (patient_key, month) index; only the
+    # cohort's own rows are touched, never the whole appointments table.
+    ctes = f"""
+        pa AS ({pa_sql}),
+        first_referral AS (
+            SELECT person_id, {month_index("MIN(received_on)")} AS m0
+            FROM {T["referral"]} GROUP BY person_id
+        ),
+        extract_month AS (
+            SELECT practice_id, {month_index("month")} AS m FROM {T["extract"]}
+        ),
+        candidates AS (
+            SELECT pa.*, fr.m0 FROM pa JOIN first_referral fr ON fr.person_id = pa.person_id
+            WHERE pa.patient_key <> '' AND pa.practice_id IS NOT NULL
+                AND fr.m0 + %s BETWEEN %s AND %s
+        ),
+        cohort AS MATERIALIZED (
+            SELECT c.*,
+                (SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
+                 WHERE a.patient_key = c.patient_key AND a.practice_id = c.practice_id
+                    AND a.month >= %s AND {ac_month} BETWEEN c.m0 - %s AND c.m0 - 1) AS pre,
+                (SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
+                 WHERE a.patient_key = c.patient_key AND a.practice_id = c.practice_id
+                    AND a.month >= %s AND {ac_month} BETWEEN c.m0 + 1 AND c.m0 + %s) AS post
+            FROM candidates c
+            WHERE (SELECT COUNT(*) FROM extract_month e
+                   WHERE e.practice_id = c.practice_id
+                       AND e.m BETWEEN c.m0 - %s AND c.m0 + %s) = %s
+        )
+    """
+    # The earliest month any cohort member can need: a plain bound the index can use.
+    earliest = date_param(month_start(first - 2 * window))
+    params = [
+        *pa_params,
+        window,
+        first,
+        last,
+        earliest,
+        window,
+        earliest,
+        window,
+        window,
+        window,
+        2 * window + 1,
+    ]
+    return ctes, params
+
+
+AGGREGATES = {
+    "n": "COUNT(*)",
+    "sum_pre": "SUM(pre)",
+    "sum_post": "SUM(post)",
+    "reduced": "SUM(CASE WHEN post < pre THEN 1 ELSE 0 END)",
+}
+
+
+def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
+    """Attendance skew per practice over the 12 calendar months ending with ``end``'s month,
+    for practices with all 12 extracts. Keyed by ODS code."""
+    last = month_of(end)
+    first = last - SKEW_MONTHS + 1
+    sql = f"""
+        WITH complete AS (
+            SELECT practice_id FROM {T["extract"]}
+            WHERE month BETWEEN %s AND %s
+            GROUP BY practice_id HAVING COUNT(*) = {SKEW_MONTHS}
+        ),
+        list AS (
+            SELECT c.practice_id, COALESCE(SUM(p.count), 0) AS list_size
+            FROM complete c LEFT JOIN {T["population"]} p ON p.practice_id = c.practice_id
+            GROUP BY c.practice_id
+        ),
+        totals AS (
+            SELECT a.practice_id, a.patient_key, SUM(a.appointments) AS n
+            FROM {T["appointments"]} a JOIN complete c ON c.practice_id = a.practice_id
+            WHERE a.month BETWEEN %s AND %s
+            GROUP BY a.practice_id, a.patient_key
+        ),
+        ranked AS (
+            SELECT practice_id, patient_key, n,
+                ROW_NUMBER() OVER (PARTITION BY practice_id ORDER BY n DESC, patient_key) AS rn
+            FROM totals
+        ),
+        referred AS (
+            SELECT DISTINCT p.patient_key FROM {T["person"]} p
+            JOIN {T["referral"]} r ON r.person_id = p.id
+            WHERE p.patient_key <> '' AND r.received_on <= %s
+        ),
+        per_practice AS (
+            SELECT r.practice_id,
+                SUM(r.n) AS appointments,
+                SUM(CASE WHEN r.n > 0 THEN 1 ELSE 0 END) AS attenders,
+                SUM(CASE WHEN r.rn <= (3 * l.list_size + 99) / 100 THEN r.n ELSE 0 END)
+                    AS top_appointments,
+                SUM(CASE WHEN r.rn <= (3 * l.list_size + 99) / 100
+                    AND ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS top_referred
+            FROM ranked r
+            JOIN list l ON l.practice_id = r.practice_id
+            LEFT JOIN referred ref ON ref.patient_key = r.patient_key
+            GROUP BY r.practice_id
+        )
+        SELECT pr.ods_code, l.list_size, (3 * l.list_size + 99) / 100 AS k,
+            COALESCE(pp.appointments, 0), COALESCE(pp.attenders, 0),
+            COALESCE(pp.top_appointments, 0), COALESCE(pp.top_referred, 0)
+        FROM list l
+        JOIN {T["practice"]} pr ON pr.id = l.practice_id
+        LEFT JOIN per_practice pp ON pp.practice_id = l.practice_id
+    """
+    params = [
+        date_param(month_start(first)),
+        date_param(month_start(last)),
+        date_param(month_start(first)),
+        date_param(month_end(last)),
+        date_param(end),
+    ]
+    out = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for code, list_size, k, appointments, attenders, top, top_referred in cursor.fetchall():
+            list_size, k, appointments = int(list_size), int(k), int(appointments)
+            out[code] = {
+                "list_size": list_size,
+                "appointments": appointments,
+                "frequent_attenders": k,
+                "frequent_attender_share": share(top, appointments),
+                "frequent_attenders_referred_pct": share(top_referred, k),
+                "zero_attender_pct": share(list_size - int(attenders), list_size),
+            }
+    return out
+
+
+def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
+    n = int(agg.get("n") or 0)
+    mean_pre = mean(agg.get("sum_pre"), n)
+    mean_post = mean(agg.get("sum_post"), n)
+    return {
+        "n": n,
+        "mean_pre": mean_pre,
+        "mean_post": mean_post,
+        "mean_change": mean_post - mean_pre if n else None,  # type: ignore[operator]
+        "pct_reduced": share(agg.get("reduced"), n),
+    }
+
+
+def compute(*, start: dt.date, end: dt.date, window: int = 6, **_: Any) -> list[SnapshotRow]:
+    ctes, params = _cohort(start, end, window)
+    found = grouped(ctes, params, AGGREGATES, dimensions=tuple(PERSON_DIMENSIONS))
+    skew = _skew(end)
+    rows = []
+    for key in grid(PERSON_DIMENSIONS, LEVELS):
+        values = demand_values(key, found.get(key, {}))
+        level, code, dim, group = key
+        if (dim, group) == TOTAL:
+            # Every total row carries the skew names; only a practice with all 12 extracts
+            # has figures.
+            practice = skew.get(code, {}) if level == "practice" else {}
+            values |= {name: practice.get(name) for name in SKEW_NAMES}
+        rows.append(SnapshotRow(*key, values))
+    return rows

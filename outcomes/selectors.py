@@ -1,0 +1,130 @@
+"""Reads for the dashboards and the metrics API: computed periods, snapshot rows, runs.
+
+Snapshot rows are aggregates only; who may read them (commissioners and administrators) is
+decided by the views, and how they are shown (suppression) by ``outcomes.suppression``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Q
+
+from socialrx.models import PCN, Practice
+
+from .models import MetricSnapshot, Run
+
+LEVEL_ORDER = {"all": 0, "pcn": 1, "practice": 2}
+
+
+@dataclass(frozen=True)
+class Period:
+    metric: str
+    start: dt.date
+    end: dt.date
+    window: int
+    computed_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+def metric_periods_list(*, metric: str | None = None) -> list[Period]:
+    """Every computed period (newest end first, then longest), one query."""
+    qs = MetricSnapshot.objects.all()
+    if metric is not None:
+        qs = qs.filter(metric=metric)
+    rows = (
+        qs.values("metric", "start", "end", "window")
+        .annotate(computed_at=Max("computed_at"))
+        .order_by("metric", "-end", "start", "window")
+    )
+    return [Period(**r) for r in rows]
+
+
+def period_latest(
+    *, periods: list[Period], metric: str, window: int | None = None
+) -> Period | None:
+    """The period a page opens on: the latest end, the longest range ending then (the biggest
+    cohort, so the fewest withheld numbers); for demand the default window when there is one."""
+    candidates = [p for p in periods if p.metric == metric]
+    if window is not None and any(p.window == window for p in candidates):
+        candidates = [p for p in candidates if p.window == window]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: (p.end, -p.start.toordinal()))
+
+
+def snapshot_rows_list(
+    *,
+    metric: str,
+    start: dt.date,
+    end: dt.date,
+    window: int,
+    level: str | None = None,
+    code: str | None = None,
+) -> list[dict[str, Any]]:
+    """The stored rows of one period (optionally one level and code), every dimension, as dicts
+    (level, code, dimension, group, values, computed_at). One query."""
+    qs = MetricSnapshot.objects.filter(metric=metric, start=start, end=end, window=window)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if code is not None:
+        qs = qs.filter(code=code)
+    return list(qs.values("level", "code", "dimension", "group", "values", "computed_at"))
+
+
+def overview_rows_list(*, periods: list[Period]) -> list[dict[str, Any]]:
+    """Level ``all`` rows (every dimension) of several metrics' periods, in one query."""
+    if not periods:
+        return []
+    cond = Q()
+    for p in periods:
+        cond |= Q(metric=p.metric, start=p.start, end=p.end, window=p.window)
+    return list(
+        MetricSnapshot.objects.filter(cond, level="all").values(
+            "metric", "level", "code", "dimension", "group", "values", "computed_at"
+        )
+    )
+
+
+def period_computed(*, metric: str, start: dt.date, end: dt.date, window: int) -> bool:
+    return MetricSnapshot.objects.filter(
+        metric=metric, start=start, end=end, window=window
+    ).exists()
+
+
+def level_codes_list(
+    *, metric: str, start: dt.date, end: dt.date, window: int, level: str
+) -> list[tuple[str, str]]:
+    """(code, label) of the PCNs or practices that have rows in the period, by name. One query
+    for the codes, one for their names."""
+    if level not in ("pcn", "practice"):
+        return []
+    codes = set(
+        MetricSnapshot.objects.filter(
+            metric=metric, start=start, end=end, window=window, level=level
+        )
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    if not codes:
+        return []
+    if level == "pcn":
+        names = dict(PCN.objects.filter(code__in=codes).values_list("code", "name"))
+    else:
+        names = dict(Practice.objects.filter(ods_code__in=codes).values_list("ods_code", "name"))
+    labelled = [(c, f"{names[c]} ({c})" if c in names else c) for c in codes]
+    return sorted(labelled, key=lambda cl: cl[1].lower())
+
+
+def metric_run_latest(*, metric: str, start: dt.date, end: dt.date, window: int) -> Run | None:
+    params = {"metric": metric, "start": start.isoformat(), "end": end.isoformat()}
+    params["window"] = window
+    return Run.objects.filter(kind=f"metric:{metric}", params=params).order_by("-pk").first()
+
+
+def metric_run_get(*, pk: int) -> Run | None:
+    return Run.objects.filter(pk=pk, kind__startswith="metric:").first()

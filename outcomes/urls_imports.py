@@ -1,0 +1,15 @@
+"""Administrators' import pages, mounted at ``manage/imports/`` (namespace
+``outcomes_imports``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views_imports
+
+app_name = "outcomes_imports"
+
+urlpatterns = [
+    path("", views_imports.imports, name="imports"),
+    path("<int:pk>/", views_imports.run, name="run"),
+]

@@ -1,0 +1,123 @@
+"""Django admin for the referrals models: for administrators fixing data, not for casework
+(casework changes go through the services, which write the audit log)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import (
+    CaseNote,
+    ClosedRouteEnquiry,
+    Connection,
+    ConnectionOutcomeChange,
+    Conversation,
+    Feedback,
+    FriendsObservation,
+    Goal,
+    Ons4Response,
+    Person,
+    Referral,
+    ReferralStatusChange,
+    SwemwbsResponse,
+)
+
+
+class ReferralStatusChangeInline(admin.TabularInline):
+    model = ReferralStatusChange
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "by", "at", "note"]
+    can_delete = False
+
+
+class ConnectionOutcomeChangeInline(admin.TabularInline):
+    model = ConnectionOutcomeChange
+    extra = 0
+    readonly_fields = ["outcome", "by", "at"]
+    can_delete = False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    # Ids and dates in the list; names only on the change page, and search by NHS number or
+    # reference (an admin search goes through a GET, so it should not carry names).
+    list_display = ["id", "person_ref", "team", "link_worker", "last_activity_at"]
+    list_filter = ["team"]
+    search_fields = ["=nhs_number", "=person_ref"]
+    raw_id_fields = ["practice", "link_worker"]
+    readonly_fields = ["patient_key", "created_at", "last_activity_at"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["id", "referral_ref", "source", "status", "received_on", "team"]
+    list_filter = ["status", "source", "team"]
+    search_fields = ["=id", "=referral_ref"]
+    raw_id_fields = [
+        "person",
+        "referring_practice",
+        "referred_by",
+        "referring_asset",
+        "link_worker",
+    ]
+    date_hierarchy = "received_on"
+    inlines = [ReferralStatusChangeInline]
+
+
+@admin.register(ClosedRouteEnquiry)
+class ClosedRouteEnquiryAdmin(admin.ModelAdmin):
+    list_display = ["id", "route", "received_at", "handled"]
+    list_filter = ["route", "handled"]
+    raw_id_fields = ["submitted_by", "handled_by"]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "referral_id", "held_on", "held_by"]
+    date_hierarchy = "held_on"
+    raw_id_fields = ["person", "referral", "held_by"]
+
+
+@admin.register(FriendsObservation)
+class FriendsObservationAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "observed_on", "friends_count"]
+    raw_id_fields = ["person", "conversation"]
+
+
+@admin.register(SwemwbsResponse)
+class SwemwbsResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "completed_on", "raw_score", "metric_score"]
+    raw_id_fields = ["person", "conversation"]
+
+
+@admin.register(Ons4Response)
+class Ons4ResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "completed_on"]
+    raw_id_fields = ["person", "conversation"]
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "status", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["person", "referral", "created_by"]
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "asset", "kind", "made_on", "outcome"]
+    list_filter = ["kind", "outcome"]
+    raw_id_fields = ["person", "referral", "asset", "made_by"]
+    inlines = [ConnectionOutcomeChangeInline]
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(admin.ModelAdmin):
+    list_display = ["id", "person_id", "by", "at"]
+    raw_id_fields = ["person", "referral", "by"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["id", "referral_id", "snomed_code", "sent_by", "sent_at"]
+    list_filter = ["snomed_code"]
+    raw_id_fields = ["referral", "sent_by"]

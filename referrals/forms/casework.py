@@ -1,0 +1,298 @@
+"""Forms for the link worker's casework pages. They check input; the services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.validators import format_postcode, normalise_nhs_number
+
+from ..models import (
+    ConnectionKind,
+    ConnectionOutcome,
+    Conversation,
+    Feedback,
+    GoalStatus,
+    LifeArea,
+    Person,
+    ReferralStatus,
+)
+from ..questionnaires import (
+    ONS4_HINT,
+    ONS4_QUESTIONS,
+    SWEMWBS_ANSWERS,
+    SWEMWBS_ITEMS,
+    ons4_answers,
+)
+
+
+class CaseloadSearchForm(NhsFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Name or NHS number",
+        max_length=100,
+        help_text="Searches are not kept in the address bar or the server's logs.",
+    )
+
+
+class CaseloadFilterForm(NhsFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label="Referral status",
+        required=False,
+        choices=[("", "Any status"), *ReferralStatus.choices],
+    )
+
+
+class PersonForm(NhsFormMixin, forms.ModelForm):
+    # Longer than the stored 10 digits: people type NHS numbers with spaces ("943 476 5919").
+    nhs_number = forms.CharField(
+        label="NHS number",
+        required=False,
+        max_length=14,
+        help_text="10 digits, for example 943 476 5919",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "nhsuk-input--width-10"}),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "nhs_number",
+            "sex",
+            "ethnicity",
+            "postcode",
+            "phone",
+            "email",
+            "preferred_language",
+            "communication_needs",
+        ]
+        labels = {"given_name": "Given name", "family_name": "Family name"}
+        widgets = {
+            "date_of_birth": DateInput,
+            "communication_needs": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_nhs_number(self) -> str | None:
+        value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "")
+        return value or None
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode") or ""
+        return format_postcode(value) if value else ""
+
+
+class LinkWorkerForm(NhsFormMixin, forms.Form):
+    link_worker = forms.ModelChoiceField(label="Named link worker", queryset=None, empty_label=None)
+
+    def __init__(self, *args: Any, link_workers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["link_worker"].queryset = link_workers  # type: ignore[attr-defined]
+
+
+class StatusChangeForm(NhsFormMixin, forms.Form):
+    to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, allowed: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [  # type: ignore[attr-defined]
+            (value, ReferralStatus(value).label)
+            for value in allowed
+            if value != ReferralStatus.CLOSED
+        ]
+
+
+class CloseCaseForm(NhsFormMixin, forms.Form):
+    closure_outcome = forms.CharField(
+        label="Outcome of the case",
+        help_text="What changed for the person, and where they go from here.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    closed_on = forms.DateField(label="Closed on", widget=DateInput)
+
+    def clean_closed_on(self) -> Any:
+        value = self.cleaned_data["closed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date the case closed must be today or in the past")
+        return value
+
+
+SWEMWBS_FIELDS = [f"swemwbs_{n}" for n in range(1, len(SWEMWBS_ITEMS) + 1)]
+ONS4_FIELDS = [f"ons4_{key}" for key, _ in ONS4_QUESTIONS]
+FREE_TEXT_FIELDS = ["what_matters", "good_life", "love_doing", "could_offer"]
+
+
+class ConversationForm(NhsFormMixin, forms.Form):
+    """Free text first; life areas, the friends question and the questionnaires are optional."""
+
+    held_on = forms.DateField(label="Date of the conversation", widget=DateInput)
+    what_matters = forms.CharField(
+        label=Conversation._meta.get_field("what_matters").verbose_name,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    good_life = forms.CharField(
+        label=Conversation._meta.get_field("good_life").verbose_name,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    love_doing = forms.CharField(
+        label=Conversation._meta.get_field("love_doing").verbose_name,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    could_offer = forms.CharField(
+        label=Conversation._meta.get_field("could_offer").verbose_name,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    life_areas = forms.MultipleChoiceField(
+        label="Life areas you talked about",
+        required=False,
+        choices=LifeArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    friends_count = forms.IntegerField(
+        label="How many friends could you call on?",
+        required=False,
+        min_value=0,
+        max_value=999,
+        help_text="Leave empty if you did not ask. 0 means they told you none.",
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+    )
+    notes = forms.CharField(
+        label="Other notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Built before the mixin adds its classes, so every questionnaire field gets them.
+        self.base_fields = dict(self.base_fields)
+        if settings.SWEMWBS_ENABLED:
+            for name, statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
+                self.base_fields[name] = forms.TypedChoiceField(
+                    label=statement,
+                    required=False,
+                    coerce=int,
+                    empty_value=None,
+                    choices=SWEMWBS_ANSWERS,
+                    widget=forms.RadioSelect,
+                )
+        for name, (_, question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+            self.base_fields[name] = forms.IntegerField(
+                label=question,
+                required=False,
+                min_value=0,
+                max_value=10,
+                help_text=ONS4_HINT,
+                widget=forms.NumberInput(
+                    attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}
+                ),
+            )
+        super().__init__(*args, **kwargs)
+
+    @property
+    def swemwbs_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SWEMWBS_FIELDS if name in self.fields]
+
+    @property
+    def ons4_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ONS4_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any((data.get(name) or "").strip() for name in FREE_TEXT_FIELDS):
+            raise forms.ValidationError(
+                "Write down at least one of the person's answers to the first four questions"
+            )
+        held_on = data.get("held_on")
+        if held_on and held_on > timezone.localdate():
+            self.add_error("held_on", "The date of the conversation must be today or in the past")
+        if settings.SWEMWBS_ENABLED:
+            answers = [data.get(name) for name in SWEMWBS_FIELDS]
+            given = [a for a in answers if a is not None]
+            if given and len(given) != len(answers):
+                for name, value in zip(SWEMWBS_FIELDS, answers, strict=True):
+                    if value is None:
+                        self.add_error(
+                            name, "Answer all seven SWEMWBS statements, or leave them all empty"
+                        )
+                        break
+            data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
+        else:
+            data["swemwbs_items"] = None
+        ons4_raw = {key: data.get(f"ons4_{key}") for key, _ in ONS4_QUESTIONS}
+        try:
+            data["ons4"] = ons4_answers(answers=ons4_raw)
+        except ValueError:
+            first_missing = next(
+                (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
+            )
+            self.add_error(first_missing, "Answer all four ONS4 questions, or leave them all empty")
+        return data
+
+
+class GoalForm(NhsFormMixin, forms.Form):
+    description = forms.CharField(
+        label="Goal, in the person's words", max_length=500, widget=forms.TextInput
+    )
+
+
+class GoalStatusForm(NhsFormMixin, forms.Form):
+    status = forms.ChoiceField(label="How is it going?", choices=GoalStatus.choices)
+
+
+class AssetSearchForm(NhsFormMixin, forms.Form):
+    q = forms.CharField(label="Search the directory by name", max_length=100, required=False)
+
+
+class ConnectionForm(NhsFormMixin, forms.Form):
+    asset = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="How are you connecting them?",
+        choices=ConnectionKind.choices,
+        widget=forms.RadioSelect,
+    )
+    made_on = forms.DateField(label="Date", widget=DateInput)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(
+        label="I have read the warnings and want to connect them anyway", required=False
+    )
+
+    def clean_made_on(self) -> Any:
+        value = self.cleaned_data["made_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date must be today or in the past")
+        return value
+
+
+class ConnectionOutcomeForm(NhsFormMixin, forms.Form):
+    outcome = forms.ChoiceField(label="What happened?", choices=ConnectionOutcome.choices)
+
+
+class CaseNoteForm(NhsFormMixin, forms.Form):
+    text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FeedbackForm(NhsFormMixin, forms.Form):
+    snomed_code = forms.ChoiceField(
+        label="SNOMED CT code for the practice to record",
+        choices=Feedback.Snomed.choices,
+        widget=forms.RadioSelect,
+    )
+    needs_and_concerns = forms.CharField(
+        label="Needs and concerns", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    support_offered = forms.CharField(
+        label="Support offered and activities referred to",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    outcomes = forms.CharField(
+        label="Outcomes", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )

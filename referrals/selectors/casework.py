@@ -1,0 +1,236 @@
+"""Reads for the link worker's casework pages. Every lookup goes through the access helpers in
+``referrals.access``, so a link worker only ever reaches their own team's people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from assets.models import Asset
+from socialrx.models import Role, User
+from socialrx.validators import normalise_nhs_number
+
+from ..access import people_for, referrals_for
+from ..models import (
+    OPEN_STATUSES,
+    CaseNote,
+    Connection,
+    ConnectionOutcomeChange,
+    Conversation,
+    Goal,
+    Person,
+    Referral,
+    ReferralStatusChange,
+)
+
+# A person stays on the caseload this long after their latest referral ended, so a link worker
+# can still write back to the referrer or pick up a returning person.
+RECENT_DAYS = 90
+
+
+def _latest_referral(field: str) -> Subquery:
+    return Subquery(
+        Referral.objects.filter(person=OuterRef("pk"))
+        .order_by("-received_on", "-id")
+        .values(field)[:1]
+    )
+
+
+def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Person]:
+    """The team's people whose latest referral is open, or ended in the last ``RECENT_DAYS``;
+    newest activity first. ``status`` filters on the latest referral's status; ``query`` is a
+    name or an NHS number."""
+    cutoff = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
+    people = (
+        people_for(user=user)
+        .select_related("link_worker")
+        .annotate(
+            current_status=_latest_referral("status"),
+            current_closed_on=_latest_referral("closed_on"),
+            current_referral_id=_latest_referral("id"),
+        )
+        .filter(Q(current_status__in=OPEN_STATUSES) | Q(current_closed_on__gte=cutoff))
+    )
+    if status:
+        people = people.filter(current_status=status)
+    query = query.strip()
+    if query:
+        digits = normalise_nhs_number(query)
+        if digits.isdigit() and len(digits) == 10:
+            people = people.filter(nhs_number=digits)
+        else:
+            for term in re.split(r"\s+", query)[:4]:
+                people = people.filter(
+                    Q(given_name__icontains=term) | Q(family_name__icontains=term)
+                )
+    return people.order_by("-last_activity_at", "-id")
+
+
+def person_for_page(*, user: Any, pk: int) -> Person:
+    try:
+        return people_for(user=user).select_related("link_worker", "practice", "team").get(pk=pk)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such person") from None
+
+
+def referral_for_case(*, user: Any, pk: int) -> Referral:
+    """A referral on a case record the user may change. Practice staff and volunteers can see
+    some referrals through ``referrals_for`` but never reach casework (their views 404 first);
+    here only the case scope (``people_for``) counts."""
+    try:
+        return (
+            referrals_for(user=user)
+            .filter(person__in=people_for(user=user))
+            .select_related("person", "referring_practice")
+            .get(pk=pk)
+        )
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such referral") from None
+
+
+def goal_get_for(*, user: Any, pk: int) -> Goal:
+    try:
+        return Goal.objects.select_related("person").get(pk=pk, person__in=people_for(user=user))
+    except (Goal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such goal") from None
+
+
+def connection_get_for(*, user: Any, pk: int) -> Connection:
+    try:
+        return Connection.objects.select_related("person", "asset").get(
+            pk=pk, person__in=people_for(user=user)
+        )
+    except (Connection.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such connection") from None
+
+
+def feedback_get_for(*, user: Any, pk: int) -> Any:
+    from ..models import Feedback
+
+    try:
+        return Feedback.objects.select_related(
+            "referral__person__practice", "referral__referring_practice", "sent_by"
+        ).get(pk=pk, referral__person__in=people_for(user=user))
+    except (Feedback.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such feedback") from None
+
+
+def referral_open_for(*, person: Person) -> Referral | None:
+    """The person's current open referral (the newest, if more than one is open)."""
+    return person.referrals.filter(status__in=OPEN_STATUSES).order_by("-received_on", "-id").first()
+
+
+def team_link_workers(*, team_id: int | None) -> QuerySet[User]:
+    """Active link workers of a team: who a person's case can be handed to."""
+    if team_id is None:
+        return User.objects.none()
+    return User.objects.filter(team_id=team_id, role=Role.LINK_WORKER, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def asset_search(*, query: str, today: dt.date | None = None, limit: int = 20) -> list[Asset]:
+    """Active assets whose name contains ``query`` (METRICS.md: active on a day when started
+    on or before it and not yet ended)."""
+    query = query.strip()
+    if not query:
+        return []
+    today = today or timezone.localdate()
+    return list(
+        Asset.objects.filter(name__icontains=query)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .order_by("name")[:limit]
+    )
+
+
+def asset_active_get(*, pk: Any, today: dt.date | None = None) -> Asset | None:
+    today = today or timezone.localdate()
+    try:
+        asset = Asset.objects.get(pk=pk)
+    except (Asset.DoesNotExist, ValueError, TypeError):
+        return None
+    return asset if asset.is_active_on(today) else None
+
+
+# --- the person page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # referral, conversation, goal, connection, note
+    on: dt.date
+    at: dt.datetime
+    obj: Any
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    referrals: list[Referral]
+    conversations: list[Conversation]
+    goals: list[Goal]
+    connections: list[Connection]
+    notes: list[CaseNote]
+    timeline: list[TimelineEntry]
+
+    @property
+    def open_referral(self) -> Referral | None:
+        return next((r for r in self.referrals if r.is_open), None)
+
+
+def person_record(*, person: Person) -> PersonRecord:
+    """Everything on a person's page in a fixed number of queries, whatever its length."""
+    referrals = list(
+        person.referrals.select_related("referring_practice", "link_worker").prefetch_related(
+            Prefetch(
+                "status_changes",
+                queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
+            ),
+            "feedback",
+        )
+    )
+    conversations = list(
+        person.conversations.select_related(
+            "held_by", "friends_observation", "swemwbs", "ons4"
+        ).order_by("-held_on", "-id")
+    )
+    goals = list(person.goals.select_related("created_by").order_by("created_at", "id"))
+    connections = list(
+        person.connections.select_related("asset", "made_by")
+        .prefetch_related(
+            Prefetch(
+                "outcome_changes",
+                queryset=ConnectionOutcomeChange.objects.select_related("by").order_by("at", "id"),
+            )
+        )
+        .order_by("-made_on", "-id")
+    )
+    notes = list(person.notes.select_related("by").order_by("-at", "-id"))
+
+    tz = timezone.get_current_timezone()
+    entries = [
+        *(TimelineEntry("referral", r.received_on, r.created_at, r) for r in referrals),
+        *(TimelineEntry("conversation", c.held_on, c.created_at, c) for c in conversations),
+        *(
+            TimelineEntry("goal", g.created_at.astimezone(tz).date(), g.created_at, g)
+            for g in goals
+        ),
+        *(TimelineEntry("connection", c.made_on, c.created_at, c) for c in connections),
+        *(TimelineEntry("note", n.at.astimezone(tz).date(), n.at, n) for n in notes),
+    ]
+    # Newest first by the day it happened, then by when it was written down.
+    entries.sort(key=lambda e: (e.on, e.at), reverse=True)
+    return PersonRecord(
+        referrals=referrals,
+        conversations=conversations,
+        goals=goals,
+        connections=connections,
+        notes=notes,
+        timeline=entries,
+    )

@@ -1,0 +1,79 @@
+"""Reads for referral intake: the practice's referrals, a volunteer's referrals (status only),
+closed-route enquiries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from assets.models import Asset
+
+from ..access import referral_get_for, referrals_for
+from ..models import ClosedRouteEnquiry, Feedback, Referral, ReferralStatusChange, Source
+
+
+def practice_referral_list(*, user: Any, status: str = "") -> QuerySet[Referral]:
+    """The referrals ``user`` may see (practice staff: their practice's), newest first, with
+    the named link worker and the latest feedback's date and SNOMED code in the same query."""
+    latest = Feedback.objects.filter(referral=OuterRef("pk")).order_by("-sent_at", "-id")
+    qs = (
+        referrals_for(user=user)
+        .select_related("person", "link_worker")
+        .annotate(
+            latest_feedback_at=Subquery(latest.values("sent_at")[:1]),
+            latest_feedback_code=Subquery(latest.values("snomed_code")[:1]),
+        )
+        .order_by("-received_on", "-id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def practice_referral_get(*, user: Any, pk: int) -> Referral:
+    """One referral in ``user``'s scope with its status history and feedback letters; nothing
+    of the case itself (notes, conversations, goals) is loaded."""
+    referral = referral_get_for(user=user, pk=pk)
+    return (
+        Referral.objects.select_related("person", "link_worker", "team", "referring_practice")
+        .prefetch_related(
+            Prefetch(
+                "status_changes",
+                queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
+            ),
+            Prefetch(
+                "feedback",
+                queryset=Feedback.objects.select_related("sent_by").order_by("-sent_at", "-id"),
+            ),
+        )
+        .get(pk=referral.pk)
+    )
+
+
+def community_referrals_for(*, user: Any) -> QuerySet[Referral]:
+    """A volunteer's own community referrals, for showing their status only: the person is
+    not loaded and must not be shown (a volunteer sees no one's case)."""
+    if not getattr(user, "is_authenticated", False):
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(referred_by=user, source=Source.COMMUNITY)
+        .only("id", "received_on", "status", "source", "referrer_organisation")
+        .order_by("-received_on", "-id")
+    )
+
+
+def community_referral_assets_for(*, user: Any) -> QuerySet[Asset]:
+    """Groups a volunteer may refer on behalf of: the directory listings they keep."""
+    if not getattr(user, "is_authenticated", False):
+        return Asset.objects.none()
+    return Asset.objects.filter(maintainers=user, ended_on__isnull=True).order_by("name")
+
+
+def closed_route_enquiry_list(*, handled: bool | None = None) -> QuerySet[ClosedRouteEnquiry]:
+    qs = ClosedRouteEnquiry.objects.select_related("submitted_by", "handled_by").order_by(
+        "handled", "-received_at", "-id"
+    )
+    if handled is not None:
+        qs = qs.filter(handled=handled)
+    return qs

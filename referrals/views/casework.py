@@ -1,0 +1,500 @@
+"""The link worker's casework pages: caseload, the person's record and everything done on it.
+
+Link workers reach their own team's people only; administrators everyone; every other role
+gets 404 (``role_required``), and so does a link worker asking for another team's record
+(the access helpers)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from socialrx.access import role_required
+from socialrx.models import Role
+
+from ..forms.casework import (
+    AssetSearchForm,
+    CaseloadFilterForm,
+    CaseloadSearchForm,
+    CaseNoteForm,
+    CloseCaseForm,
+    ConnectionForm,
+    ConnectionOutcomeForm,
+    ConversationForm,
+    FeedbackForm,
+    GoalForm,
+    GoalStatusForm,
+    LinkWorkerForm,
+    PersonForm,
+    StatusChangeForm,
+)
+from ..models import ConnectionOutcome, GoalStatus, Person, ReferralStatus
+from ..questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_INTRO
+from ..selectors.casework import (
+    asset_active_get,
+    asset_search,
+    caseload_for,
+    connection_get_for,
+    feedback_get_for,
+    goal_get_for,
+    person_for_page,
+    person_record,
+    referral_for_case,
+    team_link_workers,
+)
+from ..services import casework as services
+
+casework_view = role_required(Role.LINK_WORKER)
+
+CASELOAD_PAGE_SIZE = 25
+T = "referrals/casework/"
+
+
+def _person_url(person: Person, anchor: str = "") -> str:
+    url = reverse("referrals:person", kwargs={"pk": person.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _errors_from(form: Any, exc: ValidationError, field: str | None = None) -> None:
+    for message in exc.messages:
+        form.add_error(field, message)
+
+
+# --- caseload --------------------------------------------------------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    """Filtering by status is a GET (no personal data); a search by name or NHS number is a
+    POST, so it never appears in a URL, the browser history or a server log."""
+    data = request.POST if request.method == "POST" else request.GET
+    filter_form = CaseloadFilterForm(data)
+    status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
+    # An empty search clears the search rather than complaining about it.
+    searching = request.method == "POST" and bool(request.POST.get("q", "").strip())
+    search_form = CaseloadSearchForm(request.POST if searching else None)
+    query = search_form.cleaned_data["q"] if searching and search_form.is_valid() else ""
+    people = caseload_for(user=request.user, status=status, query=query)
+    page = Paginator(people, CASELOAD_PAGE_SIZE).get_page(data.get("page"))
+    context = {
+        "filter_form": filter_form,
+        "search_form": search_form,
+        "status": status,
+        "query": query,
+        "page": page,
+        "status_choices": ReferralStatus.choices,
+    }
+    template = f"{T}caseload.html"
+    htmx = getattr(request, "htmx", None)
+    # A history restore asks for the whole page again, though it comes from htmx.
+    if htmx and not htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, context)
+
+
+# --- the person page -------------------------------------------------------------------------
+
+
+def _person_page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
+    record = person_record(person=person)
+    services.person_view_record(person=person, by=request.user)
+    context = {
+        "person": person,
+        "record": record,
+        "open_referral": record.open_referral,
+        "link_worker_form": forms.get("link_worker_form")
+        or LinkWorkerForm(
+            initial={"link_worker": person.link_worker_id},
+            link_workers=team_link_workers(team_id=person.team_id),
+        ),
+        "goal_form": forms.get("goal_form") or GoalForm(),
+        "note_form": forms.get("note_form") or CaseNoteForm(),
+        "goal_statuses": GoalStatus.choices,
+        "connection_outcomes": ConnectionOutcome.choices,
+        "error_form": next((f for f in forms.values() if f is not None and f.errors), None),
+    }
+    return render(request, f"{T}person.html", context)
+
+
+@casework_view
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_page(request, person_for_page(user=request.user, pk=pk))
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
+    # service must compare against what is stored to audit the fields that changed.
+    form = PersonForm(request.POST or None, instance=copy.copy(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.person_update(person=person, by=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Details saved." if changed else "Nothing was changed.")
+            return redirect(_person_url(person))
+    if request.method == "GET":
+        services.person_view_record(person=person, by=request.user, what="edit details")
+    return render(request, f"{T}person_edit.html", {"person": person, "form": form})
+
+
+@casework_view
+@require_POST
+def person_link_worker(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = LinkWorkerForm(request.POST, link_workers=team_link_workers(team_id=person.team_id))
+    if form.is_valid():
+        try:
+            services.person_link_worker_set(
+                person=person, link_worker=form.cleaned_data["link_worker"], by=request.user
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc, "link_worker")
+        else:
+            messages.success(request, "Named link worker changed.")
+            return redirect(_person_url(person))
+    return _person_page(request, person, link_worker_form=form)
+
+
+# --- referral status and closing -------------------------------------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def referral_status_change(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_for_case(user=request.user, pk=pk)
+    allowed = services.referral_allowed_statuses(referral=referral)
+    form = StatusChangeForm(request.POST or None, allowed=allowed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_status_change(
+                referral=referral,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        else:
+            messages.success(
+                request, f"Referral {referral.pk} is now {referral.get_status_display().lower()}."
+            )
+            return redirect(_person_url(referral.person))
+    return render(
+        request,
+        f"{T}referral_status.html",
+        {
+            "referral": referral,
+            "person": referral.person,
+            "form": form,
+            "can_close": ReferralStatus.CLOSED in allowed,
+        },
+    )
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def referral_close(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_for_case(user=request.user, pk=pk)
+    form = CloseCaseForm(request.POST or None, initial={"closed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_close(
+                referral=referral,
+                outcome=form.cleaned_data["closure_outcome"],
+                on=form.cleaned_data["closed_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        else:
+            messages.success(request, f"Referral {referral.pk} is closed.")
+            return redirect(_person_url(referral.person))
+    return render(
+        request,
+        f"{T}referral_close.html",
+        {"referral": referral, "person": referral.person, "form": form},
+    )
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def conversation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = ConversationForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.conversation_log(
+                person=person,
+                by=request.user,
+                held_on=data["held_on"],
+                what_matters=data["what_matters"],
+                good_life=data["good_life"],
+                love_doing=data["love_doing"],
+                could_offer=data["could_offer"],
+                life_areas=data["life_areas"],
+                notes=data["notes"],
+                friends_count=data["friends_count"],
+                swemwbs_items=data["swemwbs_items"],
+                ons4=data["ons4"],
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        else:
+            messages.success(request, "Conversation saved.")
+            return redirect(_person_url(person, "timeline"))
+    return render(
+        request,
+        f"{T}conversation_form.html",
+        {
+            "person": person,
+            "form": form,
+            "swemwbs_copyright": SWEMWBS_COPYRIGHT,
+            "swemwbs_intro": SWEMWBS_INTRO,
+        },
+    )
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+
+@casework_view
+@require_POST
+def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            goal = services.goal_add(
+                person=person, description=form.cleaned_data["description"], by=request.user
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc, "description")
+        else:
+            if getattr(request, "htmx", False):
+                return render(
+                    request,
+                    f"{T}person.html#goal_row",
+                    {"goal": goal, "person": person, "goal_statuses": GoalStatus.choices},
+                )
+            messages.success(request, "Goal added.")
+            return redirect(_person_url(person, "goals"))
+    if getattr(request, "htmx", False):
+        response = render(
+            request, f"{T}person.html#goal_form", {"person": person, "goal_form": form}
+        )
+        return reswap(retarget(response, "#goal-form"), "outerHTML")
+    return _person_page(request, person, goal_form=form)
+
+
+@casework_view
+@require_POST
+def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = goal_get_for(user=request.user, pk=pk)
+    form = GoalStatusForm(request.POST)
+    error = ""
+    if form.is_valid():
+        services.goal_status_set(goal=goal, status=form.cleaned_data["status"], by=request.user)
+    else:
+        error = "Choose how the person feels it is going"
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            f"{T}person.html#goal_row",
+            {
+                "goal": goal,
+                "person": goal.person,
+                "goal_statuses": GoalStatus.choices,
+                "row_error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Goal updated.")
+    return redirect(_person_url(goal.person, "goals"))
+
+
+# --- connections -----------------------------------------------------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step one: find an active asset by name (GET: an asset name is not personal data). Step
+    two: the connection form, with the directory's warnings to confirm."""
+    person = person_for_page(user=request.user, pk=pk)
+    search_form = AssetSearchForm(request.GET)
+    query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
+    results = asset_search(query=query)
+    if getattr(request, "htmx", False) and request.method == "GET" and "asset" not in request.GET:
+        return render(
+            request,
+            f"{T}connection_form.html#asset_results",
+            {"person": person, "results": results, "query": query},
+        )
+    asset_id = request.POST.get("asset") if request.method == "POST" else request.GET.get("asset")
+    asset = asset_active_get(pk=asset_id) if asset_id else None
+    warnings = services.connection_warnings(asset=asset) if asset else []
+    form = ConnectionForm(
+        request.POST or None,
+        initial={"asset": asset.pk if asset else None, "made_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        if asset is None:
+            form.add_error(None, "Choose a group or activity that is running")
+        elif warnings and not form.cleaned_data["confirm"]:
+            form.add_error("confirm", "Confirm that you want to connect them despite the warnings")
+        else:
+            try:
+                services.connection_make(
+                    person=person,
+                    asset=asset,
+                    kind=form.cleaned_data["kind"],
+                    made_on=form.cleaned_data["made_on"],
+                    notes=form.cleaned_data["notes"],
+                    warnings_confirmed=form.cleaned_data["confirm"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _errors_from(form, exc)
+            else:
+                messages.success(request, f"Connected to {asset.name}.")
+                return redirect(_person_url(person, "connections"))
+    return render(
+        request,
+        f"{T}connection_form.html",
+        {
+            "person": person,
+            "search_form": search_form,
+            "query": query,
+            "results": results,
+            "asset": asset,
+            "warnings": warnings,
+            "form": form,
+        },
+    )
+
+
+@casework_view
+@require_POST
+def connection_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = connection_get_for(user=request.user, pk=pk)
+    form = ConnectionOutcomeForm(request.POST)
+    error = ""
+    if form.is_valid():
+        services.connection_outcome_set(
+            connection=connection, outcome=form.cleaned_data["outcome"], by=request.user
+        )
+    else:
+        error = "Choose what happened"
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            f"{T}person.html#connection_row",
+            {
+                "connection": connection,
+                "person": connection.person,
+                "connection_outcomes": ConnectionOutcome.choices,
+                "row_error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Follow-up saved.")
+    return redirect(_person_url(connection.person, "connections"))
+
+
+# --- case notes ------------------------------------------------------------------------------
+
+
+@casework_view
+@require_POST
+def note_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_note_add(person=person, text=form.cleaned_data["text"], by=request.user)
+        except ValidationError as exc:
+            _errors_from(form, exc, "text")
+        else:
+            messages.success(request, "Note added.")
+            return redirect(_person_url(person, "timeline"))
+    return _person_page(request, person, note_form=form)
+
+
+# --- feedback to the referrer ----------------------------------------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_for_case(user=request.user, pk=pk)
+    form = FeedbackForm(
+        request.POST or None,
+        initial={
+            "snomed_code": services.feedback_snomed_for(referral=referral),
+            "support_offered": services.feedback_support_prefill(person=referral.person),
+            "needs_and_concerns": referral.reason,
+            "outcomes": referral.closure_outcome,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback = services.feedback_send(
+                referral=referral, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_from(form, exc)
+        else:
+            messages.success(
+                request,
+                "Feedback saved."
+                + (
+                    " The referrer has been emailed that it is ready."
+                    if referral.referrer_email
+                    else ""
+                ),
+            )
+            return redirect("referrals:feedback_letter", pk=feedback.pk)
+    return render(
+        request,
+        f"{T}feedback_form.html",
+        {"referral": referral, "person": referral.person, "form": form},
+    )
+
+
+@casework_view
+@require_GET
+def feedback_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = feedback_get_for(user=request.user, pk=pk)
+    person = feedback.referral.person
+    services.person_view_record(person=person, by=request.user, what="feedback letter")
+    return render(
+        request,
+        f"{T}feedback_letter.html",
+        {"feedback": feedback, "referral": feedback.referral, "person": person},
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from referrals.models import Referral, Source
+from tests.conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_of_the_public_asks_for_a_conversation(page, practice_a, link_worker):
+    cache.clear()
+    page.goto("/ask/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Ask for a conversation"
+    assert_accessible(page)
+
+    # Sending it empty explains what is missing, accessibly.
+    page.get_by_role("button", name="Send").click()
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    assert "Enter your first name" in page.locator(".nhsuk-error-summary").inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Your first name").fill("Sam")
+    page.get_by_label("Your last name").fill("Rivers")
+    page.get_by_label("Your postcode").fill("M1 1AE")
+    page.get_by_label("Your GP practice").select_option(label="Canal Street Surgery")
+    page.get_by_label("Phone number").fill("07700 900456")
+    page.get_by_label("What would you like to talk about?").fill("I would like to meet people.")
+    # The honeypot is not reachable for people.
+    assert not page.locator("#id_website").is_visible() or page.locator(
+        "[aria-hidden=true] #id_website"
+    ).count() == 1
+    page.get_by_role("button", name="Send").click()
+
+    page.wait_for_url("**/ask/thank-you/")
+    assert "we have your request" in page.get_by_role("heading", level=1).inner_text()
+    assert_accessible(page)
+    referral = Referral.objects.get()
+    assert referral.source == Source.SELF
+    assert referral.person.practice == practice_a
+    assert referral.link_worker == link_worker

@@ -1,0 +1,175 @@
+"""`manage.py seed_demo` builds the promised demo world, quickly and deterministically, and
+`--if-empty` / `--reset` behave."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import defaultdict
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from assets.models import Asset, Category, LedBy
+from champions.models import Champion
+from referrals.models import (
+    Connection,
+    ConnectionKind,
+    ConnectionOutcome,
+    Conversation,
+    FriendsObservation,
+    Goal,
+    GoalStatus,
+    Person,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+    Source,
+)
+from socialrx.demo import DEMO_PASSWORD
+from socialrx.models import PCN, Practice, Role, Team, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded() -> float:
+    started = time.monotonic()
+    call_command("seed_demo", stdout=io.StringIO())
+    return time.monotonic() - started
+
+
+def test_seed_demo_builds_the_small_world(seeded):
+    assert PCN.objects.count() == 2
+    assert Practice.objects.count() == 6
+    assert Team.objects.count() == 2
+    assert Person.objects.count() == 300
+    assert Asset.objects.count() == 60
+    assert Champion.objects.count() == 20
+    assert User.objects.filter(role=Role.LINK_WORKER).count() == 4
+    assert User.objects.filter(role=Role.PRACTICE_STAFF).count() == 2
+    assert User.objects.filter(role=Role.COMMISSIONER).count() == 1
+    assert User.objects.filter(role=Role.ADMIN).count() == 1
+    # Every practice has a team and a named link worker of that team.
+    for practice in Practice.objects.select_related("named_link_worker"):
+        assert practice.pcn_id and practice.team_id
+        assert practice.named_link_worker.team_id == practice.team_id
+
+
+def test_seed_demo_is_fast(seeded):
+    assert seeded < 30
+
+
+def test_every_route_and_a_realistic_status_mix(seeded):
+    assert set(Referral.objects.values_list("source", flat=True)) == set(Source.values)
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert statuses == set(ReferralStatus.values)
+    received = Referral.objects.values_list("received_on", flat=True)
+    span = (max(received) - min(received)).days
+    assert 450 <= span <= 545  # about 18 months
+    # Every referral has a history that starts at "received" and ends at its status.
+    for referral in Referral.objects.prefetch_related("status_changes"):
+        changes = list(referral.status_changes.all())
+        assert changes[0].to_status == ReferralStatus.RECEIVED
+        assert changes[-1].to_status == referral.status
+        assert [c.at for c in changes] == sorted(c.at for c in changes)
+    # Histories are back-dated, not all stamped "now".
+    assert ReferralStatusChange.objects.dates("at", "month").count() >= 12
+
+
+def test_practice_referrals_belong_to_the_persons_practice_and_team(seeded):
+    for referral in Referral.objects.select_related("person").filter(
+        source__in=[Source.GP, Source.PRACTICE_STAFF]
+    ):
+        assert referral.referring_practice_id == referral.person.practice_id
+        assert referral.team_id == referral.person.team_id
+    for person in Person.objects.select_related("link_worker").exclude(link_worker=None):
+        assert person.link_worker.team_id == person.team_id
+
+
+def test_conversations_friends_and_follow_ups(seeded):
+    assert Conversation.objects.exclude(what_matters="").count() >= 150
+    by_person = defaultdict(list)
+    for person_id, day, count in FriendsObservation.objects.order_by("observed_on").values_list(
+        "person_id", "observed_on", "friends_count"
+    ):
+        by_person[person_id].append((day, count))
+    changes = []
+    for rows in by_person.values():
+        baseline_day, baseline = rows[0]
+        later = [c for d, c in rows if (d - baseline_day).days >= 56]
+        if later:
+            changes.append(later[-1] - baseline)
+    assert len(changes) >= 40
+    assert sum(1 for c in changes if c > 0) > len(changes) / 2  # mostly increasing
+    assert any(c <= 0 for c in changes)  # but not all
+
+
+def test_goals_connections_assets_and_volunteers_cover_every_kind(seeded):
+    assert set(Goal.objects.values_list("status", flat=True)) == set(GoalStatus.values)
+    assert set(Connection.objects.values_list("kind", flat=True)) == set(ConnectionKind.values)
+    assert set(Connection.objects.values_list("outcome", flat=True)) == set(
+        ConnectionOutcome.values
+    )
+    assert set(Asset.objects.values_list("category", flat=True)) == set(Category.values)
+    led = set(Asset.objects.values_list("led_by", flat=True))
+    assert LedBy.CITIZEN in led and led - {LedBy.CITIZEN}
+    # Connections go to assets that were running on the day.
+    for connection in Connection.objects.select_related("asset"):
+        assert connection.asset.is_active_on(connection.made_on)
+    from_referred = Champion.objects.exclude(person=None).select_related("person")
+    assert 1 <= from_referred.count() <= 5
+    for champion in from_referred:
+        first = champion.person.referrals.order_by("received_on").first()
+        assert first.received_on < champion.started_on
+
+
+def test_demo_password_logs_everyone_in(seeded):
+    for username in ["lw_asha", "gp_patel", "vol_sam", "commissioner", "admin"]:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+
+
+def test_seed_demo_is_deterministic(seeded):
+    first = list(Referral.objects.order_by("referral_ref").values_list("source", "received_on"))
+    call_command("seed_demo", "--reset", stdout=io.StringIO())
+    again = list(Referral.objects.order_by("referral_ref").values_list("source", "received_on"))
+    assert first == again
+    assert Person.objects.count() == 300  # reset replaced, not added
+
+
+def test_if_empty_does_nothing_when_practices_exist(seeded):
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert Person.objects.count() == 300
+    assert Practice.objects.count() == 6
+    assert "already" in out.getvalue()
+
+
+def test_seed_demo_refuses_to_add_to_existing_data(seeded):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Person.objects.count() == 300
+
+
+def test_if_empty_seeds_an_empty_database():
+    call_command("seed_demo", "--if-empty", stdout=io.StringIO())
+    assert Practice.objects.count() == 6
+
+
+def test_demo_logins_prints_every_role_and_the_password(seeded):
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    assert DEMO_PASSWORD in text
+    for username in ["lw_asha", "gp_patel", "rec_jones", "vol_sam", "commissioner", "admin"]:
+        assert username in text
+    for role in ["Link worker", "Practice staff", "Volunteer", "Commissioner", "Administrator"]:
+        assert role in text
+
+
+def test_demo_logins_without_demo_data_says_how_to_get_it():
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    assert "seed_demo" in out.getvalue()
