@@ -203,13 +203,20 @@ class DirectorySearchForm(NhsFormMixin, forms.Form):
 
 
 class GapForm(NhsFormMixin, forms.ModelForm):
+    people_count = forms.IntegerField(
+        label="How many people",
+        min_value=1,
+        max_value=10000,
+        initial=1,
+        help_text="How many people you know of who wanted this.",
+    )
+
     class Meta:
         model = Gap
         fields = ["what", "category", "area", "people_count"]
         help_texts = {
             "what": "What people wanted and could not find. No names or personal details.",
             "area": "A neighbourhood, town or postcode district, for example M14.",
-            "people_count": "How many people you know of who wanted this.",
         }
 
 

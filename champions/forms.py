@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -73,7 +73,7 @@ class ProfileForm(NhsFormMixin, forms.ModelForm):
 class _ActivityForm(NhsFormMixin, forms.Form):
     def __init__(self, *args: Any, groups: QuerySet[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["asset"].queryset = groups
+        cast(forms.ModelChoiceField, self.fields["asset"]).queryset = groups
         if not groups.exists():
             del self.fields["asset"]
 
@@ -197,11 +197,11 @@ class ChampionForm(NhsFormMixin, forms.ModelForm):
         logins = User.objects.filter(role=Role.VOLUNTEER, champion__isnull=True)
         if self.instance.user_id:
             logins = logins | User.objects.filter(pk=self.instance.user_id)
-        self.fields["user"].queryset = logins.order_by("username")
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = logins.order_by("username")
         self.fields["user"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         started, ended = data.get("started_on"), data.get("ended_on")
         if started and ended and ended < started:
             self.add_error("ended_on", "The date they stopped must be after the date they started")
@@ -249,7 +249,7 @@ class InviteForm(NhsFormMixin, forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         agreed = data.get("state") == InvitationState.ACCEPTED
         if agreed and not data.get("consent_confirmed"):
             self.add_error(
@@ -258,3 +258,14 @@ class InviteForm(NhsFormMixin, forms.Form):
         if data.get("login_email") and not agreed:
             self.add_error("login_email", "Only give a login when the person has agreed")
         return data
+
+
+class LoginForm(NhsFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="Their email address",
+        help_text="This is their username. We will email them a link to choose a password.",
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address like name@example.org",
+        },
+    )

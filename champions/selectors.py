@@ -110,10 +110,15 @@ def training_for(*, champion: Champion) -> QuerySet[TrainingRecord]:
 
 
 def groups_for(*, champion: Champion) -> QuerySet[Asset]:
-    """The directory listings this volunteer keeps (``Asset.maintainers``)."""
-    if not champion.user_id:
-        return Asset.objects.none()
-    return Asset.objects.filter(maintainers=champion.user_id).order_by("name")
+    """The groups this volunteer keeps (``Asset.maintainers``) or started (as a volunteer, or
+    earlier as a person who was referred)."""
+    runs = Q(pk__in=[])
+    if champion.user_id:
+        runs |= Q(maintainers=champion.user_id) | Q(started_by_user=champion.user_id)
+    if champion.person_id:
+        runs |= Q(started_by_person=champion.person_id)
+    # A subquery keeps the maintainers join from repeating a group.
+    return Asset.objects.filter(pk__in=Asset.objects.filter(runs).values("pk")).order_by("name")
 
 
 def group_choices_for(*, champion: Champion) -> QuerySet[Asset]:

@@ -189,8 +189,6 @@ def volunteer_invitation_record(
         raise ValidationError(
             {"consent_confirmed": "Confirm that you read the wording and the person agreed"}
         )
-    if Champion.objects.filter(person=person).exists():
-        raise ValidationError("This person is already a volunteer")
     login_email = login_email.strip().lower()
     if login_email and state != InvitationState.ACCEPTED:
         raise ValidationError({"login_email": "Only give a login when the person has agreed"})
@@ -198,6 +196,10 @@ def volunteer_invitation_record(
         raise ValidationError({"login_email": "There is already a login with this email address"})
 
     with transaction.atomic():
+        # Lock the person so two link workers recording at once cannot make two volunteers.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        if Champion.objects.filter(person=person).exists():
+            raise ValidationError("This person is already a volunteer")
         invitation = VolunteerInvitation(person=person, invited_by=by, role=role, state=state)
         if state == InvitationState.ACCEPTED:
             invitation.consent_wording = consent_wording_for(role=role)
@@ -235,19 +237,27 @@ def volunteer_invitation_record(
 
 def volunteer_login_create(*, champion: Champion, email: str, by: Any) -> User:
     """A volunteer login with no usable password; the volunteer sets one from the email."""
-    user = User(
-        username=email,
-        email=email,
-        first_name=champion.given_name,
-        last_name=champion.family_name,
-        role=Role.VOLUNTEER,
-    )
-    user.set_unusable_password()
-    user.save()
-    champion.user = user
-    champion.save(update_fields=["user", "updated_at"])
-    _audit(by=by, action=AuditLog.Action.UPDATE, obj=champion, champion=champion, detail="login")
-    transaction.on_commit(lambda: _send_welcome(user_id=user.pk))
+    email = email.strip().lower()
+    if champion.user_id:
+        raise ValidationError("This volunteer already has a login")
+    if User.objects.filter(username__iexact=email).exists():
+        raise ValidationError("There is already a login with this email address")
+    with transaction.atomic():
+        user = User(
+            username=email,
+            email=email,
+            first_name=champion.given_name,
+            last_name=champion.family_name,
+            role=Role.VOLUNTEER,
+        )
+        user.set_unusable_password()
+        user.save()
+        champion.user = user
+        champion.save(update_fields=["user", "updated_at"])
+        _audit(
+            by=by, action=AuditLog.Action.UPDATE, obj=champion, champion=champion, detail="login"
+        )
+        transaction.on_commit(lambda: _send_welcome(user_id=user.pk))
     return user
 
 

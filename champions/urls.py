@@ -24,6 +24,8 @@ urlpatterns = [
     path("<int:pk>/", views.champion_detail, name="detail"),
     path("<int:pk>/edit/", views.champion_edit, name="edit"),
     path("<int:pk>/training/add/", views.training_add, name="training_add"),
+    path("<int:pk>/hours/add/", views.hours_add_for, name="hours_add_for"),
+    path("<int:pk>/login/", views.login_create, name="login_create"),
     path("<int:pk>/certificate/", views.champion_certificate, name="champion_certificate"),
     path("invite/<int:person_id>/", views.invite, name="invite"),
 ]

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from referrals.access import people_for, person_get_for
 from socialrx.access import role_required
@@ -34,10 +36,21 @@ from .forms import (
     EventForm,
     HoursForm,
     InviteForm,
+    LoginForm,
     ProfileForm,
     TrainingForm,
 )
 from .models import Champion, ChampionRole, InvitationState, VolunteerInvitation
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _partial(request: HtmxHttpRequest) -> bool:
+    """htmx asked for a piece of the page (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
 
 volunteer_only = role_required(Role.VOLUNTEER, admin_ok=False)
 staff_only = role_required(Role.LINK_WORKER)
@@ -52,7 +65,7 @@ PAGE_SIZE = 50
 
 
 @role_required(Role.VOLUNTEER, Role.LINK_WORKER)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role != Role.VOLUNTEER:
         return redirect("champions:list")
@@ -75,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: HtmxHttpRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     form = ProfileForm(request.POST or None, instance=champion)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +101,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: HtmxHttpRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -98,7 +111,7 @@ def training(request: HttpRequest) -> HttpResponse:
 
 
 def _activity_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     form_class: type[HoursForm] | type[EventForm],
     create: Callable[..., Any],
@@ -120,7 +133,7 @@ def _activity_page(
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                if not request.htmx:
+                if not _partial(request):
                     messages.success(request, saved)
                     return redirect(request.path)
                 form = form_class(groups=groups)
@@ -133,12 +146,13 @@ def _activity_page(
         "just_saved": just_saved,
         "saved_message": saved,
     }
-    name = f"{template}#{partial}" if request.htmx else template
+    name = f"{template}#{partial}" if _partial(request) else template
     return render(request, name, context)
 
 
 @volunteer_only
-def hours(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def hours(request: HtmxHttpRequest) -> HttpResponse:
     return _activity_page(
         request,
         form_class=HoursForm,
@@ -152,17 +166,18 @@ def hours(request: HttpRequest) -> HttpResponse:
 
 @volunteer_only
 @require_POST
-def hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def hours_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     entry = hours_log_get_for(user=request.user, pk=pk)
     services.hours_log_delete(entry=entry, by=request.user)
-    if request.htmx:
+    if _partial(request):
         return HttpResponse("")
     messages.success(request, "The entry has been removed.")
     return redirect("champions:hours")
 
 
 @volunteer_only
-def events(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def events(request: HtmxHttpRequest) -> HttpResponse:
     return _activity_page(
         request,
         form_class=EventForm,
@@ -176,17 +191,17 @@ def events(request: HttpRequest) -> HttpResponse:
 
 @volunteer_only
 @require_POST
-def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def event_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = event_get_for(user=request.user, pk=pk)
     services.event_delete(event=event, by=request.user)
-    if request.htmx:
+    if _partial(request):
         return HttpResponse("")
     messages.success(request, "The event has been removed.")
     return redirect("champions:events")
 
 
 @volunteer_only
-def groups(request: HttpRequest) -> HttpResponse:
+def groups(request: HtmxHttpRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -196,7 +211,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def my_referrals(request: HttpRequest) -> HttpResponse:
+def my_referrals(request: HtmxHttpRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -208,7 +223,7 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _certificate(request: HttpRequest, champion: Champion) -> HttpResponse:
+def _certificate(request: HtmxHttpRequest, champion: Champion) -> HttpResponse:
     return render(
         request,
         "champions/certificate.html",
@@ -222,7 +237,7 @@ def _certificate(request: HttpRequest, champion: Champion) -> HttpResponse:
 
 
 @volunteer_only
-def certificate(request: HttpRequest) -> HttpResponse:
+def certificate(request: HtmxHttpRequest) -> HttpResponse:
     return _certificate(request, own_champion(user=request.user))
 
 
@@ -230,7 +245,7 @@ def certificate(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
-def champion_list(request: HttpRequest) -> HttpResponse:
+def champion_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ChampionFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.champion_list(
@@ -252,7 +267,7 @@ def champion_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
-def champion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def champion_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     champion = champion_get_for(user=request.user, pk=pk)
     audit_record(
         user=request.user, action=AuditLog.Action.VIEW, obj=champion, person_id=champion.person_id
@@ -284,11 +299,11 @@ def champion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-def champion_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+def champion_certificate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _certificate(request, champion_get_for(user=request.user, pk=pk))
 
 
-def _champion_form_page(request: HttpRequest, champion: Champion) -> HttpResponse:
+def _champion_form_page(request: HtmxHttpRequest, champion: Champion) -> HttpResponse:
     form = ChampionForm(request.POST or None, instance=champion)
     if request.method == "POST" and form.is_valid():
         saved = services.champion_save(
@@ -300,17 +315,17 @@ def _champion_form_page(request: HttpRequest, champion: Champion) -> HttpRespons
 
 
 @admin_only
-def champion_create(request: HttpRequest) -> HttpResponse:
+def champion_create(request: HtmxHttpRequest) -> HttpResponse:
     return _champion_form_page(request, Champion())
 
 
 @admin_only
-def champion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def champion_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _champion_form_page(request, champion_get_for(user=request.user, pk=pk))
 
 
 @staff_only
-def training_add(request: HttpRequest, pk: int) -> HttpResponse:
+def training_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     champion = champion_get_for(user=request.user, pk=pk)
     form = TrainingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -325,7 +340,44 @@ def training_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-def invite(request: HttpRequest, person_id: int) -> HttpResponse:
+def hours_add_for(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A link worker logging hours for a volunteer who has no login (many never sign in)."""
+    champion = champion_get_for(user=request.user, pk=pk)
+    form = HoursForm(request.POST or None, groups=selectors.group_choices_for(champion=champion))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hours_log_create(champion=champion, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{champion.given_name}'s hours have been saved.")
+            return redirect("champions:detail", pk=champion.pk)
+    return render(request, "champions/hours_form.html", {"form": form, "champion": champion})
+
+
+@admin_only
+def login_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Give an existing volunteer a login (administrators)."""
+    champion = champion_get_for(user=request.user, pk=pk)
+    form = LoginForm(request.POST or None, initial={"email": champion.email})
+    if champion.user_id:
+        messages.info(request, f"{champion.given_name} already has a login.")
+        return redirect("champions:detail", pk=champion.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_login_create(
+                champion=champion, email=form.cleaned_data["email"], by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "The login has been made and the email sent.")
+            return redirect("champions:detail", pk=champion.pk)
+    return render(request, "champions/login_form.html", {"form": form, "champion": champion})
+
+
+@staff_only
+def invite(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
     person = person_get_for(user=request.user, pk=person_id)
     audit_record(
         user=request.user,

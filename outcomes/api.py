@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -319,8 +320,8 @@ class MetricListApi(_MetricsApi):
                             "window": p.window if info.uses_window else None,
                             "computed_at": dt_field.to_representation(p.computed_at),
                             "url": (
-                                f"/api/v1/metrics/{info.name}/?start={p.start.isoformat()}"
-                                f"&end={p.end.isoformat()}"
+                                f"{reverse('metric-detail', args=[info.name])}"
+                                f"?start={p.start.isoformat()}&end={p.end.isoformat()}"
                                 + (f"&window={p.window}" if info.uses_window else "")
                             ),
                         }

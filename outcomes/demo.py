@@ -101,7 +101,7 @@ def date_literal(day: dt.date) -> str:
 
 def _months_cte(months: Sequence[int]) -> str:
     values = " UNION ALL ".join(
-        f"SELECT {m} AS m, {date_literal(month_start(m))} AS month" for m in months
+        f"SELECT CAST({m} AS BIGINT) AS m, {date_literal(month_start(m))} AS month" for m in months
     )
     return f"months AS ({values})"
 
@@ -162,7 +162,7 @@ def synthetic_patients_cte(
         else rnd(seed)
     )
     return f"""{series("seq", per_practice)},
-        patients AS (
+        patients AS MATERIALIZED (
             SELECT pr.id AS practice_id, {synthetic_key(seed)} AS patient_key, {seed} AS seed,
                 {tier} AS tier, {m0} AS m0
             FROM {T["practice"]} pr CROSS JOIN seq s WHERE pr.id IN ({ids})
@@ -173,7 +173,7 @@ def referred_people_patients_cte() -> str:
     """The people already on the caseload with a patient key and a practice: their first
     referral's month is m0, and they attend more than most."""
     seed = "(900000000 + p.id)"
-    return f"""patients AS (
+    return f"""patients AS MATERIALIZED (
             SELECT p.practice_id, p.patient_key, {seed} AS seed,
                 {REFERRED_TIER_FLOOR} + {rnd(seed)} %% {1000 - REFERRED_TIER_FLOOR} AS tier,
                 (SELECT {month_index("MIN(r.received_on)")} FROM {T["referral"]} r

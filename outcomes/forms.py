@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,6 +31,13 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
 def period_label(start: dt.date, end: dt.date) -> str:
     if start.day == 1 and end == _month_end(end.year, end.month):
         months = (end.year - start.year) * 12 + end.month - start.month + 1
@@ -38,6 +45,8 @@ def period_label(start: dt.date, end: dt.date) -> str:
             return f"{start:%B} to {end:%B %Y} (quarter)"
         if months == 12:
             return f"12 months to {end:%B %Y} ({start:%b %Y} to {end:%b %Y})"
+    if start == _year_before(end) + dt.timedelta(days=1):
+        return f"12 months to {end:%-d %B %Y}"
     return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
 
 
@@ -82,7 +91,6 @@ class MetricFilterForm(NhsFormMixin, forms.Form):
         coerce=int,
         choices=[(3, "3 months"), (6, "6 months"), (12, "12 months")],
         initial=DEMAND_DEFAULT_WINDOW,
-        required=False,
         error_messages={"invalid_choice": "Choose 3, 6 or 12 months"},
     )
     level = forms.ChoiceField(
@@ -116,9 +124,11 @@ class MetricFilterForm(NhsFormMixin, forms.Form):
             ("Calendar quarters", [(k, lab) for k, lab in quarters if k not in keys]),
             ("12-month periods", [(k, lab) for k, lab in years if k not in keys]),
         ]
-        self.fields["period"].choices = [(g, c) for g, c in groups if c]
-        self.fields["level"].choices = [(lv, LEVEL_LABELS[lv]) for lv in info.levels]
-        self.fields["dimension"].choices = [
+        cast(forms.ChoiceField, self.fields["period"]).choices = [(g, c) for g, c in groups if c]
+        cast(forms.ChoiceField, self.fields["level"]).choices = [
+            (lv, LEVEL_LABELS[lv]) for lv in info.levels
+        ]
+        cast(forms.ChoiceField, self.fields["dimension"]).choices = [
             (d, dimension_label(dimension=d)) for d in ("total", *info.dimensions)
         ]
         if not info.uses_window:

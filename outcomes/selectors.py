@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Max, Q
 
@@ -45,16 +45,20 @@ def metric_periods_list(*, metric: str | None = None) -> list[Period]:
 
 
 def period_latest(
-    *, periods: list[Period], metric: str, window: int | None = None
+    *, periods: list[Period], metric: str, window: int | None = None, today: dt.date | None = None
 ) -> Period | None:
     """The period a page opens on: the latest end, the longest range ending then (the biggest
-    cohort, so the fewest withheld numbers); for demand the default window when there is one."""
+    cohort, so the fewest withheld numbers); for demand the default window when there is one.
+    Ends after ``today`` count as today: the nightly job computes the current quarter, which
+    ends in the future, and the 12 months to today, which should win over a quarter begun
+    only weeks ago."""
     candidates = [p for p in periods if p.metric == metric]
     if window is not None and any(p.window == window for p in candidates):
         candidates = [p for p in candidates if p.window == window]
     if not candidates:
         return None
-    return max(candidates, key=lambda p: (p.end, -p.start.toordinal()))
+    cap = today or dt.date.max
+    return max(candidates, key=lambda p: (min(p.end, cap), -p.start.toordinal()))
 
 
 def snapshot_rows_list(
@@ -73,7 +77,8 @@ def snapshot_rows_list(
         qs = qs.filter(level=level)
     if code is not None:
         qs = qs.filter(code=code)
-    return list(qs.values("level", "code", "dimension", "group", "values", "computed_at"))
+    rows = qs.values("level", "code", "dimension", "group", "values", "computed_at")
+    return cast(list[dict[str, Any]], list(rows))
 
 
 def overview_rows_list(*, periods: list[Period]) -> list[dict[str, Any]]:
@@ -83,11 +88,10 @@ def overview_rows_list(*, periods: list[Period]) -> list[dict[str, Any]]:
     cond = Q()
     for p in periods:
         cond |= Q(metric=p.metric, start=p.start, end=p.end, window=p.window)
-    return list(
-        MetricSnapshot.objects.filter(cond, level="all").values(
-            "metric", "level", "code", "dimension", "group", "values", "computed_at"
-        )
+    rows = MetricSnapshot.objects.filter(cond, level="all").values(
+        "metric", "level", "code", "dimension", "group", "values", "computed_at"
     )
+    return cast(list[dict[str, Any]], list(rows))
 
 
 def period_computed(*, metric: str, start: dt.date, end: dt.date, window: int) -> bool:
@@ -121,8 +125,12 @@ def level_codes_list(
 
 
 def metric_run_latest(*, metric: str, start: dt.date, end: dt.date, window: int) -> Run | None:
-    params = {"metric": metric, "start": start.isoformat(), "end": end.isoformat()}
-    params["window"] = window
+    params = {
+        "metric": metric,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "window": window,
+    }
     return Run.objects.filter(kind=f"metric:{metric}", params=params).order_by("-pk").first()
 
 

@@ -213,7 +213,7 @@ def row_suppress(
     quintiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The row's values with withheld ones set to ``None``, and the names withheld."""
-    withheld = [
+    withheld: list[str] = [
         n
         for n in values
         if value_withheld(metric=metric, name=n, values=values, quintiles=quintiles)
@@ -239,6 +239,7 @@ def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool)
             quintiles.setdefault((row["level"], row["code"]), {})[row["group"]] = row["values"]
     shown_rows = []
     for row in rows:
+        withheld: list[str]
         if exact:
             values, withheld = dict(row["values"]), []
         else:

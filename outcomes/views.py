@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from socialrx.access import role_required
 
@@ -31,6 +34,7 @@ from .selectors import (
     snapshot_rows_list,
 )
 from .services.dashboard import (
+    DEMAND_DEFAULT_WINDOW,
     GROUP_ORDER,
     LEVEL_LABELS,
     MetricInfo,
@@ -42,6 +46,11 @@ from .services.dashboard import (
     window_for,
 )
 from .suppression import exact_for, rows_present
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
 
 # --- presentation helpers ------------------------------------------------------------------
 
@@ -57,14 +66,19 @@ def cell_text(value: Any, *, withheld: bool) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{_one_decimal(value):,}"
     return str(value)
+
+
+def _one_decimal(value: float) -> Decimal:
+    # Half away from zero (8.25 -> 8.3), as people round; via str so 8.25 is not 8.2499...
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _chart_number(value: Any, *, withheld: bool) -> float | None:
     if withheld or value is None or isinstance(value, bool):
         return None
-    return round(float(value), 1)
+    return float(_one_decimal(float(value)))
 
 
 def _value_names(info: MetricInfo, rows: list[dict]) -> list[str]:
@@ -75,6 +89,10 @@ def _value_names(info: MetricInfo, rows: list[dict]) -> list[str]:
         present.update(row["values"])
     known = [n for n in info.values if n in present]
     return known + sorted(present - set(info.values))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _group_key(dimension: str, group: str) -> tuple[int, str]:
@@ -98,9 +116,11 @@ def _table_and_chart(
 ) -> tuple[Table, dict[str, Any]]:
     label = info.values
     if dimension == "total":
-        row = next((r for r in rows if r["dimension"] == "total"), None)
-        names = _value_names(info, [row] if row else [])
         table = Table(caption=f"{info.title}: {where}", headers=["Measure", "Figure"])
+        row = next((r for r in rows if r["dimension"] == "total"), None)
+        if row is None:
+            return table, {"labels": [], "datasets": [], "description": ""}
+        names = _value_names(info, [row])
         for name in names:
             withheld = name in row["withheld"]
             table.any_withheld |= withheld
@@ -110,7 +130,7 @@ def _table_and_chart(
                     {"text": cell_text(row["values"][name], withheld=withheld), "numeric": True},
                 ]
             )
-        charted = [n for n in info.chart_total if row and n in row["values"]]
+        charted = [n for n in info.chart_total if n in row["values"]]
         chart = {
             "labels": [label.get(n, n) for n in charted],
             "datasets": [
@@ -131,7 +151,7 @@ def _table_and_chart(
     )
     names = _value_names(info, group_rows)
     table = Table(
-        caption=f"{info.title} by {dimension_label(dimension=dimension).lower()}: {where}",
+        caption=f"{info.title} by {_lower_first(dimension_label(dimension=dimension))}: {where}",
         headers=[dimension_label(dimension=dimension)] + [label.get(n, n) for n in names],
     )
     for r in group_rows:
@@ -155,7 +175,7 @@ def _table_and_chart(
                 ],
             }
         ],
-        "description": f"{label.get(value, value)} by {dimension_label(dimension=dimension).lower()}",
+        "description": f"{label.get(value, value)} by {_lower_first(dimension_label(dimension=dimension))}",
     }
     return table, chart
 
@@ -182,7 +202,7 @@ def _overview_card(
     card["cohort"] = [
         (info.values.get(n, n), cell_text(values.get(n), withheld=n in withheld))
         for n in info.cohort
-        if n in values
+        if n in values and n != info.headline
     ]
     card["withheld"] = bool(withheld)
     return card
@@ -207,6 +227,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             periods=periods,
             metric=i.name,
             window=window_for(metric=i.name, window=None) if i.uses_window else None,
+            today=timezone.localdate(),
         )
         for i in infos
     }
@@ -241,6 +262,7 @@ class MetricState:
     table: Table | None = None
     chart: dict[str, Any] | None = None
     run: Run | None = None
+    cohort: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def query(self) -> dict[str, Any]:
@@ -256,6 +278,14 @@ class MetricState:
         return params
 
     @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def breakdown(self) -> bool:
+        return self.dimension != "total"
+
+    @property
     def where(self) -> str:
         label = period_label(self.start, self.end)  # type: ignore[arg-type]
         if self.level == "all":
@@ -269,11 +299,17 @@ def _metric_state(request: HttpRequest, info: MetricInfo) -> MetricState:
     today = timezone.localdate()
     data = request.GET.copy()
     if not data.get("period"):
-        window = int(data["window"]) if data.get("window", "").isdigit() else None
+        raw = str(data.get("window", ""))
+        window = int(raw) if raw.isdigit() else None
         latest = period_latest(
-            periods=periods, metric=info.name, window=window_for(metric=info.name, window=window)
+            periods=periods,
+            metric=info.name,
+            window=window_for(metric=info.name, window=window),
+            today=today,
         )
         data["period"] = latest.key if latest else picker_periods(today=today)[0][0][0]
+    if info.uses_window:
+        data.setdefault("window", str(DEMAND_DEFAULT_WINDOW))
     data.setdefault("level", "all")
     data.setdefault("dimension", info.default_dimension)
     form = MetricFilterForm(data, info=info, periods=periods, today=today)
@@ -288,6 +324,10 @@ def _metric_state(request: HttpRequest, info: MetricInfo) -> MetricState:
     )
     form.fields["code"].widget.choices = state.codes
     if state.level != "all":
+        # Shown only for PCN or practice, where one must be chosen (the first by default).
+        # (BoundField copies its label when first made, during validation.)
+        form.fields["code"].label = form["code"].label = LEVEL_LABELS[state.level]
+        form.fields["code"].required = True
         wanted = form.cleaned_data["code"]
         state.code = wanted if wanted in dict(state.codes) else (state.codes or [("", "")])[0][0]
     if request.user.is_admin:  # type: ignore[union-attr]
@@ -308,6 +348,16 @@ def _metric_state(request: HttpRequest, info: MetricInfo) -> MetricState:
         return state
     state.computed_at = max(r["computed_at"] for r in rows)
     shown = rows_present(metric=info.name, rows=rows, exact=exact_for(request.user))
+    total = next((r for r in shown if r["dimension"] == "total"), None)
+    if total is not None:
+        state.cohort = [
+            (
+                info.values.get(n, n),
+                cell_text(total["values"].get(n), withheld=n in total["withheld"]),
+            )
+            for n in info.cohort
+            if n in total["values"]
+        ]
     state.table, state.chart = _table_and_chart(
         info=info, rows=shown, dimension=state.dimension, where=state.where
     )
@@ -323,7 +373,8 @@ def _info_or_404(metric: str) -> MetricInfo:
 
 @require_GET
 @role_required("commissioner")
-def metric_detail(request: HttpRequest, metric: str) -> HttpResponse:
+@vary_on_headers("HX-Request")  # the partial and the page share a URL: caches must not mix them
+def metric_detail(request: HtmxHttpRequest, metric: str) -> HttpResponse:
     info = _info_or_404(metric)
     state = _metric_state(request, info)
     context = {
@@ -340,7 +391,9 @@ def metric_detail(request: HttpRequest, metric: str) -> HttpResponse:
         "other_metrics": [m for m in metrics_enabled() if m.name != metric],
         **(_run_context(state.run, info) if state.run else {"run": None}),
     }
-    template = "outcomes/metric.html#dashboard" if request.htmx else "outcomes/metric.html"
+    # htmx asks for the whole page when it restores history it has no copy of.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "outcomes/metric.html#dashboard" if partial else "outcomes/metric.html"
     return render(request, template, context)
 
 
@@ -375,7 +428,7 @@ def metric_csv(request: HttpRequest, metric: str) -> HttpResponse:
 
 @require_POST
 @role_required()
-def metric_recompute(request: HttpRequest, metric: str) -> HttpResponse:
+def metric_recompute(request: HtmxHttpRequest, metric: str) -> HttpResponse:
     """Administrators only: start recomputing one metric for one period."""
     info = _info_or_404(metric)
     parsed = parse_period(request.POST.get("period", ""))

@@ -2,8 +2,8 @@
 status histories, "what matters to you" conversations, friends observations, SWEMWBS, goals,
 connections and their follow-up, case notes and feedback to referrers.
 
-Rows are written with ``bulk_create`` (seconds, not minutes). ``auto_now_add`` timestamps are
-then back-dated with ``bulk_update`` so histories read as if they had happened over time.
+Rows are written with ``bulk_create`` (seconds, not minutes), with their ``auto_now_add``
+timestamps back-dated (``keep_timestamps``) so histories read as if they had happened over time.
 Nothing here writes the audit log: the demo is not anyone's real record.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models
 
+from socialrx.demo import keep_timestamps
 from socialrx.models import Practice
 from socialrx.validators import patient_key
 
@@ -214,16 +215,16 @@ def _nhs_number(rng: Any, used: set[str]) -> str:
 
 
 def _create(model: type[models.Model], objs: list[Any], stamp_fields: Iterable[str] = ()) -> list:
-    """bulk_create, then back-date the ``auto_now``/``auto_now_add`` fields to each object's
-    ``_when`` (bulk_create overwrites them with "now"; bulk_update does not)."""
-    created = model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+    """bulk_create with each object's ``stamp_fields`` (its ``auto_now``/``auto_now_add``
+    fields) set to the object's ``_when``."""
     stamp_fields = list(stamp_fields)
-    if stamp_fields and created:
-        for obj in created:
-            for name in stamp_fields:
-                setattr(obj, name, obj._when)
-        model.objects.bulk_update(created, stamp_fields, batch_size=500)  # type: ignore[attr-defined]
-    return created
+    for obj in objs:
+        for name in stamp_fields:
+            setattr(obj, name, obj._when)
+    if not stamp_fields:
+        return model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+    with keep_timestamps(model):
+        return model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
 
 
 def _with_when(obj: Any, when: dt.datetime) -> Any:
@@ -243,7 +244,7 @@ class _Plan:
 def _people(ctx: Any) -> list[Person]:
     rng = ctx.rng
     used: set[str] = set()
-    areas = {team.pk: [] for team in ctx.teams}
+    areas: dict[int, list[tuple[str, str, int]]] = {team.pk: [] for team in ctx.teams}
     per_team = len(ctx.postcodes) // max(1, len(ctx.teams))
     for i, row in enumerate(ctx.postcodes):
         areas[ctx.teams[min(i // per_team, len(ctx.teams) - 1)].pk].append(row)
@@ -257,7 +258,7 @@ def _people(ctx: Any) -> list[Person]:
         born = ctx.today - dt.timedelta(days=rng.randint(low * 365 + 1, high * 365 + 300))
         # A few people have no registered practice (new arrivals, people without a home).
         practice: Practice | None = None if rng.random() < 0.04 else rng.choice(ctx.practices)
-        team = practice.team if practice else ctx.teams[0]
+        team = practice.team if practice and practice.team else ctx.teams[0]
         postcode, lsoa, decile = rng.choice(areas[team.pk])
         workers = [u for u in ctx.link_workers if u.team_id == team.pk]
         # The practice's named link worker, for continuity; sometimes a colleague.
@@ -295,7 +296,7 @@ def _people(ctx: Any) -> list[Person]:
 def _history(ctx: Any, received: dt.date, status: str) -> list[tuple[str, dt.date]]:
     """The status changes that lead to ``status``, each dated on or before today."""
     rng = ctx.rng
-    steps = [(RS.RECEIVED, received)]
+    steps: list[tuple[str, dt.date]] = [(RS.RECEIVED, received)]
     day = received
     if status == RS.RECEIVED:
         return steps
@@ -436,13 +437,21 @@ def seed(ctx: Any) -> None:
                             "Moved on to volunteering.",
                         ]
                     )
-            plan.referral._when = ctx.at(received, 9)
+            _with_when(plan.referral, ctx.at(received, 9))
             plans.append(plan)
     referrals = _create(Referral, [p.referral for p in plans], ["created_at", "updated_at"])
     ctx.people = people
     ctx.referrals = referrals
 
-    changes, conversations, goals, connections, notes, feedback = [], [], [], [], [], []
+    changes: list[ReferralStatusChange] = []
+    conversations: list[Conversation] = []
+    goals: list[Goal] = []
+    connections: list[Connection] = []
+    notes: list[CaseNote] = []
+    feedback: list[Feedback] = []
+    # Each connection's follow-up steps (outcome, date), keyed by ``id(connection)`` until
+    # the connections have database ids.
+    follow_ups: dict[int, list[tuple[str, dt.date]]] = {}
     # (conversation, friends count, wellbeing level) to add once conversations have ids.
     measures: list[tuple[Conversation, int | None, int | None]] = []
     last_activity: dict[int, dt.date] = {}
@@ -594,7 +603,8 @@ def seed(ctx: Any) -> None:
                 CO.MEMBER: [CO.ATTENDED, CO.CONTINUING, CO.MEMBER],
                 CO.DID_NOT_ATTEND: [CO.DID_NOT_ATTEND],
             }[final]
-            steps, day = [], made
+            steps: list[tuple[str, dt.date]] = []
+            day = made
             for outcome in path:
                 day = min(ctx.today, day + dt.timedelta(days=rng.randint(7, 35)))
                 steps.append((outcome, day))
@@ -609,7 +619,7 @@ def seed(ctx: Any) -> None:
                 outcome_updated_on=steps[-1][1] if steps else None,
                 made_by=worker,
             )
-            conn._steps = steps
+            follow_ups[id(conn)] = steps
             connections.append(_with_when(conn, ctx.at(made, 16)))
             last_activity[person.pk] = max(
                 last_activity[person.pk], steps[-1][1] if steps else made
@@ -657,7 +667,7 @@ def seed(ctx: Any) -> None:
                 ctx.at(day, 11),
             )
             for c in connections
-            for outcome, day in c._steps
+            for outcome, day in follow_ups[id(c)]
         ],
         ["at"],
     )

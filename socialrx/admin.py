@@ -15,7 +15,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "team")
     list_select_related = ("team", "practice")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("socialrx", {"fields": ("role", "team", "practice", "staff_type")}),
     )
     add_fieldsets = (

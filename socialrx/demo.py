@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.db import models
 from django.utils import timezone
 
 from .models import PCN, LsoaImd, Postcode, Practice, Role, StaffType, Team, User
@@ -95,6 +98,24 @@ DISTRICTS = (
         ("LS8", "E01018", 1),
     ],
 )
+
+
+@contextmanager
+def keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let ``bulk_create`` keep the ``auto_now``/``auto_now_add`` values set on the objects, so
+    demo histories can be back-dated in one write. Demo seeding only: it changes the fields
+    for the whole process until the block ends."""
+    switched = []
+    for model in model_classes:
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                switched.append((f, f.auto_now, f.auto_now_add))  # type: ignore[attr-defined]
+                f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in switched:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
 
 
 def demo_context(*, today: dt.date | None = None, seed: int = DEMO_SEED) -> DemoContext:

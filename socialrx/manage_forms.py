@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -11,6 +11,10 @@ from .forms import NhsFormMixin
 from .models import PCN, Practice, Role, StaffType, Team, User
 
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
+
+
+def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class UserFilterForm(NhsFormMixin, forms.Form):
@@ -56,15 +60,20 @@ class UserForm(NhsFormMixin, forms.ModelForm):
             "staff_type": "Practice staff only.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.editor = editor
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         self.fields["email"].required = True
-        self.fields["team"].empty_label = "No team"
-        self.fields["practice"].empty_label = "No practice"
-        self.fields["practice"].queryset = Practice.objects.order_by("name")
-        self.fields["staff_type"].choices = [("", "Not practice staff"), *StaffType.choices]
+        _model_choice(self, "team").empty_label = "No team"
+        practice = _model_choice(self, "practice")
+        practice.empty_label = "No practice"
+        practice.queryset = Practice.objects.order_by("name")
+        cast(forms.ChoiceField, self.fields["staff_type"]).choices = [
+            ("", "Not practice staff"),
+            *StaffType.choices,
+        ]
         if self.instance.pk:
             # An existing user's invitation is sent from the "send a password reset" button.
             del self.fields["send_invite"]
@@ -77,8 +86,13 @@ class UserForm(NhsFormMixin, forms.ModelForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         role = data.get("role")
+        editing_self = self.editor is not None and self.instance.pk == self.editor.pk
+        # An administrator who demoted themselves could not undo it (superusers stay admins).
+        if editing_self and role != Role.ADMIN and not self.editor.is_superuser:
+            self.add_error("role", "You cannot take away your own administrator role")
         if role == Role.LINK_WORKER and not data.get("team"):
             self.add_error("team", "Choose the team this link worker belongs to")
         if role == Role.PRACTICE_STAFF:
@@ -144,15 +158,17 @@ class PracticeForm(NhsFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pcn"].empty_label = "No PCN"
-        self.fields["team"].empty_label = "No team"
-        self.fields["named_link_worker"].empty_label = "No named link worker"
-        self.fields["named_link_worker"].queryset = (
+        _model_choice(self, "pcn").empty_label = "No PCN"
+        _model_choice(self, "team").empty_label = "No team"
+        worker = _model_choice(self, "named_link_worker")
+        worker.empty_label = "No named link worker"
+        worker.queryset = (
             User.objects.filter(role=Role.LINK_WORKER, is_active=True)
             .select_related("team")
             .order_by("first_name", "last_name")
         )
-        self.fields["named_link_worker"].label_from_instance = lambda u: (
+        # Their team beside their name: the form refuses a link worker of another team.
+        worker.label_from_instance = lambda u: (  # type: ignore[method-assign,assignment]
             f"{u.get_full_name() or u.username} ({u.team.name if u.team else 'no team'})"
         )
 
@@ -163,7 +179,8 @@ class PracticeForm(NhsFormMixin, forms.ModelForm):
         return code
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         worker, team = data.get("named_link_worker"), data.get("team")
         if worker is not None:
             if team is None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -90,7 +90,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User.objects.select_related("team", "practice"), pk=pk)
     before = _user_values(target)
     # A copy: a rejected form must not change the name shown in the page heading.
-    form = UserForm(request.POST or None, instance=copy.copy(target))
+    form = UserForm(request.POST or None, instance=copy.copy(target), editor=request.user)
     if request.method == "POST" and form.is_valid():
         # Compared on the instance, not form.changed_data: the form also clears scope fields
         # that don't belong to the role, and those are changes too.
@@ -107,8 +107,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _user_values(user: User) -> dict[str, Any]:
+    # attname: the id for a foreign key, so comparing values needs no queries.
     return {
-        name: getattr(user, User._meta.get_field(name).attname) for name in UserForm.Meta.fields
+        name: getattr(user, cast(Field, User._meta.get_field(name)).attname)
+        for name in UserForm.Meta.fields
     }
 
 

@@ -6,16 +6,20 @@ Definitions of the numbers themselves: METRICS.md; how they are computed: ``metr
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from assets.models import Category
 from outcomes.models import Run
 
 DEMAND_DEFAULT_WINDOW = 6
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -300,10 +304,20 @@ def _enqueue(*, run_id: int, metric: str, start: dt.date, end: dt.date, window: 
     # Imported here: the task module pulls in the computations, which pages never need.
     from outcomes.tasks import metric_compute_task
 
-    # Snapshots key non-demand metrics with window 0; the computation wants a real window.
-    metric_compute_task.delay(
-        metric, start.isoformat(), end.isoformat(), window or DEMAND_DEFAULT_WINDOW, run_id
-    )
+    try:
+        # Snapshots key non-demand metrics with window 0; the computation wants a real window.
+        metric_compute_task.delay(
+            metric, start.isoformat(), end.isoformat(), window or DEMAND_DEFAULT_WINDOW, run_id
+        )
+    except Exception as error:
+        # The broker is down (or, with tasks run in-process, the job failed and has already
+        # marked its Run). Either way the page must not fail, and a Run never left queued.
+        logger.exception("metric %s: could not run or queue the job", metric)
+        Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+            status=Run.Status.FAILED,
+            finished_at=timezone.now(),
+            result={"error": f"Could not queue the job ({type(error).__name__})."},
+        )
 
 
 def metric_recompute_start(
@@ -312,8 +326,12 @@ def metric_recompute_start(
     """Create a Run for recomputing one metric for one period and enqueue its job once the Run
     is committed. A run for the same period that is still queued or running is returned
     instead of starting a second one (a double click starts one job)."""
-    params = {"metric": metric, "start": start.isoformat(), "end": end.isoformat()}
-    params["window"] = window
+    params = {
+        "metric": metric,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "window": window,
+    }
     with transaction.atomic():
         active = (
             Run.objects.select_for_update()

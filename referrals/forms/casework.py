@@ -30,6 +30,11 @@ from ..questionnaires import (
 )
 
 
+def _date_input() -> DateInput:
+    # ISO format: a browser's date input reads nothing else, whatever the site's locale.
+    return DateInput(format="%Y-%m-%d")
+
+
 class CaseloadSearchForm(NhsFormMixin, forms.Form):
     q = forms.CharField(
         label="Name or NHS number",
@@ -73,7 +78,7 @@ class PersonForm(NhsFormMixin, forms.ModelForm):
         ]
         labels = {"given_name": "Given name", "family_name": "Family name"}
         widgets = {
-            "date_of_birth": DateInput,
+            "date_of_birth": _date_input(),
             "communication_needs": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -115,7 +120,7 @@ class CloseCaseForm(NhsFormMixin, forms.Form):
         help_text="What changed for the person, and where they go from here.",
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    closed_on = forms.DateField(label="Closed on", widget=DateInput)
+    closed_on = forms.DateField(label="Closed on", widget=_date_input())
 
     def clean_closed_on(self) -> Any:
         value = self.cleaned_data["closed_on"]
@@ -132,7 +137,7 @@ FREE_TEXT_FIELDS = ["what_matters", "good_life", "love_doing", "could_offer"]
 class ConversationForm(NhsFormMixin, forms.Form):
     """Free text first; life areas, the friends question and the questionnaires are optional."""
 
-    held_on = forms.DateField(label="Date of the conversation", widget=DateInput)
+    held_on = forms.DateField(label="Date of the conversation", widget=_date_input())
     what_matters = forms.CharField(
         label=Conversation._meta.get_field("what_matters").verbose_name,
         required=False,
@@ -259,7 +264,7 @@ class ConnectionForm(NhsFormMixin, forms.Form):
         choices=ConnectionKind.choices,
         widget=forms.RadioSelect,
     )
-    made_on = forms.DateField(label="Date", widget=DateInput)
+    made_on = forms.DateField(label="Date", widget=_date_input())
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     confirm = forms.BooleanField(
         label="I have read the warnings and want to connect them anyway", required=False

@@ -29,7 +29,7 @@ class NhsNumberField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 14)
         kwargs.setdefault("label", "NHS number")
-        kwargs.setdefault("help_text", "Optional. 10 digits, for example 943 476 5919.")
+        kwargs.setdefault("help_text", "10 digits, for example 943 476 5919.")
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
@@ -53,6 +53,18 @@ class PostcodeField(forms.CharField):
             validate_postcode(value)
             value = format_postcode(value)
         return value
+
+
+class PracticeChoiceField(forms.ModelChoiceField):
+    """Practices by name (the ODS code means nothing to the public)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Practice.objects.order_by("name"))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
 
 
 def _date_of_birth_field(*, required: bool, label: str = "Date of birth") -> forms.DateField:
@@ -154,10 +166,8 @@ class OtherServiceReferralForm(PracticeReferralForm):
     """A link worker or administrator recording a referral received from another service."""
 
     date_of_birth = _date_of_birth_field(required=False)
-    practice = forms.ModelChoiceField(
+    practice = PracticeChoiceField(
         label="GP practice",
-        queryset=Practice.objects.order_by("name"),
-        required=False,
         empty_label="Not known",
     )
     source = forms.ChoiceField(
@@ -237,10 +247,8 @@ class SelfReferralForm(_PersonForm):
         error_messages={"required": "Enter your postcode"},
         help_text="So that we can find someone near you.",
     )
-    practice = forms.ModelChoiceField(
+    practice = PracticeChoiceField(
         label="Your GP practice",
-        queryset=Practice.objects.order_by("name"),
-        required=False,
         empty_label="I do not know, or I would rather not say",
     )
     reason = forms.CharField(
@@ -292,10 +300,8 @@ class CommunityReferralForm(_PersonForm):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     email = forms.EmailField(label="Email address", required=False)
-    practice = forms.ModelChoiceField(
+    practice = PracticeChoiceField(
         label="Their GP practice",
-        queryset=Practice.objects.order_by("name"),
-        required=False,
         empty_label="Not known",
     )
     communication_needs = forms.CharField(
@@ -321,7 +327,12 @@ class CommunityReferralForm(_PersonForm):
         required=False,
         empty_label="Choose a group",
     )
-    organisation_name = forms.CharField(label="Organisation name", max_length=200, required=False)
+    organisation_name = forms.CharField(
+        label="Organisation name",
+        max_length=200,
+        required=False,
+        help_text="Only if you are referring for another organisation.",
+    )
     reason = forms.CharField(
         label="Reason for referral",
         help_text="What the person would like help with, in their words if you can.",
@@ -333,6 +344,10 @@ class CommunityReferralForm(_PersonForm):
     def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["referring_asset"].queryset = assets
+        if not assets.exists():
+            # Nothing to choose from: do not offer a choice that can only fail.
+            field = self.fields["on_behalf"]
+            field.choices = [c for c in field.choices if c[0] != ON_BEHALF_GROUP]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -97,7 +97,8 @@ def _staff_intake(
                 "form": form,
                 "candidates": [_candidate_row(p) for p in resolution.candidates],
                 "create_new": CREATE_NEW,
-                "choice_error": bool(choice),
+                # Asked before and still no valid answer: say so.
+                "choice_error": bool(choice or request.POST.get("duplicate_asked")),
                 **context,
             },
         )
@@ -293,9 +294,28 @@ def community_referral_create(request: HttpRequest) -> HttpResponse:
     return redirect("referrals:referral_confirmation", pk=referral.pk)
 
 
+def _with_rows(enquiry: ClosedRouteEnquiry) -> ClosedRouteEnquiry:
+    """What was sent, as readable label/value pairs (one level of nesting flattened, for
+    enquiries that came through the API)."""
+    rows: list[tuple[str, Any]] = []
+
+    def label(key: str) -> str:
+        return key.replace("_", " ").capitalize()
+
+    data = enquiry.data if isinstance(enquiry.data, dict) else {"data": enquiry.data}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            rows.extend((f"{label(key)}: {label(k).lower()}", v) for k, v in value.items())
+        else:
+            rows.append((label(key), value))
+    enquiry.rows = rows  # type: ignore[attr-defined]
+    return enquiry
+
+
 @role_required(Role.ADMIN)
 def closed_route_enquiries(request: HttpRequest) -> HttpResponse:
     page = Paginator(closed_route_enquiry_list(), 50).get_page(request.GET.get("page"))
+    page.object_list = [_with_rows(e) for e in page.object_list]
     return render(request, T + "closed_route_enquiries.html", {"page": page})
 
 
@@ -305,6 +325,6 @@ def closed_route_enquiry_handled(request: HttpRequest, pk: int) -> HttpResponse:
     enquiry = get_object_or_404(ClosedRouteEnquiry, pk=pk)
     enquiry = closed_route_enquiry_mark_handled(enquiry=enquiry, by=request.user)
     if request.htmx:  # type: ignore[attr-defined]
-        enquiry = closed_route_enquiry_list().get(pk=enquiry.pk)
+        enquiry = _with_rows(closed_route_enquiry_list().get(pk=enquiry.pk))
         return render(request, T + "closed_route_enquiries.html#enquiry_row", {"enquiry": enquiry})
     return redirect("referrals:closed_route_enquiries")

@@ -189,7 +189,7 @@ def test_edit_goes_live_and_is_kept_as_history(client_for, volunteer, kept_asset
     assert change.changes["venue_name"] == ["Riverside Café", "St Mark's Hall"]
     assert "Friday 14:00–15:30" in change.changes["sessions"][1]
     assert change.needs_review is True
-    assert "St Mark's Hall" in anon_client.get(f"/directory/listings/{kept_asset.pk}/").content.decode()
+    assert "St Mark&#x27;s Hall" in anon_client.get(f"/directory/listings/{kept_asset.pk}/").content.decode()
     history = client_for(volunteer).get(f"/directory/listings/{kept_asset.pk}/history/")
     assert "St Mark&#x27;s Hall" in history.content.decode()
 

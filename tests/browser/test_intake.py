@@ -28,9 +28,10 @@ def test_member_of_the_public_asks_for_a_conversation(page, practice_a, link_wor
     page.get_by_label("Phone number").fill("07700 900456")
     page.get_by_label("What would you like to talk about?").fill("I would like to meet people.")
     # The honeypot is not reachable for people.
-    assert not page.locator("#id_website").is_visible() or page.locator(
-        "[aria-hidden=true] #id_website"
-    ).count() == 1
+    assert (
+        not page.locator("#id_website").is_visible()
+        or page.locator("[aria-hidden=true] #id_website").count() == 1
+    )
     page.get_by_role("button", name="Send").click()
 
     page.wait_for_url("**/ask/thank-you/")

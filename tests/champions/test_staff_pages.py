@@ -26,6 +26,7 @@ def _staff_urls(champion):
         reverse("champions:detail", args=[champion.pk]),
         reverse("champions:training_add", args=[champion.pk]),
         reverse("champions:champion_certificate", args=[champion.pk]),
+        reverse("champions:hours_add_for", args=[champion.pk]),
     ]
 
 
@@ -246,3 +247,81 @@ def test_volunteer_cannot_add_training_to_own_record(client_for, volunteer, cham
     )
     assert response.status_code == 404
     assert not TrainingRecord.objects.exists()
+
+
+def test_link_worker_logs_hours_for_a_volunteer_without_a_login(client_for, link_worker):
+    from champions.models import HoursLog
+
+    champion = ChampionFactory(given_name="Uma")
+    url = reverse("champions:hours_add_for", args=[champion.pk])
+    client = client_for(link_worker)
+    bad = client.post(url, {"on": dt.date.today().isoformat(), "hours": "-1", "activity": "x"})
+    assert "Hours must be more than 0" in bad.content.decode()
+    assert not HoursLog.objects.exists()
+    response = client.post(
+        url, {"on": dt.date.today().isoformat(), "hours": "3", "activity": "Ran the lunch club"}
+    )
+    assert response.status_code == 302
+    assert HoursLog.objects.get(champion=champion).hours == Decimal("3")
+
+
+@pytest.mark.parametrize("persona", ["volunteer", "practice_staff", "commissioner"])
+def test_others_cannot_log_hours_for_a_volunteer(request, client_for, persona):
+    from champions.models import HoursLog
+
+    champion = ChampionFactory()
+    response = client_for(request.getfixturevalue(persona)).post(
+        reverse("champions:hours_add_for", args=[champion.pk]),
+        {"on": dt.date.today().isoformat(), "hours": "3", "activity": "x"},
+    )
+    assert response.status_code == 404
+    assert not HoursLog.objects.exists()
+
+
+def test_admin_gives_a_volunteer_a_login(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from socialrx.models import Role, User
+
+    champion = ChampionFactory(given_name="Vic", email="vic@example.org")
+    url = reverse("champions:login_create", args=[champion.pk])
+    client = client_for(admin_user)
+    assert 'value="vic@example.org"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"email": "Vic@Example.org"})
+    assert response.status_code == 302
+    champion.refresh_from_db()
+    assert champion.user.username == "vic@example.org"
+    assert champion.user.role == Role.VOLUNTEER
+    assert User.objects.filter(username="vic@example.org").count() == 1
+    assert mail.outbox[0].to == ["vic@example.org"]
+
+
+def test_login_with_an_email_in_use_is_refused(client_for, admin_user, volunteer):
+    champion = ChampionFactory()
+    response = client_for(admin_user).post(
+        reverse("champions:login_create", args=[champion.pk]), {"email": "VOL_EVE"}
+    )
+    assert "Enter an email address" in response.content.decode()
+    volunteer.username = "eve@example.org"
+    volunteer.save()
+    response = client_for(admin_user).post(
+        reverse("champions:login_create", args=[champion.pk]), {"email": "eve@example.org"}
+    )
+    assert response.status_code == 200
+    assert "already a login with this email" in response.content.decode()
+    champion.refresh_from_db()
+    assert champion.user is None
+
+
+@pytest.mark.parametrize("persona", ["link_worker", "volunteer", "commissioner"])
+def test_only_administrators_give_logins(request, client_for, persona):
+    champion = ChampionFactory()
+    response = client_for(request.getfixturevalue(persona)).post(
+        reverse("champions:login_create", args=[champion.pk]), {"email": "x@example.org"}
+    )
+    assert response.status_code == 404
+    champion.refresh_from_db()
+    assert champion.user is None

@@ -80,17 +80,29 @@ def test_home_is_not_found_for_practice_staff_and_commissioners(request, client_
     assert client_for(user).get(reverse("champions:home")).status_code == 404
 
 
-def test_home_query_count_is_fixed(
-    client_for, volunteer, champion, kept_group, community_referral, django_assert_max_num_queries
+def test_home_query_count_does_not_grow(
+    client_for, volunteer, champion, kept_group, community_referral, django_assert_num_queries
 ):
-    for _ in range(10):
-        HoursLogFactory(champion=champion)
-        EventFactory(champion=champion)
-        TrainingRecordFactory(champion=champion)
+    from tests.assets.factories import AssetFactory
+    from tests.referrals.factories import ReferralFactory
+
     client = client_for(volunteer)
-    with django_assert_max_num_queries(9):
+
+    def add(n):
+        for _ in range(n):
+            HoursLogFactory(champion=champion)
+            EventFactory(champion=champion)
+            TrainingRecordFactory(champion=champion)
+            AssetFactory().maintainers.add(volunteer)
+            ReferralFactory(person__practice=None, referred_by=volunteer)
+
+    add(1)
+    with django_assert_num_queries(9) as few:
+        client.get(reverse("champions:home"))
+    add(10)
+    with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("champions:home"))
-    assert response.status_code == 200
+    assert "made 12 community referrals." in response.content.decode()
 
 
 # --- hours --------------------------------------------------------------------------------
@@ -350,3 +362,32 @@ def test_groups_page_links_to_the_directory_edit_and_confirm_pages(
     content = client_for(volunteer).get(reverse("champions:groups")).content.decode()
     assert f'href="{reverse("assets:edit", args=[kept_group.pk])}"' in content
     assert f'href="{reverse("assets:confirm", args=[kept_group.pk])}"' in content
+
+
+def test_htmx_get_of_the_events_page_returns_the_panel(client_for, volunteer, champion):
+    EventFactory(champion=champion, title="Harvest supper")
+    response = client_for(volunteer).get(reverse("champions:events"), HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="activity-panel">')
+    assert "Harvest supper" in content
+    assert "<html" not in content
+
+
+def test_htmx_history_restore_gets_the_whole_page(client_for, volunteer, champion):
+    response = client_for(volunteer).get(
+        reverse("champions:hours"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_groups_include_those_the_volunteer_started(client_for, volunteer, champion, kept_group):
+    from tests.assets.factories import AssetFactory
+
+    started = AssetFactory(name="Chess in the library", started_by_user=volunteer)
+    kept_group.started_by_user = volunteer  # kept and started: listed once
+    kept_group.save()
+    content = client_for(volunteer).get(reverse("champions:groups")).content.decode()
+    assert started.name in content
+    assert content.count(">Canal walkers</h2>") == 1

@@ -140,14 +140,21 @@ def demo_snapshots(
             total=change_values(120 // scale),
             groups={
                 "sex": {
-                    "female": change_values(70 // scale),
-                    "male": change_values(47 // scale - 3 * (scale - 1)),
+                    "female": change_values(70 // scale, up=1.2),
+                    "male": change_values(47 // scale - 3 * (scale - 1), up=0.7),
                     "other": change_values(3),
                     "unknown": change_values(0),
                 },
                 "imd_quintile": {
-                    q: change_values(n // scale)
-                    for q, n in {"1": 40, "2": 30, "3": 20, "4": 18, "5": 12, "unknown": 0}.items()
+                    q: change_values(n // scale, up=up)
+                    for q, n, up in [
+                        ("1", 40, 1.6),
+                        ("2", 30, 1.2),
+                        ("3", 20, 0.9),
+                        ("4", 18, 0.6),
+                        ("5", 12, 0.4),
+                        ("unknown", 0, 0),
+                    ]
                 },
             },
             **kw,

@@ -27,7 +27,9 @@ def _api(user=None, *, token: bool = False) -> APIClient:
     client = APIClient()
     if user is not None:
         if token:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+            client.credentials(
+                HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
+            )
         else:
             client.force_login(user)
     return client
@@ -86,9 +88,7 @@ def test_administrator_sees_exact_values(snapshots, admin_user):
 
 
 def test_level_and_code_filter_rows(snapshots, commissioner):
-    body = (
-        _api(commissioner).get(URL, {**Q1_PARAMS, "level": "practice", "code": "A00001"}).json()
-    )
+    body = _api(commissioner).get(URL, {**Q1_PARAMS, "level": "practice", "code": "A00001"}).json()
     assert {(r["level"], r["code"]) for r in body["rows"]} == {("practice", "A00001")}
     body = _api(commissioner).get(URL, {**Q1_PARAMS, "level": "pcn"}).json()
     assert {(r["level"], r["code"]) for r in body["rows"]} == {("pcn", "U00001")}
@@ -213,7 +213,9 @@ def test_list_shows_metrics_and_computed_periods(snapshots, commissioner):
         ("2026-01-01", "2026-03-31"),
         ("2025-04-01", "2026-03-31"),
     ]
-    assert friends["periods"][0]["url"] == "/api/v1/metrics/friends/?start=2026-01-01&end=2026-03-31"
+    assert (
+        friends["periods"][0]["url"] == "/api/v1/metrics/friends/?start=2026-01-01&end=2026-03-31"
+    )
     assert friends["periods"][0]["window"] is None
     demand = next(m for m in body["metrics"] if m["metric"] == "demand")
     assert demand["periods"][0]["window"] == 6
@@ -224,7 +226,9 @@ def test_list_shows_metrics_and_computed_periods(snapshots, commissioner):
 
 def test_list_url_fetches_the_period(snapshots, commissioner):
     api = _api(commissioner)
-    demand = next(m for m in api.get("/api/v1/metrics/").json()["metrics"] if m["metric"] == "demand")
+    demand = next(
+        m for m in api.get("/api/v1/metrics/").json()["metrics"] if m["metric"] == "demand"
+    )
     assert api.get(demand["periods"][0]["url"]).status_code == 200
 
 

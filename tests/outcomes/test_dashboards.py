@@ -165,7 +165,9 @@ def test_overview_links_gaps_summary_when_it_exists(db, client_for, commissioner
     assert f'href="{url}"' in html
 
 
-def test_overview_without_swemwbs_leaves_wellbeing_out(snapshots, client_for, commissioner, settings):
+def test_overview_without_swemwbs_leaves_wellbeing_out(
+    snapshots, client_for, commissioner, settings
+):
     settings.SWEMWBS_ENABLED = False
     client = client_for(commissioner)
     html = client.get(OVERVIEW).content.decode()
@@ -184,16 +186,29 @@ def test_overview_query_count(snapshots, client_for, commissioner, django_assert
 # --- one metric ----------------------------------------------------------------------------
 
 
-def test_metric_page_shows_table_chart_caveat_and_computed_time(snapshots, client_for, commissioner):
+def test_metric_page_shows_table_chart_caveat_and_computed_time(
+    snapshots, client_for, commissioner
+):
     response = client_for(commissioner).get(FRIENDS)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Self-reported; not a count of contacts in any app." in html
     assert re.search(r'<caption class="nhsuk-table__caption[^"]*" id="table-caption">', html)
     assert 'role="img"' in html
-    assert re.search(r'<canvas id="chart-canvas" role="img" data-chart="chart-data" aria-label="Bar chart of [^"]+"', html)
-    data = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1))
-    assert data["labels"] == ["% with more friends", "% with the same number", "% with fewer friends"]
+    assert re.search(
+        r'<canvas id="chart-canvas" role="img" data-chart="chart-data" aria-label="Bar chart of [^"]+"',
+        html,
+    )
+    data = json.loads(
+        re.search(
+            r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert data["labels"] == [
+        "% with more friends",
+        "% with the same number",
+        "% with fewer friends",
+    ]
     assert data["datasets"][0]["data"] == [50.0, 25.0, 25.0]
     assert "chart.umd.min.js" in html
     assert "js/outcomes-chart.js" in html
@@ -202,7 +217,7 @@ def test_metric_page_shows_table_chart_caveat_and_computed_time(snapshots, clien
     assert rows[0] == ["Measure", "Figure"]
     assert ["People in the cohort", "120"] in rows
     assert ["Mean friends at baseline", "2.0"] in rows
-    assert 'download>Download this table (CSV)</a>' in html
+    assert "download>Download this table (CSV)</a>" in html
 
 
 def test_breakdown_shows_star_and_note_for_withheld_cells(snapshots, client_for, commissioner):
@@ -215,7 +230,11 @@ def test_breakdown_shows_star_and_note_for_withheld_cells(snapshots, client_for,
     assert unknown[1] == "0"
     assert unknown[2] == "–"
     assert 'id="suppression-note"' in html
-    data = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(
+            r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
     assert data["labels"] == ["Female", "Male", "Other", "Unknown"]
     assert data["datasets"][0]["data"][2] is None
 
@@ -234,16 +253,22 @@ def test_commissioner_has_no_recompute_button(snapshots, client_for, commissione
 
 
 def test_level_and_code_select_practice_rows(snapshots, client_for, commissioner, practice_a):
-    html = client_for(commissioner).get(
-        FRIENDS, {"period": Q1_KEY, "level": "practice", "code": "A00001", "dimension": "total"}
-    ).content.decode()
+    html = (
+        client_for(commissioner)
+        .get(
+            FRIENDS, {"period": Q1_KEY, "level": "practice", "code": "A00001", "dimension": "total"}
+        )
+        .content.decode()
+    )
     assert ["People in the cohort", "60"] in _cells(html)
     assert "Canal Street Surgery (A00001)" in html
     assert 'name="code"' in html
 
 
 def test_level_without_code_falls_back_to_the_first(snapshots, client_for, commissioner):
-    html = client_for(commissioner).get(FRIENDS, {"level": "pcn", "code": "B00002"}).content.decode()
+    html = (
+        client_for(commissioner).get(FRIENDS, {"level": "pcn", "code": "B00002"}).content.decode()
+    )
     assert ["People in the cohort", "60"] in _cells(html)
     assert "Central PCN (U00001)" in html
 
@@ -306,9 +331,7 @@ def test_unknown_metric_page_is_404(db, client_for, commissioner):
 
 
 def test_htmx_filter_returns_the_dashboard_partial(snapshots, client_for, commissioner):
-    response = client_for(commissioner).get(
-        FRIENDS, {"dimension": "sex"}, HTTP_HX_REQUEST="true"
-    )
+    response = client_for(commissioner).get(FRIENDS, {"dimension": "sex"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="dashboard">')
     assert "<html" not in html
@@ -329,7 +352,9 @@ def test_every_metric_page_renders(snapshots, client_for, commissioner):
     assert next(r for r in rows if r[0] == "Unknown")[2] == "*"  # 5 reached
 
 
-def test_metric_page_query_count(snapshots, client_for, commissioner, django_assert_max_num_queries):
+def test_metric_page_query_count(
+    snapshots, client_for, commissioner, django_assert_max_num_queries
+):
     demo_snapshots(start=YEAR[0], end=YEAR[1], practices=("A00001", "B00002"), pcns=("U00001",))
     client = client_for(commissioner)
     # session, user, periods, codes + their names, rows
@@ -337,7 +362,9 @@ def test_metric_page_query_count(snapshots, client_for, commissioner, django_ass
         client.get(FRIENDS, {"level": "practice", "dimension": "sex"})
 
 
-def test_admin_metric_page_query_count(snapshots, client_for, admin_user, django_assert_max_num_queries):
+def test_admin_metric_page_query_count(
+    snapshots, client_for, admin_user, django_assert_max_num_queries
+):
     client = client_for(admin_user)
     # as above, plus the latest run
     with django_assert_max_num_queries(7):
@@ -368,9 +395,11 @@ def test_csv_is_exactly_the_table_on_screen(snapshots, client_for, commissioner)
 
 
 def test_csv_link_on_page_carries_filters(snapshots, client_for, commissioner):
-    html = client_for(commissioner).get(
-        FRIENDS, {"level": "practice", "code": "A00001", "dimension": "sex"}
-    ).content.decode()
+    html = (
+        client_for(commissioner)
+        .get(FRIENDS, {"level": "practice", "code": "A00001", "dimension": "sex"})
+        .content.decode()
+    )
     href = re.search(r'<a href="([^"]+)" download>', html).group(1).replace("&amp;", "&")
     assert href.startswith("/outcomes/metrics/friends/csv/?")
     rows = _csv(client_for(commissioner).get(href))
@@ -393,8 +422,12 @@ def test_csv_of_uncomputed_period_is_404(snapshots, client_for, commissioner):
 
 
 def test_csv_query_count(snapshots, client_for, commissioner, django_assert_max_num_queries):
+    demo_snapshots(start=YEAR[0], end=YEAR[1], practices=("A00001", "B00002"), pcns=("U00001",))
+    client = client_for(commissioner)
+    # session, user, periods, codes + their names, rows
     with django_assert_max_num_queries(6):
-        client_for(commissioner).get("/outcomes/metrics/coverage/csv/", {"level": "practice"})
+        response = client.get("/outcomes/metrics/coverage/csv/", {"level": "practice"})
+    assert response.status_code == 200
 
 
 # --- recompute -----------------------------------------------------------------------------
@@ -411,15 +444,18 @@ def test_admin_recompute_creates_run_and_enqueues_on_commit(
 ):
     client = client_for(admin_user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(
-            "/outcomes/metrics/friends/recompute/", {"period": Q1_KEY}
-        )
+        response = client.post("/outcomes/metrics/friends/recompute/", {"period": Q1_KEY})
     assert response.status_code == 302
     assert response["Location"].startswith("/outcomes/metrics/friends/?period=2026-01-01")
     run = Run.objects.get()
     assert run.kind == "metric:friends"
     assert run.status == Run.Status.QUEUED
-    assert run.params == {"metric": "friends", "start": "2026-01-01", "end": "2026-03-31", "window": 0}
+    assert run.params == {
+        "metric": "friends",
+        "start": "2026-01-01",
+        "end": "2026-03-31",
+        "window": 0,
+    }
     assert run.created_by == admin_user
     assert len(callbacks) == 1
     task_delay.assert_called_once_with("friends", "2026-01-01", "2026-03-31", 6, run.pk)
@@ -524,7 +560,10 @@ def test_metric_page_shows_the_latest_run_to_administrators(snapshots, client_fo
 @pytest.mark.parametrize("persona", ["commissioner", "link_worker"])
 def test_run_status_is_for_administrators_only(db, client_for, request, persona):
     run = _run(Run.Status.RUNNING)
-    assert client_for(request.getfixturevalue(persona)).get(f"/outcomes/runs/{run.pk}/").status_code == 404
+    assert (
+        client_for(request.getfixturevalue(persona)).get(f"/outcomes/runs/{run.pk}/").status_code
+        == 404
+    )
 
 
 def test_run_status_of_an_import_run_is_404(db, client_for, admin_user):
@@ -539,3 +578,105 @@ def test_dashboards_know_every_computed_metric():
     from outcomes.services.metrics import METRIC_NAMES
 
     assert set(METRIC_NAMES) == set(METRICS)
+
+
+def test_overview_prefers_twelve_months_to_today_over_a_quarter_not_yet_ended(
+    db, client_for, commissioner
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    q_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    q_end = dt.date(q_start.year + (q_start.month == 10), (q_start.month + 2) % 12 + 1, 1)
+    q_end -= dt.timedelta(days=1)
+    year_start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
+    snapshot_rows("friends", total=change_values(20), start=q_start, end=q_end)
+    snapshot_rows("friends", total=change_values(90), start=year_start, end=today)
+    html = client_for(commissioner).get(OVERVIEW).content.decode()
+    card = html[html.index('id="card-friends"') : html.index('id="card-citizen_led"')]
+    assert "data-cohort>90<" in card
+    assert f"12 months to {today:%-d %B %Y}" in card
+
+
+@pytest.mark.parametrize("dimension", ["total", "sex"])
+def test_metric_page_always_shows_the_cohort(snapshots, client_for, commissioner, dimension):
+    html = _text(client_for(commissioner).get(FRIENDS, {"dimension": dimension}))
+    assert (
+        '<p class="nhsuk-body" id="cohort"><strong>Cohort:</strong> people in the cohort <strong>120</strong>.</p>'
+        in html
+    )
+
+
+def test_metric_page_withholds_a_small_cohort(db, client_for, commissioner):
+    snapshot_rows("friends", total=change_values(4))
+    html = _text(client_for(commissioner).get(FRIENDS))
+    assert "people in the cohort <strong>*</strong>" in html
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(8.25, "8.3"), (-1.75, "-1.8"), (2.0, "2.0"), (1234.56, "1,234.6"), (120, "120"), (0, "0")],
+)
+def test_figures_round_to_one_decimal_place_half_up(value, text):
+    from outcomes.views import cell_text
+
+    assert cell_text(value, withheld=False) == text
+    assert cell_text(value, withheld=True) == "*"
+    assert cell_text(None, withheld=False) == "–"
+
+
+def test_demand_window_select_shows_the_window_in_use(snapshots, client_for, commissioner):
+    html = client_for(commissioner).get("/outcomes/metrics/demand/").content.decode()
+    assert re.search(r'<option value="6" selected', html)
+    assert "(optional)" not in html
+
+
+def test_recompute_when_the_broker_is_down_marks_the_run_failed(
+    snapshots, client_for, admin_user, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch(
+            "outcomes.tasks.metric_compute_task.delay", side_effect=ConnectionError("no broker")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client_for(admin_user).post(
+            "/outcomes/metrics/friends/recompute/", {"period": Q1_KEY}, HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    run = Run.objects.get()
+    assert run.status == Run.Status.FAILED
+    assert run.result == {"error": "Could not queue the job (ConnectionError)."}
+
+
+def test_recompute_runs_the_real_job_in_process(
+    snapshots, client_for, admin_user, django_capture_on_commit_callbacks
+):
+    """No broker in tests: the job runs when the Run commits and replaces the period's rows."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin_user).post("/outcomes/metrics/connections/recompute/", {"period": Q1_KEY})
+    run = Run.objects.get()
+    assert run.status == Run.Status.DONE
+    from outcomes.models import MetricSnapshot
+
+    total = MetricSnapshot.objects.get(
+        metric="connections", start="2026-01-01", end="2026-03-31", level="all", dimension="total"
+    )
+    assert total.values == {"connections": 0}
+
+
+def test_htmx_history_restore_gets_the_whole_page(snapshots, client_for, commissioner):
+    response = client_for(commissioner).get(
+        FRIENDS, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
+def test_level_with_nothing_computed_says_so(db, client_for, commissioner):
+    snapshot_rows("friends", total=change_values(20))  # level all only
+    html = _text(client_for(commissioner).get(FRIENDS, {"level": "pcn"}))
+    assert "No figures by primary care network have been computed" in html
+    assert 'id="figures"' not in html

@@ -270,7 +270,7 @@ def test_frequent_attenders_referred_pct_withheld_when_few_referred():
 
 def test_skew_shares_withheld_on_a_tiny_list():
     values = _skew(list_size=100, appointments=300, frequent_attenders=3, zero_attender_pct=5.0)
-    shown, names = row_suppress(metric="demand", values=values)
+    shown, _ = row_suppress(metric="demand", values=values)
     assert shown["list_size"] == 100
     assert shown["frequent_attenders"] is None
     assert shown["frequent_attender_share"] is None  # rests on 3 frequent attenders

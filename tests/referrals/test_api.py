@@ -195,7 +195,16 @@ def test_status_for_own_practice_and_404_for_another(
     assert theirs.json()["error"]["status"] == 404
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("link_worker", 200), ("other_link_worker", 404), ("commissioner", 404), ("volunteer", 404), ("admin_user", 200)])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("link_worker", 200),
+        ("other_link_worker", 404),
+        ("commissioner", 404),
+        ("volunteer", 404),
+        ("admin_user", 200),
+    ],
+)
 def test_status_scope_by_role(request, practice_a, persona, expected):
     referral = ReferralFactory(person=PersonFactory(practice=practice_a))
     user = request.getfixturevalue(persona)

@@ -149,7 +149,11 @@ def test_same_name_and_birth_date_asks_before_saving(client_for, practice_staff,
     assert f'value="{existing.pk}"' in content
     assert Referral.objects.count() == 0
 
+    assert "Choose an existing record or create a new one" not in content
+
     # Sending again without choosing asks again, with an error.
+    again = client.post(CREATE, form_data(duplicate_asked="1"))
+    assert "Choose an existing record or create a new one" in again.content.decode()
     again = client.post(CREATE, form_data(duplicate_choice="nonsense"))
     assert "Choose an existing record or create a new one" in again.content.decode()
     assert Referral.objects.count() == 0

@@ -207,9 +207,7 @@ def test_maker_sees_confirmation_for_another_teams_area(client_for, other_link_w
 # --- closed-route enquiries ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "persona", ["link_worker", "practice_staff", "volunteer", "commissioner"]
-)
+@pytest.mark.parametrize("persona", ["link_worker", "practice_staff", "volunteer", "commissioner"])
 def test_only_admins_see_enquiries(request, client_for, persona):
     enquiry = closed_route_enquiry_create(route="self", data={"given_name": "Al"}, by=None)
     client = client_for(request.getfixturevalue(persona))
@@ -250,3 +248,19 @@ def test_enquiry_list_query_count(client_for, admin_user, volunteer, django_asse
     with django_assert_max_num_queries(5):
         response = client.get(ENQUIRIES)
     assert response.content.decode().count("Mark handled<") == 30
+
+
+def test_volunteer_without_groups_is_not_offered_a_group(client_for, volunteer):
+    content = client_for(volunteer).get(COMMUNITY).content.decode()
+    assert 'value="group"' not in content
+    response = client_for(volunteer).post(COMMUNITY, community_data(on_behalf="group"))
+    assert "nhsuk-error-summary" in response.content.decode()
+    assert Referral.objects.count() == 0
+
+
+def test_api_enquiries_are_shown_readably(client_for, admin_user):
+    closed_route_enquiry_create(
+        route="gp", data={"person": {"given_name": "Al"}, "reason": "Lonely"}, by=None
+    )
+    content = client_for(admin_user).get(ENQUIRIES).content.decode()
+    assert "Person: given name" in content and "Al" in content

@@ -105,6 +105,7 @@ def test_admin_home_links_to_every_admin_page(client_for, admin_user):
     for name in [
         "referrals:closed_route_enquiries",
         "outcomes:imports",
+        "outcomes_imports:imports",
         "assets:moderation",
         "outcomes:overview",
     ]:
@@ -245,6 +246,22 @@ def test_saving_without_changes_writes_no_audit_entry(client_for, admin_user, li
     )
     client_for(admin_user).post(reverse("socialrx:user_edit", args=[link_worker.pk]), data)
     assert not AuditLog.objects.exists()
+
+
+def test_admin_cannot_take_away_their_own_admin_role(client_for, admin_user):
+    data = _user_data(
+        username=admin_user.username,
+        first_name="Gus",
+        last_name="Admin",
+        email=admin_user.email,
+        role=Role.COMMISSIONER,
+    )
+    response = client_for(admin_user).post(
+        reverse("socialrx:user_edit", args=[admin_user.pk]), data
+    )
+    assert "You cannot take away your own administrator role" in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.role == Role.ADMIN
 
 
 def test_deactivate_asks_first_then_deactivates(client_for, admin_user, link_worker, practice_a):
@@ -445,3 +462,26 @@ def test_list_pages_query_counts_do_not_grow(client_for, admin_user, django_asse
         with django_assert_max_num_queries(8):
             response = client.get(reverse(f"socialrx:{name}"))
         assert response.status_code == 200
+
+
+# --- Django admin (support only) -------------------------------------------------------------
+
+
+def test_core_models_are_in_the_django_admin_and_audit_log_is_read_only(
+    client_for, admin_user, link_worker, practice_a
+):
+    admin_user.is_superuser = True
+    admin_user.save()
+    client = client_for(admin_user)
+    for url in [
+        "/django-admin/socialrx/user/",
+        "/django-admin/socialrx/user/add/",
+        f"/django-admin/socialrx/user/{link_worker.pk}/change/",
+        "/django-admin/socialrx/practice/",
+        f"/django-admin/socialrx/practice/{practice_a.pk}/change/",
+        "/django-admin/socialrx/team/",
+        "/django-admin/socialrx/pcn/",
+        "/django-admin/socialrx/auditlog/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/django-admin/socialrx/auditlog/add/").status_code == 403

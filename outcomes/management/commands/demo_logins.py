@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from socialrx.demo import DEMO_PASSWORD, LINK_WORKERS, PRACTICE_STAFF, VOLUNTEER_USERS
 from socialrx.models import Role, User
 
-SEES = {
+SEES: dict[str, str] = {
     Role.LINK_WORKER: "Their team's caseload ({team}): people, conversations, goals, connections",
     Role.PRACTICE_STAFF: "Referrals {practice} made, and the feedback on them; makes referrals",
     Role.VOLUNTEER: "Their own groups' listings and volunteer record; community referrals",

@@ -12,11 +12,12 @@ import importlib.util
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from socialrx.demo import DEMO_SEED, demo_context, seed_core
-from socialrx.models import PCN, AuditLog, Practice, Team, User
+from socialrx.models import Practice
 
 # Apps' demo modules, in the order their data depends on each other. outcomes.demo is
 # optional: it is called only when it exists.
@@ -24,38 +25,9 @@ STEPS = ["assets.demo", "referrals.demo", "champions.demo", "outcomes.demo"]
 
 
 def _flush() -> None:
-    """Delete everything the demo could have made (and anything else in those tables)."""
-    from assets.models import Asset
-    from champions.models import Champion
-    from outcomes.models import (
-        AppointmentCount,
-        AppointmentExtract,
-        MetricSnapshot,
-        PopulationCell,
-        Run,
-    )
-    from referrals.models import ClosedRouteEnquiry, Person, Referral
-
-    for model in (
-        MetricSnapshot,
-        Run,
-        AppointmentCount,
-        AppointmentExtract,
-        PopulationCell,
-        Champion,
-        ClosedRouteEnquiry,
-        Referral,
-        Person,  # cascades to conversations, goals, connections, notes
-        AuditLog,
-    ):
-        model.objects.all().delete()
-    # Connections protect assets; they are gone with the people above.
-    Asset.objects.all().delete()
-    # Users before practices: a practice's staff must have a practice (check constraint).
-    User.objects.all().delete()
-    Practice.objects.all().delete()
-    Team.objects.all().delete()
-    PCN.objects.all().delete()
+    """Empty every table, like ``manage.py flush``: apps added later are covered without being
+    listed here, and no foreign key's on_delete rule can get in the way."""
+    call_command("flush", interactive=False, verbosity=0)
 
 
 class Command(BaseCommand):
@@ -70,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete existing data (people, referrals, assets, users, practices) first.",
+            help="Empty the whole database first (every table, users included), then seed.",
         )
         parser.add_argument("--seed", type=int, default=DEMO_SEED, help="Random seed.")
 
@@ -89,7 +61,10 @@ class Command(BaseCommand):
             for name in STEPS:
                 if importlib.util.find_spec(name) is None:
                     continue
+                step_started = time.monotonic()
                 importlib.import_module(name).seed(ctx)
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"  {name}: {time.monotonic() - step_started:.1f}s")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded in {time.monotonic() - started:.1f}s: "

@@ -1,0 +1,314 @@
+"""Benchmark of the directory search page at integrated-care-system scale (DESIGN.md).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialrx python -m assets.bench [--runs 30]
+
+Needs PostgreSQL. It never touches the database DATABASE_URL names: it creates a throwaway
+database beside it (``<name>_assets_bench``), migrates it, generates 20,000 listings (with
+sessions, organisations and 2,000 located postcodes), times the search page through Django's
+test client over several realistic queries, then does the same over the demo data
+(``socialrx.demo`` core step and ``assets.demo``), and drops the database.
+
+Figures and how to read them: docs/directory.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+ASSET_COUNT = 20_000
+POSTCODE_COUNT = 2_000
+
+QUERIES: list[tuple[str, str]] = [
+    ("everything, first page", ""),
+    ("one word", "q=walking"),
+    ("two words", "q=gardening+group"),
+    ("category and day", "category=music_singing&day=2"),
+    ("near a postcode", "postcode={pc}"),
+    ("near, within 2 miles, free", "postcode={pc}&within=2&free=on"),
+    ("words + near + needs + citizen-led", "q=tea&postcode={pc}&needs=step_free&citizen=on"),
+    ("page 5 of everything", "page=5"),
+]
+
+ACTIVITIES = [
+    "walking",
+    "gardening",
+    "singing",
+    "knitting",
+    "reading",
+    "cooking",
+    "chess",
+    "dancing",
+    "pottery",
+    "painting",
+    "football",
+    "yoga",
+    "tai chi",
+    "swimming",
+    "cycling",
+    "sewing",
+    "woodwork",
+    "photography",
+    "history",
+    "computers",
+    "English conversation",
+    "bingo",
+    "crafts",
+    "drumming",
+    "baking",
+    "allotment",
+    "birdwatching",
+    "quiz",
+    "bowls",
+    "choir",
+]
+KINDS = ["group", "club", "circle", "café", "drop-in", "society", "session", "meet-up"]
+PLACES = [
+    "community centre",
+    "library",
+    "church hall",
+    "mosque",
+    "park",
+    "leisure centre",
+    "village hall",
+    "museum",
+    "allotments",
+    "scout hut",
+    "pub back room",
+    "school",
+]
+SENTENCES = [
+    "Everyone is welcome, whatever your experience.",
+    "Tea and biscuits afterwards, and a chat if you want one.",
+    "Come on your own or bring a friend.",
+    "We go at the pace of the slowest and nobody is left behind.",
+    "Equipment is provided; wear comfortable clothes.",
+    "A friendly volunteer will meet you at the door on your first visit.",
+    "Run by local people for local people since the old centre closed.",
+    "Good for people who feel lonely or who are new to the area.",
+    "You do not need to book: just turn up.",
+    "Ring first if you would like someone to walk over with you.",
+]
+
+
+def _throwaway_url(url: str) -> tuple[str, dict[str, Any]]:
+    import environ
+
+    config = environ.Env.db_url_config(url)
+    if not config["ENGINE"].endswith("postgresql"):
+        raise SystemExit(
+            "assets.bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite has no "
+            "full-text search, so its figures would mean nothing)."
+        )
+    name = f"{config['NAME']}_assets_bench"
+    base = url.rsplit("/", 1)[0]
+    return f"{base}/{name}", config | {"BENCH_NAME": name}
+
+
+def _admin_connection(config: dict[str, Any]) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def _recreate(config: dict[str, Any], *, drop_only: bool = False) -> None:
+    from psycopg import sql
+
+    with _admin_connection(config) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(config["BENCH_NAME"])
+            )
+        )
+        if not drop_only:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["BENCH_NAME"]))
+            )
+
+
+def _generate(rng: random.Random) -> list[str]:
+    """20,000 listings over 2,000 located postcodes. Returns the postcodes (spaced)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assets.models import (
+        Asset,
+        Capacity,
+        Category,
+        LedBy,
+        Organisation,
+        OrganisationKind,
+        Session,
+    )
+    from socialrx.models import Postcode
+
+    postcodes: list[str] = []
+    rows = []
+    for i in range(POSTCODE_COUNT):
+        outward = f"M{1 + i % 40}"
+        inward = f"{i % 10}{chr(65 + (i // 10) % 26)}{chr(65 + (i // 260) % 26)}"
+        postcodes.append(f"{outward} {inward}")
+        rows.append(
+            Postcode(
+                postcode=f"{outward}{inward}",
+                latitude=53.35 + rng.random() * 0.3,
+                longitude=-2.45 + rng.random() * 0.45,
+            )
+        )
+    Postcode.objects.bulk_create(rows, batch_size=2000)
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(name=f"Community trust {i}", kind=rng.choice(OrganisationKind.values))
+            for i in range(500)
+        ]
+    )
+    now = timezone.now()
+    assets = []
+    for i in range(ASSET_COUNT):
+        activity = rng.choice(ACTIVITIES)
+        place = rng.choice(PLACES)
+        assets.append(
+            Asset(
+                asset_ref=f"bench-{i}",
+                name=f"{activity.capitalize()} {rng.choice(KINDS)} {i}",
+                category=rng.choice(Category.values),
+                led_by=rng.choice(LedBy.values),
+                organisation=rng.choice(orgs) if rng.random() < 0.4 else None,
+                description=" ".join(
+                    [f"A {activity} {rng.choice(KINDS)} at the {place}.", *rng.sample(SENTENCES, 3)]
+                ),
+                venue_name=f"{rng.choice(['St Mark', 'Moss Side', 'Hulme', 'Ancoats'])} {place}",
+                postcode=rng.choice(postcodes),
+                is_free=(free := rng.random() < 0.7),
+                cost="" if free else "£2 a session",
+                step_free=rng.random() < 0.5,
+                hearing_loop=rng.random() < 0.2,
+                capacity=rng.choice(Capacity.values),
+                last_confirmed_at=now - dt.timedelta(days=rng.randint(0, 200)),
+            )
+        )
+    # The trigger fills search_vector for every row, as it would for an import.
+    Asset.objects.bulk_create(assets, batch_size=2000)
+    sessions = [
+        Session(asset_id=pk, weekday=rng.randint(0, 6), starts_at=dt.time(rng.randint(9, 19), 0))
+        for pk in Asset.objects.values_list("pk", flat=True)
+        for _ in range(rng.choice([1, 1, 2]))
+    ]
+    Session.objects.bulk_create(sessions, batch_size=5000)
+    return postcodes
+
+
+def _count(query: str) -> int:
+    from django.http import QueryDict
+
+    from assets.forms import DirectorySearchForm
+    from assets.selectors import directory_search
+
+    form = DirectorySearchForm(QueryDict(query))
+    if not form.is_valid():
+        raise SystemExit(f"Bad benchmark query {query}: {form.errors}")
+    return directory_search(search=form.to_search()).assets.count()
+
+
+def _time_queries(*, postcode: str, runs: int) -> list[tuple[str, float, float, int]]:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    results = []
+    for label, template in QUERIES:
+        url = "/directory/?" + template.format(pc=postcode.replace(" ", "+"))
+        response = client.get(url)  # warm-up (and a check the page works)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        hits = _count(url.split("?", 1)[1])
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        results.append((label, statistics.median(times), p95, hits))
+    return results
+
+
+def _print(title: str, rows: list[tuple[str, float, float, int]]) -> None:
+    print(f"\n{title}")
+    print("| query | results | median ms | p95 ms |\n|---|---:|---:|---:|")
+    for label, median, p95, hits in rows:
+        print(f"| {label} | {hits:,} | {median:.1f} | {p95:.1f} |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per query (≥ 30)")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise SystemExit("assets.bench needs DATABASE_URL set to a PostgreSQL database.")
+    bench_url, config = _throwaway_url(url)
+    _recreate(config)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialrx.settings.dev")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DEBUG = False  # no query log growing in memory while timing
+    settings.ALLOWED_HOSTS = ["localhost"]
+    settings.WHITENOISE_AUTOREFRESH = False
+    from django.core.management import call_command
+    from django.db import connection
+
+    try:
+        call_command("migrate", verbosity=0)
+        rng = random.Random(20261123)
+        started = time.perf_counter()
+        postcodes = _generate(rng)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"Generated {ASSET_COUNT:,} listings in {time.perf_counter() - started:.0f}s "
+            f"(PostgreSQL {connection.pg_version // 10000}, {args.runs} timed runs a query)."
+        )
+        _print(
+            f"Search page over {ASSET_COUNT:,} listings",
+            _time_queries(postcode=postcodes[0], runs=args.runs),
+        )
+
+        call_command("flush", interactive=False, verbosity=0)
+        from assets import demo as assets_demo
+        from socialrx.demo import demo_context, seed_core
+
+        ctx = demo_context()
+        seed_core(ctx)
+        assets_demo.seed(ctx)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        located = [p for p, *_ in ctx.postcodes] or ["M1 1AE"]
+        _print(
+            f"Search page over the demo data ({len(ctx.assets)} listings)",
+            _time_queries(postcode=located[0], runs=args.runs),
+        )
+    finally:
+        connection.close()
+        if not args.keep:
+            _recreate(config, drop_only=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
