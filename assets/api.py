@@ -128,6 +128,16 @@ class DirectoryAssetOutput(serializers.Serializer):
         return None if miles is None else round(miles, 2)
 
 
+class DirectoryPageOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DirectoryAssetOutput(many=True)
+    distance_message = serializers.CharField(
+        required=False, help_text="Why results are not sorted by distance, when they are not."
+    )
+
+
 class DirectoryPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -143,7 +153,7 @@ class DirectoryListApi(APIView):
     @extend_schema(
         operation_id="directory_list",
         parameters=SEARCH_PARAMETERS,
-        responses=DirectoryAssetOutput(many=True),
+        responses=DirectoryPageOutput,
         tags=["directory"],
     )
     def get(self, request: Request) -> Response:

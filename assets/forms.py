@@ -73,7 +73,7 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
         return format_postcode(value) if value else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("eligibility") == "practice_patients" and not data.get("eligible_practice"):
             self.add_error("eligible_practice", "Choose the practice whose patients may come")
         started, ended = data.get("started_on"), data.get("ended_on")
@@ -128,7 +128,7 @@ class SessionForm(NhsFormMixin, forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", "The end time must be after the start time")
         return data

@@ -14,16 +14,14 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Replace, Upper
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from socialrx.models import Postcode
@@ -160,13 +158,8 @@ def _with_distance(
     """Annotate ``distance_sq`` (km², equirectangular: exact enough within a county, and plain
     arithmetic that SQLite and PostgreSQL both do)."""
     lat0, lng0 = origin
-    postcode = Postcode.objects.filter(
-        postcode=Upper(Replace(OuterRef("postcode"), Value(" "), Value("")))
-    )
-    qs = qs.annotate(
-        lat=Subquery(postcode.values("latitude")[:1], output_field=FloatField()),
-        lng=Subquery(postcode.values("longitude")[:1], output_field=FloatField()),
-    )
+    # One LEFT JOIN to the postcode look-up (Asset.location), not a subquery per row.
+    qs = qs.annotate(lat=F("location__latitude"), lng=F("location__longitude"))
     kx = 111.32 * math.cos(math.radians(lat0))
     ky = 110.57
     dx = (F("lng") - Value(lng0)) * Value(kx)
@@ -195,10 +188,12 @@ def assets_for_print() -> QuerySet[Asset]:
 
 
 def listings_kept(*, user: Any) -> QuerySet[Asset]:
-    from .access import assets_kept_by
-
+    """The listings ``user`` keeps ("Your listings"). Administrators may edit any listing, but
+    their own page shows only those they keep, not the whole directory."""
+    if not getattr(user, "is_authenticated", False):
+        return Asset.objects.none()
     return (
-        assets_kept_by(user=user)
+        Asset.objects.filter(maintainers=user)
         .select_related("organisation")
         .prefetch_related("sessions")
         .defer("search_vector")
@@ -240,15 +235,16 @@ def gaps_summary() -> dict[str, Any]:
             gaps=Count("id"), people=Coalesce(Sum("people_count"), 0)
         )
     }
-    by_category = list(
-        Gap.objects.values("category")
+    by_category: list[dict[str, Any]] = [
+        dict(row)
+        for row in Gap.objects.values("category")
         .annotate(
             gaps=Count("id"),
             people=Coalesce(Sum("people_count"), 0),
             open=Count("id", filter=~Q(status=GapStatus.FILLED)),
         )
         .order_by("-gaps", "category")
-    )
+    ]
     labels = dict(Category.choices)
     for row in by_category:
         row["label"] = labels.get(row["category"], "No category given")

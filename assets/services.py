@@ -4,11 +4,14 @@ capacity and members, reminders, the signed confirmation link, gaps."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -117,20 +120,6 @@ def asset_propose(
             action=AssetChange.Action.PROPOSED,
             by=by if getattr(by, "is_authenticated", False) else None,
         )
-    return asset
-
-
-def asset_create(*, asset: Asset, sessions: list[Session] | None = None, by: User) -> Asset:
-    """An administrator adds a listing directly: live and confirmed at once."""
-    with transaction.atomic():
-        asset.listing_status = ListingStatus.APPROVED
-        asset.last_confirmed_at = timezone.now()
-        asset.last_confirmed_by = by
-        asset.save()
-        for session in sessions or []:
-            session.asset = asset
-            session.save()
-        AssetChange.objects.create(asset=asset, action=AssetChange.Action.CREATED, by=by)
     return asset
 
 
@@ -260,7 +249,7 @@ def confirm_token_make(*, asset: Asset, user: User) -> str:
 
 def confirm_token_read(*, token: str) -> tuple[int, int]:
     """(asset id, user id). Raises ``signing.SignatureExpired`` or ``signing.BadSignature``."""
-    data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_LINK_MAX_AGE.total_seconds())
+    data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_LINK_MAX_AGE)
     if not isinstance(data, dict) or not {"a", "u"} <= data.keys():
         raise signing.BadSignature("Malformed token")
     return int(data["a"]), int(data["u"])
@@ -356,6 +345,28 @@ def notices_mark_read(*, user: User) -> int:
     return ListingNotice.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- suggestions from the public ----------------------------------------------------------
+
+# Suggestions one client address may send an hour without signing in (the form is public).
+SUGGESTION_RATE_LIMIT = 5
+
+
+def suggestion_rate_limited(*, client_address: str) -> bool:
+    """Count one public suggestion from this address; True once past the hourly limit. The
+    address is hashed under the secret key, so the cache never holds it."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), (client_address or "unknown").encode(), hashlib.sha256
+    ).hexdigest()
+    key = f"assets-suggest-rate:{digest}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > SUGGESTION_RATE_LIMIT
 
 
 # --- gaps -----------------------------------------------------------------------------------

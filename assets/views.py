@@ -12,10 +12,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from socialrx.access import role_required
-from socialrx.models import Role
+from socialrx.models import Role, User
 
 from . import selectors, services
 from .access import (
@@ -38,11 +40,27 @@ from .models import Asset, AssetChange, GapStatus, ListingNotice
 PAGE_SIZE = 20
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class SignedInRequest(HtmxHttpRequest):
+    """A request behind ``login_required`` or ``role_required``: the user is a real user."""
+
+    user: User  # type: ignore[assignment]
+
+
+def _partial(request: HttpRequest) -> bool:
+    """htmx asked for a piece of the page (a history restore wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
 def _render(
     request: HttpRequest, template: str, partial: str, context: dict[str, Any]
 ) -> HttpResponse:
     """The whole page, or only the named partial when htmx asks."""
-    if getattr(request, "htmx", False):
+    if _partial(request):
         return render(request, f"{template}#{partial}", context)
     return render(request, template, context)
 
@@ -67,7 +85,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         paginator = Paginator(results.assets, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         for asset in page.object_list:
-            asset.distance_miles = selectors.distance_miles(asset)
+            asset.distance_miles = selectors.distance_miles(asset)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -102,6 +120,16 @@ def suggest(request: HttpRequest) -> HttpResponse:
     form = SuggestForm(request.POST or None, prefix="listing")
     formset = SessionFormSet(request.POST or None, instance=Asset(), prefix="sessions")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        if not request.user.is_authenticated and services.suggestion_rate_limited(
+            client_address=request.META.get("REMOTE_ADDR", "")
+        ):
+            form.add_error(
+                None,
+                "You have sent several suggestions in the last hour. Please try again later.",
+            )
+            return render(
+                request, "assets/suggest.html", {"form": form, "formset": formset}, status=429
+            )
         asset = form.save(commit=False)
         sessions = [
             s
@@ -159,7 +187,7 @@ def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def my_listings(request: HttpRequest) -> HttpResponse:
+def my_listings(request: SignedInRequest) -> HttpResponse:
     assets = list(selectors.listings_kept(user=request.user))
     if not assets and not request.user.is_volunteer and not request.user.is_admin:
         raise Http404("No listings")
@@ -186,30 +214,47 @@ def _capacity_forms(assets: list[Asset]) -> dict[int, CapacityForm]:
     }
 
 
-def _row(request: HttpRequest, asset: Asset, form: CapacityForm | None = None) -> HttpResponse:
-    asset = selectors.listings_kept(user=request.user).get(pk=asset.pk)
+def _to_row(asset: Asset) -> HttpResponse:
+    """A plain link to an action (other pages link here) lands on the listing's row, where the
+    action is a button: a GET never changes a listing."""
+    return redirect(reverse("assets:my_listings") + f"#listing-{asset.pk}")
+
+
+def _row(
+    request: SignedInRequest, asset: Asset, form: CapacityForm | None = None, *, done: str = ""
+) -> HttpResponse:
+    # Access was checked by the caller (asset_get_kept); fetch the row fresh with its sessions.
+    asset = Asset.objects.prefetch_related("sessions").get(pk=asset.pk)
     form = form or _capacity_forms([asset])[asset.pk]
-    return render(request, "assets/_listing_row.html", {"asset": asset, "capacity_form": form})
+    return render(
+        request,
+        "assets/_listing_row.html",
+        {"asset": asset, "capacity_form": form, "done": done},
+    )
 
 
 @login_required
-@require_POST
-def listing_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def listing_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _to_row(asset)
     services.asset_confirm(asset=asset, by=request.user)
-    if request.htmx:
-        return _row(request, asset)
+    if _partial(request):
+        return _row(request, asset, done="Confirmed as still running. Thank you.")
     messages.success(request, f"Thank you: {asset.name} is confirmed as still running.")
     return redirect("assets:my_listings")
 
 
 @login_required
-@require_POST
-def listing_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _to_row(asset)
     form = CapacityForm(request.POST, prefix=f"a{asset.pk}")
     if not form.is_valid():
-        if request.htmx:
+        if _partial(request):
             return _row(request, asset, form)
         assets = list(selectors.listings_kept(user=request.user))
         forms = _capacity_forms(assets)
@@ -226,15 +271,15 @@ def listing_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         member_count=form.cleaned_data["member_count"],
         by=request.user,
     )
-    if request.htmx:
-        return _row(request, asset)
+    if _partial(request):
+        return _row(request, asset, done="Places and members updated.")
     messages.success(request, f"{asset.name} is updated.")
     return redirect("assets:my_listings")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def listing_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
     before = services.asset_snapshot(asset)
     sessions_before = "; ".join(str(s) for s in asset.sessions.all())
@@ -264,7 +309,7 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def listing_history(request: HttpRequest, pk: int) -> HttpResponse:
+def listing_history(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
     changes = asset.changes.select_related("by", "reviewed_by")
     return render(request, "assets/history.html", {"asset": asset, "changes": changes})
@@ -274,7 +319,7 @@ def listing_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required()
-def moderation(request: HttpRequest) -> HttpResponse:
+def moderation(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "assets/moderation.html",
@@ -284,7 +329,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @role_required()
 @require_POST
-def moderation_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+def moderation_decide(request: SignedInRequest, pk: int, decision: str) -> HttpResponse:
     asset = get_object_or_404(Asset, pk=pk)
     if decision == "approve":
         services.asset_approve(asset=asset, by=request.user)
@@ -299,10 +344,10 @@ def moderation_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespo
 
 @role_required()
 @require_POST
-def change_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+def change_reviewed(request: SignedInRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(AssetChange, pk=pk, needs_review=True)
     services.change_mark_reviewed(change=change, by=request.user)
-    if request.htmx:
+    if _partial(request):
         return HttpResponse("")
     return redirect("assets:moderation")
 
@@ -311,7 +356,7 @@ def change_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.LINK_WORKER)
-def gaps(request: HttpRequest) -> HttpResponse:
+def gaps(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status and status not in GapStatus.values:
         status = ""
@@ -325,7 +370,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.LINK_WORKER)
 @require_http_methods(["GET", "POST"])
-def gap_new(request: HttpRequest) -> HttpResponse:
+def gap_new(request: SignedInRequest) -> HttpResponse:
     form = GapForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.gap_log(gap=form.save(commit=False), by=request.user)
@@ -337,13 +382,13 @@ def gap_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.LINK_WORKER)
 @require_POST
-def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
+def gap_status(request: SignedInRequest, pk: int) -> HttpResponse:
     gap = gap_get_for(user=request.user, pk=pk)
     form = GapStatusForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Choose a status.", status=400)
     services.gap_status_set(gap=gap, status=form.cleaned_data["status"], by=request.user)
-    if request.htmx:
+    if _partial(request):
         gap = selectors.gaps_list().get(pk=gap.pk)
         return render(
             request, "assets/gaps.html#gap_row", {"gap": gap, "statuses": GapStatus.choices}
@@ -352,5 +397,5 @@ def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.COMMISSIONER, Role.LINK_WORKER)
-def gaps_summary(request: HttpRequest) -> HttpResponse:
+def gaps_summary(request: SignedInRequest) -> HttpResponse:
     return render(request, "assets/gaps_summary.html", {"summary": selectors.gaps_summary()})

@@ -204,6 +204,11 @@ def _overview_card(
         for n in info.cohort
         if n in values and n != info.headline
     ]
+    card["secondary"] = [
+        (info.values.get(n, n), cell_text(values.get(n), withheld=n in withheld))
+        for n in info.secondary
+        if n in values
+    ]
     card["withheld"] = bool(withheld)
     return card
 
@@ -308,6 +313,8 @@ def _metric_state(request: HttpRequest, info: MetricInfo) -> MetricState:
             today=today,
         )
         data["period"] = latest.key if latest else picker_periods(today=today)[0][0][0]
+        if latest is not None and info.uses_window and window is None:
+            data["window"] = str(latest.window)
     if info.uses_window:
         data.setdefault("window", str(DEMAND_DEFAULT_WINDOW))
     data.setdefault("level", "all")

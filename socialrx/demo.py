@@ -215,5 +215,15 @@ def seed_core(ctx: DemoContext) -> None:
     )
 
 
+def demo_usernames() -> list[str]:
+    return [
+        *(u[0] for u in LINK_WORKERS),
+        *(u[0] for u in PRACTICE_STAFF),
+        *(u[0] for u in VOLUNTEER_USERS),
+        "commissioner",
+        "admin",
+    ]
+
+
 def team_link_workers(ctx: DemoContext, team: Team) -> list[User]:
     return [u for u in ctx.link_workers if u.team_id == team.pk]

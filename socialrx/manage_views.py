@@ -59,11 +59,17 @@ def _user_queryset(form: UserFilterForm) -> QuerySet[User]:
 
 @admin_only
 def user_list(request: HttpRequest) -> HttpResponse:
-    form = UserFilterForm(request.GET or None)
-    page = Paginator(_user_queryset(form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "querystring": query.urlencode()}
+    # Searches come by POST so that names stay out of URLs and server logs.
+    data = request.POST if request.method == "POST" else None
+    form = UserFilterForm(data)
+    page = Paginator(_user_queryset(form), PAGE_SIZE).get_page((data or {}).get("page"))
+    # The search, carried by the page buttons.
+    filters = (
+        {name: form.cleaned_data.get(name) or "" for name in ("q", "role", "status")}
+        if form.is_bound and form.is_valid()
+        else {}
+    )
+    context = {"form": form, "page": page, "filters": filters}
     template = "socialrx/manage/user_list.html"
     if request.htmx:  # type: ignore[attr-defined]
         template += "#results"

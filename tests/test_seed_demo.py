@@ -174,6 +174,13 @@ def test_seed_demo_refuses_to_add_to_existing_data(seeded):
     assert Person.objects.count() == 300
 
 
+def test_seed_demo_refuses_when_a_demo_username_is_taken(empty):
+    User.objects.create_user(username="admin", password="x", role=Role.COMMISSIONER)
+    with pytest.raises(CommandError, match="admin"):
+        call_command("seed_demo", "--if-empty", stdout=io.StringIO())
+    assert not Practice.objects.exists()
+
+
 def test_if_empty_seeds_an_empty_database(empty):
     assert not Practice.objects.exists()
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())

@@ -118,15 +118,7 @@ class AppointmentsImporter(Importer):
         if connection.vendor == "postgresql":
             _copy(records)
         else:
-            AppointmentCount.objects.bulk_create(
-                [
-                    AppointmentCount(
-                        practice_id=practice_id, month=first_day, patient_key=key, appointments=n
-                    )
-                    for practice_id, first_day, key, n in records
-                ],
-                batch_size=2000,
-            )
+            _insert(records)
         self.result.created += len(records)
 
     def finish(self) -> None:
@@ -155,6 +147,18 @@ def _copy(records: list[tuple[Any, ...]]) -> None:
     ):
         for record in records:
             copy.write_row(record)
+
+
+def _insert(records: list[tuple[Any, ...]]) -> None:
+    """Elsewhere (SQLite), one prepared INSERT run for the batch: building a model instance
+    per row would cost more than the insert itself."""
+    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (practice_id, month, patient_key, appointments) "
+            "VALUES (%s, %s, %s, %s)",
+            [(p, m.isoformat(), k, n) for p, m, k, n in records],
+        )
 
 
 def _duplicate_lines(importer: AppointmentsImporter, path_or_file: PathOrFile) -> list[Problem]:

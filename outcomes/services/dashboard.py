@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +38,8 @@ class MetricInfo:
     chart_group: str = ""  # value charted per group of a breakdown
     uses_window: bool = False
     notice: str = ""  # a line every page about the metric must show (copyright)
-    extra: dict[str, Any] = field(default_factory=dict)
+    secondary: tuple[str, ...] = ()  # further figures the overview shows under the headline
+    how: tuple[str, ...] = ()  # how the figures are worked out, in plain words (METRICS.md)
 
 
 PEOPLE_DIMENSIONS = ("imd_quintile", "age_band", "sex", "ethnicity")
@@ -80,6 +81,13 @@ METRICS: dict[str, MetricInfo] = {
             dimensions=PEOPLE_DIMENSIONS,
             chart_total=("pct_increased", "pct_no_change", "pct_decreased"),
             chart_group="mean_change",
+            secondary=("pct_increased",),
+            how=(
+                "In a “what matters to you” conversation, people are asked how many friends "
+                "they could call on. Their first answer is the baseline.",
+                "The cohort is everyone with a later answer in the period, at least 8 weeks "
+                "after the baseline; their latest such answer is the follow-up.",
+            ),
         ),
         MetricInfo(
             name="citizen_led",
@@ -105,6 +113,14 @@ METRICS: dict[str, MetricInfo] = {
             levels=("all",),
             chart_total=("citizen_led_active", "sector_led_active"),
             chart_group="citizen_led_share",
+            secondary=("citizen_led_formed", "connections_citizen_share"),
+            how=(
+                "A group is citizen-led when local people or volunteers run it with no paid "
+                "staff; any other group is sector-led. Groups are counted as active on the last "
+                "day of the period.",
+                "Connections are those made in the period; new volunteers who were once "
+                "referred are people whose volunteering started in the period after a referral.",
+            ),
         ),
         MetricInfo(
             name="coverage",
@@ -128,6 +144,16 @@ METRICS: dict[str, MetricInfo] = {
             default_dimension="imd_quintile",
             chart_total=("reach_per_1000",),
             chart_group="reach_per_1000",
+            secondary=("rate_ratio_q1_q5", "concentration_index"),
+            how=(
+                "Reached: registered people with at least one conversation in the period, per "
+                "1,000 of the registered population in the same group.",
+                "The rate ratio divides the reach of the most deprived fifth of areas (IMD "
+                "quintile 1) by that of the least deprived (quintile 5): above 1 means the more "
+                "deprived are reached more.",
+                "The concentration index runs from −1 to 1: below 0, reach is concentrated among "
+                "more deprived people, as proportionate universalism wants.",
+            ),
         ),
         MetricInfo(
             name="demand",
@@ -156,6 +182,17 @@ METRICS: dict[str, MetricInfo] = {
             chart_total=("mean_pre", "mean_post"),
             chart_group="mean_change",
             uses_window=True,
+            secondary=("pct_reduced",),
+            how=(
+                "GP appointments in the months before a person's first referral are compared "
+                "with the same number of months after it (the window; the referral month is left "
+                "out).",
+                "The cohort is people whose “after” months ended in the period and whose "
+                "practice sent appointment extracts for every month compared.",
+                "Per practice, over the last 12 months: the top 3% of patients by appointments "
+                "(frequent attenders), their share of all appointments, and how many of them "
+                "have been referred.",
+            ),
         ),
         MetricInfo(
             name="connections",
@@ -172,6 +209,11 @@ METRICS: dict[str, MetricInfo] = {
             default_dimension="kind",
             chart_total=("connections",),
             chart_group="connections",
+            how=(
+                "Connections made in the period, by kind (a leaflet or contact details, a "
+                "supported introduction, or going along together) and by what has become of "
+                "them since.",
+            ),
         ),
         MetricInfo(
             name="service",
@@ -192,6 +234,12 @@ METRICS: dict[str, MetricInfo] = {
             default_dimension="source",
             chart_total=("referrals", "open_cases"),
             chart_group="referrals",
+            secondary=("median_days_to_first_conversation", "open_cases"),
+            how=(
+                "Referrals received in the period, by where they came from; the median number "
+                "of days from receiving a referral to the first conversation; and cases still "
+                "open on the last day of the period.",
+            ),
         ),
         MetricInfo(
             name="wellbeing",
@@ -213,6 +261,13 @@ METRICS: dict[str, MetricInfo] = {
             chart_total=("pct_increased", "pct_no_change", "pct_decreased"),
             chart_group="mean_change",
             notice=SWEMWBS_COPYRIGHT,
+            secondary=("pct_increased",),
+            how=(
+                "The Short Warwick-Edinburgh Mental Wellbeing Scale: seven statements scored 1 "
+                "to 5, summed and converted to a metric score from 7 to 35.",
+                "Baseline, follow-up and cohort as for friends: the first score, and the latest "
+                "score in the period at least 8 weeks later.",
+            ),
         ),
     ]
 }

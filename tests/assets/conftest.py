@@ -35,3 +35,13 @@ def others_asset(other_volunteer):
     asset = AssetFactory(name="Hill Top choir", category="music_singing")
     asset.maintainers.add(other_volunteer)
     return asset
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The public suggestion rate limit counts in the cache: start every test at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

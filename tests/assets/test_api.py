@@ -31,7 +31,9 @@ def test_directory_api_shows_listing_fields_but_never_keepers(anon_client, kept_
     volunteer.save()
     data = anon_client.get("/api/v1/directory/").json()["results"][0]
     assert data["name"] == "Riverside walking group"
-    assert data["sessions"] == [{"weekday": 2, "day": "Wednesday", "starts_at": "10:30:00", "ends_at": None}]
+    assert data["sessions"] == [
+        {"weekday": 2, "day": "Wednesday", "starts_at": "10:30:00", "ends_at": None}
+    ]
     assert data["citizen_led"] is True
     assert data["not_confirmed_recently"] is False
     assert "eve@example.org" not in str(data)

@@ -143,7 +143,10 @@ def test_stale_listings_show_not_confirmed_recently(anon_client):
     body = anon_client.get("/directory/").content.decode()
     assert body.count("Not confirmed recently") == 1
     old = Asset.objects.get(name="Old group")
-    assert "Not confirmed recently" in anon_client.get(f"/directory/listings/{old.pk}/").content.decode()
+    assert (
+        "Not confirmed recently"
+        in anon_client.get(f"/directory/listings/{old.pk}/").content.decode()
+    )
 
 
 def test_listing_page_is_public_and_hides_volunteers_details(anon_client, kept_asset, volunteer):
@@ -157,7 +160,9 @@ def test_listing_page_is_public_and_hides_volunteers_details(anon_client, kept_a
     assert "Who keeps this listing" not in body
 
 
-def test_link_worker_sees_keepers_contact_and_warnings(client_for, link_worker, kept_asset, volunteer):
+def test_link_worker_sees_keepers_contact_and_warnings(
+    client_for, link_worker, kept_asset, volunteer
+):
     volunteer.email = "eve.helper@example.org"
     volunteer.save()
     kept_asset.capacity = Capacity.FULL

@@ -15,7 +15,12 @@ def test_link_worker_logs_a_gap(client_for, link_worker):
     assert client.get("/directory/gaps/new/").status_code == 200
     response = client.post(
         "/directory/gaps/new/",
-        {"what": "Chair yoga in the evening", "category": "physical_activity", "area": "M14", "people_count": "4"},
+        {
+            "what": "Chair yoga in the evening",
+            "category": "physical_activity",
+            "area": "M14",
+            "people_count": "4",
+        },
     )
     assert response.status_code == 302
     gap = Gap.objects.get()
@@ -42,7 +47,12 @@ def test_only_link_workers_and_admins_see_and_log_gaps(client_for, request, pers
     client = client_for(request.getfixturevalue(persona))
     assert client.get("/directory/gaps/").status_code == 404
     assert client.get("/directory/gaps/new/").status_code == 404
-    assert client.post("/directory/gaps/new/", {"what": "x", "area": "y", "people_count": "1"}).status_code == 404
+    assert (
+        client.post(
+            "/directory/gaps/new/", {"what": "x", "area": "y", "people_count": "1"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/directory/gaps/{gap.pk}/status/", {"status": "filled"}).status_code == 404
     gap.refresh_from_db()
     assert gap.status == GapStatus.OPEN
@@ -101,7 +111,9 @@ def test_new_group_is_linked_to_the_gap_it_fills(client_for, link_worker):
     assert "<td>1</td>" in row[: row.index("</tr>")]
 
 
-def test_commissioner_sees_gaps_in_aggregate_without_who_logged_them(client_for, commissioner, link_worker):
+def test_commissioner_sees_gaps_in_aggregate_without_who_logged_them(
+    client_for, commissioner, link_worker
+):
     GapFactory(category="physical_activity", people_count=3, logged_by=link_worker)
     GapFactory(category="physical_activity", people_count=2, status=GapStatus.FILLED)
     AssetFactory(fills_gap=GapFactory(category="food", people_count=1))
@@ -120,4 +132,7 @@ def test_commissioner_sees_gaps_in_aggregate_without_who_logged_them(client_for,
 
 @pytest.mark.parametrize("persona", ["volunteer", "practice_staff"])
 def test_gap_summary_is_not_for_volunteers_or_practice_staff(client_for, request, persona):
-    assert client_for(request.getfixturevalue(persona)).get("/directory/gaps/summary/").status_code == 404
+    assert (
+        client_for(request.getfixturevalue(persona)).get("/directory/gaps/summary/").status_code
+        == 404
+    )

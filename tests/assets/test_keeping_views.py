@@ -46,7 +46,9 @@ def _edit_data(asset: Asset, **overrides: str) -> dict[str, str]:
 # --- your listings ----------------------------------------------------------------------------
 
 
-def test_volunteer_sees_only_the_listings_they_keep(client_for, volunteer, kept_asset, others_asset):
+def test_volunteer_sees_only_the_listings_they_keep(
+    client_for, volunteer, kept_asset, others_asset
+):
     body = client_for(volunteer).get("/directory/mine/").content.decode()
     assert "Riverside walking group" in body
     assert "Hill Top choir" not in body
@@ -96,11 +98,17 @@ def test_confirm_by_htmx_returns_the_row(client_for, volunteer, kept_asset):
     assert f'id="listing-{kept_asset.pk}"' in body
     assert "<html" not in body
     assert timezone.localdate().strftime("%-d %B %Y") in body
+    assert "Confirmed as still running" in body
 
 
-def test_confirm_needs_post(client_for, volunteer, kept_asset):
-    response = client_for(volunteer).get(f"/directory/listings/{kept_asset.pk}/confirm/")
-    assert response.status_code == 405
+@pytest.mark.parametrize("action", ["confirm", "capacity"])
+def test_a_link_to_an_action_lands_on_the_row_and_changes_nothing(
+    client_for, volunteer, kept_asset, action
+):
+    response = client_for(volunteer).get(f"/directory/listings/{kept_asset.pk}/{action}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/directory/mine/#listing-{kept_asset.pk}"
+    assert not kept_asset.changes.exists()
 
 
 @pytest.mark.parametrize("persona", ["other_volunteer", "link_worker", "commissioner"])
@@ -108,6 +116,7 @@ def test_nobody_else_may_confirm_a_listing(client_for, request, persona, kept_as
     client = client_for(request.getfixturevalue(persona))
     for action in ("confirm", "capacity"):
         assert client.post(f"/directory/listings/{kept_asset.pk}/{action}/").status_code == 404
+        assert client.get(f"/directory/listings/{kept_asset.pk}/{action}/").status_code == 404
     kept_asset.refresh_from_db()
     assert not kept_asset.changes.exists()
 
@@ -140,7 +149,8 @@ def test_member_count_is_kept_over_time(client_for, volunteer, kept_asset):
     )
     pk = kept_asset.pk
     client_for(volunteer).post(
-        f"/directory/listings/{pk}/capacity/", {f"a{pk}-capacity": "open", f"a{pk}-member_count": "12"}
+        f"/directory/listings/{pk}/capacity/",
+        {f"a{pk}-capacity": "open", f"a{pk}-member_count": "12"},
     )
     assert list(kept_asset.member_counts.values_list("count", flat=True)) == [12, 9]
 
@@ -189,7 +199,10 @@ def test_edit_goes_live_and_is_kept_as_history(client_for, volunteer, kept_asset
     assert change.changes["venue_name"] == ["Riverside Café", "St Mark's Hall"]
     assert "Friday 14:00–15:30" in change.changes["sessions"][1]
     assert change.needs_review is True
-    assert "St Mark&#x27;s Hall" in anon_client.get(f"/directory/listings/{kept_asset.pk}/").content.decode()
+    assert (
+        "St Mark&#x27;s Hall"
+        in anon_client.get(f"/directory/listings/{kept_asset.pk}/").content.decode()
+    )
     history = client_for(volunteer).get(f"/directory/listings/{kept_asset.pk}/history/")
     assert "St Mark&#x27;s Hall" in history.content.decode()
 
@@ -217,16 +230,25 @@ def test_bad_edit_shows_error_summary_and_changes_nothing(client_for, volunteer,
     assert not kept_asset.changes.exists()
 
 
-@pytest.mark.parametrize("persona", ["other_volunteer", "link_worker", "commissioner", "practice_staff"])
+@pytest.mark.parametrize(
+    "persona", ["other_volunteer", "link_worker", "commissioner", "practice_staff"]
+)
 def test_others_cannot_edit_or_see_history_of_a_listing(client_for, request, persona, kept_asset):
     client = client_for(request.getfixturevalue(persona))
     assert client.get(f"/directory/listings/{kept_asset.pk}/edit/").status_code == 404
-    assert client.post(f"/directory/listings/{kept_asset.pk}/edit/", _edit_data(kept_asset)).status_code == 404
+    assert (
+        client.post(
+            f"/directory/listings/{kept_asset.pk}/edit/", _edit_data(kept_asset)
+        ).status_code
+        == 404
+    )
     assert client.get(f"/directory/listings/{kept_asset.pk}/history/").status_code == 404
 
 
 def test_notices_show_once_on_your_listings(client_for, volunteer, kept_asset):
-    ListingNotice.objects.create(user=volunteer, asset=kept_asset, message="Please confirm Riverside")
+    ListingNotice.objects.create(
+        user=volunteer, asset=kept_asset, message="Please confirm Riverside"
+    )
     client = client_for(volunteer)
     assert "Please confirm Riverside" in client.get("/directory/mine/").content.decode()
     assert "Please confirm Riverside" not in client.get("/directory/mine/").content.decode()
@@ -290,7 +312,9 @@ def test_bad_suggestion_shows_errors_and_creates_nothing(anon_client):
 
 
 def test_suggestion_session_error_is_summarised(anon_client):
-    response = anon_client.post("/directory/suggest/", _suggest_data(**{"sessions-0-ends_at": "09:00"}))
+    response = anon_client.post(
+        "/directory/suggest/", _suggest_data(**{"sessions-0-ends_at": "09:00"})
+    )
     assert response.status_code == 400
     assert "The end time must be after the start time" in response.content.decode()
     assert not Asset.objects.exists()
@@ -321,7 +345,9 @@ def test_admin_rejects_a_suggested_group(client_for, admin_user):
 
 def test_unknown_moderation_decision_is_404(client_for, admin_user):
     asset = AssetFactory(listing_status=ListingStatus.PENDING)
-    assert client_for(admin_user).post(f"/directory/moderation/{asset.pk}/delete/").status_code == 404
+    assert (
+        client_for(admin_user).post(f"/directory/moderation/{asset.pk}/delete/").status_code == 404
+    )
     asset.refresh_from_db()
     assert asset.listing_status == ListingStatus.PENDING
 
@@ -345,11 +371,17 @@ def test_anonymous_cannot_moderate(anon_client):
 
 def test_admin_reviews_live_edits(client_for, admin_user, volunteer, kept_asset):
     change = AssetChange.objects.create(
-        asset=kept_asset, action="edited", by=volunteer, changes={"name": ["a", "b"]}, needs_review=True
+        asset=kept_asset,
+        action="edited",
+        by=volunteer,
+        changes={"name": ["a", "b"]},
+        needs_review=True,
     )
     client = client_for(admin_user)
     assert "Mark reviewed" in client.get("/directory/moderation/").content.decode()
-    response = client.post(f"/directory/moderation/changes/{change.pk}/reviewed/", HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/directory/moderation/changes/{change.pk}/reviewed/", HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     change.refresh_from_db()
     assert change.reviewed_by == admin_user
@@ -358,8 +390,35 @@ def test_admin_reviews_live_edits(client_for, admin_user, volunteer, kept_asset)
 
 def test_moderation_query_count(client_for, admin_user, volunteer, django_assert_max_num_queries):
     for i in range(6):
-        asset = AssetFactory(name=f"P{i}", listing_status=ListingStatus.PENDING, proposed_by=volunteer)
+        asset = AssetFactory(
+            name=f"P{i}", listing_status=ListingStatus.PENDING, proposed_by=volunteer
+        )
         AssetChange.objects.create(asset=asset, action="edited", by=volunteer, needs_review=True)
     client = client_for(admin_user)
     with django_assert_max_num_queries(5):
         client.get("/directory/moderation/")
+
+
+def test_admin_may_keep_any_listing_but_their_page_lists_only_their_own(
+    client_for, admin_user, kept_asset, others_asset
+):
+    client = client_for(admin_user)
+    body = client.get("/directory/mine/").content.decode()
+    assert "Riverside walking group" not in body
+    assert "Hill Top choir" not in body
+    response = client.post(
+        f"/directory/listings/{others_asset.pk}/confirm/", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    others_asset.refresh_from_db()
+    assert others_asset.last_confirmed_by == admin_user
+
+
+def test_public_suggestions_are_rate_limited(anon_client):
+    for i in range(5):
+        data = _suggest_data(**{"listing-name": f"Group {i}"})
+        assert anon_client.post("/directory/suggest/", data).status_code == 302
+    response = anon_client.post("/directory/suggest/", _suggest_data(**{"listing-name": "Sixth"}))
+    assert response.status_code == 429
+    assert "several suggestions in the last hour" in response.content.decode()
+    assert Asset.objects.count() == 5

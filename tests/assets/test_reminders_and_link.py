@@ -43,7 +43,12 @@ def test_full_or_paused_listing_warns(capacity, words):
 
 
 def test_limited_listing_does_not_warn():
-    assert AssetFactory(capacity=Capacity.LIMITED, last_confirmed_at=timezone.now()).connection_warnings() == []
+    assert (
+        AssetFactory(
+            capacity=Capacity.LIMITED, last_confirmed_at=timezone.now()
+        ).connection_warnings()
+        == []
+    )
 
 
 def test_stale_listing_warns_not_confirmed_recently(settings):
@@ -62,7 +67,9 @@ def test_never_confirmed_listing_counts_from_creation():
 
 def test_ended_listing_warns_and_pending_listing_warns():
     ended = AssetFactory(
-        started_on=dt.date(2020, 1, 1), ended_on=dt.date(2024, 1, 1), last_confirmed_at=timezone.now()
+        started_on=dt.date(2020, 1, 1),
+        ended_on=dt.date(2024, 1, 1),
+        last_confirmed_at=timezone.now(),
     )
     assert "ended on 1 January 2024" in ended.connection_warnings()[0]
     pending = AssetFactory(listing_status=ListingStatus.PENDING, last_confirmed_at=timezone.now())

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 
 from outcomes.models import Run
 from outcomes.services.dashboard import METRICS
@@ -680,3 +681,25 @@ def test_level_with_nothing_computed_says_so(db, client_for, commissioner):
     html = _text(client_for(commissioner).get(FRIENDS, {"level": "pcn"}))
     assert "No figures by primary care network have been computed" in html
     assert 'id="figures"' not in html
+
+
+def test_overview_shows_fairness_figures_for_coverage(snapshots, client_for, commissioner):
+    html = client_for(commissioner).get(OVERVIEW).content.decode()
+    card = html[html.index('id="card-coverage"') : html.index('id="card-demand"')]
+    assert re.search(r"Rate ratio, most / least deprived quintile</dt><dd data-figure>2\.3<", card)
+    assert re.search(r"Concentration index[^<]*</dt><dd data-figure>-0\.2<", card)
+
+
+def test_every_metric_page_says_how_its_figures_are_worked_out(snapshots, client_for, commissioner):
+    client = client_for(commissioner)
+    for name, info in METRICS.items():
+        html = client.get(f"/outcomes/metrics/{name}/").content.decode()
+        assert "How these figures are worked out" in html, name
+        assert info.how and all(escape(line) in html for line in info.how), name
+
+
+def test_demand_opens_on_the_window_computed_when_the_default_is_not(db, client_for, commissioner):
+    snapshot_rows("demand", total={"n": 30, "mean_pre": 2.0}, window=12)
+    html = client_for(commissioner).get("/outcomes/metrics/demand/").content.decode()
+    assert re.search(r'<option value="12" selected', html)
+    assert ["People in the cohort", "30"] in _cells(html)

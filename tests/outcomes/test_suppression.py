@@ -354,3 +354,21 @@ def test_mapping_is_documented():
         assert section, metric
         for name in bases:
             assert f"`{name}`" in section.group(1), (metric, name)
+
+
+@pytest.mark.django_db
+def test_every_value_the_computations_store_has_a_basis(practice_a):
+    """Run each computation (on an almost empty database) and check every value name it stores
+    is in the mapping: an unmapped name would be withheld from commissioners as unknown."""
+    import datetime as dt
+
+    from outcomes.models import MetricSnapshot
+    from outcomes.services.metrics import METRIC_NAMES, metric_compute
+
+    for metric in METRIC_NAMES:
+        metric_compute(metric=metric, start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+        names: set[str] = set()
+        for values in MetricSnapshot.objects.filter(metric=metric).values_list("values", flat=True):
+            names.update(values)
+        assert names, metric
+        assert names <= set(BASES[metric]), (metric, names - set(BASES[metric]))

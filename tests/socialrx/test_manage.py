@@ -329,10 +329,25 @@ def test_password_reset_for_a_deactivated_user_is_refused(client_for, admin_user
 
 def test_user_list_filters_by_role_and_name(client_for, admin_user, link_worker, commissioner):
     client = client_for(admin_user)
-    content = client.get(reverse("socialrx:user_list"), {"role": "link_worker"}).content.decode()
+    content = client.post(reverse("socialrx:user_list"), {"role": "link_worker"}).content.decode()
     assert "lw_anna" in content and "comm_fay" not in content
-    content = client.get(reverse("socialrx:user_list"), {"q": "anna"}).content.decode()
+    content = client.post(reverse("socialrx:user_list"), {"q": "anna"}).content.decode()
     assert "lw_anna" in content and "comm_fay" not in content
+
+
+def test_user_search_is_posted_and_its_pages_keep_the_search(client_for, admin_user, team_a):
+    for i in range(55):
+        LinkWorkerFactory(username=f"lw_x{i:02d}", first_name="Xena", team=team_a)
+    LinkWorkerFactory(username="lw_other", first_name="Olga", team=team_a)
+    client = client_for(admin_user)
+    page_one = client.get(reverse("socialrx:user_list")).content.decode()
+    assert 'method="post"' in page_one and 'method="get"' not in page_one
+    first = client.post(reverse("socialrx:user_list"), {"q": "xena"}).content.decode()
+    assert "55 users" in first and "Next page" in first
+    assert '<input type="hidden" name="q" value="xena">' in first
+    second = client.post(reverse("socialrx:user_list"), {"q": "xena", "page": "2"})
+    content = second.content.decode()
+    assert content.count("lw_x") == 5 and "lw_other" not in content
 
 
 def test_user_list_hides_deactivated_users_unless_asked(client_for, admin_user, link_worker):
@@ -340,12 +355,12 @@ def test_user_list_hides_deactivated_users_unless_asked(client_for, admin_user, 
     link_worker.save()
     client = client_for(admin_user)
     assert "lw_anna" not in client.get(reverse("socialrx:user_list")).content.decode()
-    content = client.get(reverse("socialrx:user_list"), {"status": "inactive"}).content.decode()
+    content = client.post(reverse("socialrx:user_list"), {"status": "inactive"}).content.decode()
     assert "lw_anna" in content and "Deactivated" in content
 
 
 def test_user_list_htmx_returns_only_the_results(client_for, admin_user, link_worker):
-    response = client_for(admin_user).get(
+    response = client_for(admin_user).post(
         reverse("socialrx:user_list"), {"q": "anna"}, HTTP_HX_REQUEST="true"
     )
     content = response.content.decode()
@@ -442,6 +457,9 @@ def test_admin_adds_and_edits_a_pcn(client_for, admin_user):
     client.post(reverse("socialrx:pcn_create"), {"name": "East PCN", "code": "u12345"})
     pcn = PCN.objects.get(name="East PCN")
     assert pcn.code == "U12345"
+    assert (
+        "Back to PCNs" in client.get(reverse("socialrx:pcn_edit", args=[pcn.pk])).content.decode()
+    )
     client.post(
         reverse("socialrx:pcn_edit", args=[pcn.pk]), {"name": "East Leeds PCN", "code": "U12345"}
     )

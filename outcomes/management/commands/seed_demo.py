@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from socialrx.demo import DEMO_SEED, demo_context, seed_core
-from socialrx.models import Practice
+from socialrx.demo import DEMO_SEED, demo_context, demo_usernames, seed_core
+from socialrx.models import Practice, User
 
 # Apps' demo modules, in the order their data depends on each other. outcomes.demo is
 # optional: it is called only when it exists.
@@ -50,8 +50,17 @@ class Command(BaseCommand):
         if options["if_empty"] and Practice.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has practices.")
             return
-        if not options["reset"] and Practice.objects.exists():
-            raise CommandError("The database already has data: use --reset or --if-empty.")
+        if not options["reset"]:
+            if Practice.objects.exists():
+                raise CommandError("The database already has data: use --reset or --if-empty.")
+            taken = User.objects.filter(username__in=demo_usernames()).values_list(
+                "username", flat=True
+            )
+            if taken:
+                raise CommandError(
+                    f"Demo usernames already in use ({', '.join(sorted(taken))}): "
+                    "use --reset to start from an empty database."
+                )
         started = time.monotonic()
         with transaction.atomic():
             if options["reset"]:
