@@ -9,6 +9,7 @@ from typing import Any
 
 from referrals.models import ReferralStatus
 
+from .demo_activity import seed_activity
 from .models import Champion, ChampionRole
 
 VOLUNTEERS = 20
@@ -76,3 +77,5 @@ def seed(ctx: Any) -> None:
             )
         )
     ctx.champions = Champion.objects.bulk_create(champions)
+    # What they do: home bases, training, hours, events, kept groups, recorded consent.
+    seed_activity(ctx)

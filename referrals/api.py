@@ -77,7 +77,7 @@ class ReferralOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReferralStatus.choices)
     status_display = serializers.CharField(source="get_status_display")
-    source = serializers.ChoiceField(choices=Source.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     received_on = serializers.DateField()
     team = serializers.CharField(source="team.name", allow_null=True, default=None)
     link_worker = serializers.SerializerMethodField()
@@ -140,7 +140,7 @@ class ReferralCreateApi(APIView):
 
     class ReferralCreateInputSerializer(serializers.Serializer):
         person = ReferralPersonInput()
-        source = serializers.ChoiceField(
+        source = serializers.ChoiceField(  # type: ignore[assignment]
             choices=Source.choices,
             required=False,
             help_text="Practice staff: gp or practice_staff (defaults from the user's staff "

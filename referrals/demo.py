@@ -467,7 +467,7 @@ def seed(ctx: Any) -> None:
                         referral=ref,
                         from_status=previous,
                         to_status=status,
-                        by=None if status == RS.RECEIVED else worker,
+                        by=ref.referred_by if status == RS.RECEIVED else worker,
                     ),
                     # Later steps later in the day, so same-day steps keep their order.
                     ctx.at(day, 9 + 2 * step),

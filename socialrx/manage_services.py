@@ -3,6 +3,8 @@ only, never values)."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,17 +20,24 @@ from django.utils.http import urlsafe_base64_encode
 from .audit import audit_record
 from .models import AuditLog, Role, User
 
+logger = logging.getLogger(__name__)
 
-def user_create(*, user: User, by: Any, send_invite: bool) -> User:
+
+def user_create(*, user: User, by: Any, send_invite: bool) -> str:
     """Save a new user built by the user form. They have no password until they follow the
-    emailed link, so nobody ever has to pass a password on."""
+    emailed link, so nobody ever has to pass a password on. Returns what became of the
+    invitation email, for the administrator: "" when none was asked for."""
     with transaction.atomic():
         user.set_unusable_password()
         user.save()
         audit_record(user=by, action=AuditLog.Action.CREATE, obj=user, detail=f"role={user.role}")
-    if send_invite:
+    if not send_invite:
+        return ""
+    try:
         user_password_reset_send(user=user, by=by, invite=True)
-    return user
+    except ValidationError as exc:
+        return exc.messages[0]
+    return "sent"
 
 
 def user_update(*, user: User, changed: list[str], by: Any) -> User:
@@ -88,7 +97,15 @@ def user_password_reset_send(*, user: User, by: Any, invite: bool = False) -> No
     )
     body = render_to_string(template, context)
     subject = "Your socialrx account" if invite else "Reset your socialrx password"
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        # Mail servers fail; the administrator is told and can press the button again.
+        logger.warning("Password email to user %s not sent: %s", user.pk, type(exc).__name__)
+        raise ValidationError(
+            "The email could not be sent. Try again later, or ask whoever runs the mail "
+            "server to check socialrx's email settings."
+        ) from exc
     audit_record(
         user=by,
         action=AuditLog.Action.UPDATE,

@@ -62,7 +62,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     # Searches come by POST so that names stay out of URLs and server logs.
     data = request.POST if request.method == "POST" else None
     form = UserFilterForm(data)
-    page = Paginator(_user_queryset(form), PAGE_SIZE).get_page((data or {}).get("page"))
+    page = Paginator(_user_queryset(form), PAGE_SIZE).get_page(data.get("page") if data else None)
     # The search, carried by the page buttons.
     filters = (
         {name: form.cleaned_data.get(name) or "" for name in ("q", "role", "status")}
@@ -80,13 +80,17 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_create(
-            user=form.instance, by=request.user, send_invite=form.cleaned_data["send_invite"]
+        user = form.instance
+        invite = services.user_create(
+            user=user, by=request.user, send_invite=form.cleaned_data["send_invite"]
         )
-        note = (
-            " and emailed a link to set their password" if form.cleaned_data["send_invite"] else ""
-        )
-        messages.success(request, f"{user} was added{note}.")
+        if invite == "sent":
+            messages.success(request, f"{user} was added and emailed a link to set a password.")
+        elif invite:
+            messages.success(request, f"{user} was added.")
+            messages.error(request, invite)
+        else:
+            messages.success(request, f"{user} was added.")
         return redirect("socialrx:user_edit", pk=user.pk)
     return render(request, "socialrx/manage/user_form.html", {"form": form, "target": None})
 

@@ -11,6 +11,8 @@ only then is the file read a second time, into a temporary table, to name the li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -76,6 +78,8 @@ class AppointmentsImporter(Importer):
         self.practices = PracticeCodes()
         self.pairs: dict[tuple[int, Any], int] = {}  # (practice id, month) -> rows
         self.key_column = "nhs_number"
+        self._stack = ExitStack()
+        self._copy: Any = None
 
     def header_problems(self, names: list[str]) -> list[Problem]:
         problems = super().header_problems(names)
@@ -110,16 +114,26 @@ class AppointmentsImporter(Importer):
                 self.pairs[pair] = 0
                 new_pairs.add(pair)
             self.pairs[pair] += 1
-        for practice_id, first_day in new_pairs:
-            deleted, _ = AppointmentCount.objects.filter(
-                practice_id=practice_id, month=first_day
-            ).delete()
-            self.result.deleted += deleted
+        if new_pairs:
+            # A COPY in progress must end before the connection can run the deletes.
+            self.close()
+            for practice_id, first_day in new_pairs:
+                deleted, _ = AppointmentCount.objects.filter(
+                    practice_id=practice_id, month=first_day
+                ).delete()
+                self.result.deleted += deleted
         if connection.vendor == "postgresql":
-            _copy(records)
+            if self._copy is None:
+                self._copy = self._stack.enter_context(_copy_open())
+            for record in records:
+                self._copy.write_row(record)
         else:
             _insert(records)
         self.result.created += len(records)
+
+    def close(self) -> None:
+        self._copy = None
+        self._stack.close()
 
     def finish(self) -> None:
         AppointmentExtract.objects.bulk_create(
@@ -137,16 +151,21 @@ class AppointmentsImporter(Importer):
         return problems or super().refused(error, path_or_file)
 
 
-def _copy(records: list[tuple[Any, ...]]) -> None:
+@contextmanager
+def _copy_open() -> Iterator[Any]:
+    """One COPY stream kept open across batches while no new (practice, month) pair turns up
+    (files usually come sorted, so it is reopened a few times per file, not per batch). Its
+    writer thread sends rows to the server while this thread parses the next ones."""
+    from psycopg.copy import QueuedLibpqWriter
+
     table = connection.ops.quote_name(AppointmentCount._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(
-            f"COPY {table} (practice_id, month, patient_key, appointments) FROM STDIN"
-        ) as copy,
-    ):
-        for record in records:
-            copy.write_row(record)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        with raw.copy(
+            f"COPY {table} (practice_id, month, patient_key, appointments) FROM STDIN",
+            #W writer=QueuedLibpqWriter(raw),
+        ) as copy:
+            yield copy
 
 
 def _insert(records: list[tuple[Any, ...]]) -> None:

@@ -355,6 +355,9 @@ class Importer:
         """Write a batch of good rows (only called while the file has had no bad row)."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """End any write still streaming (after the last batch, or when reading stopped)."""
+
     def finish(self) -> None:
         """Work after the last batch, still inside the transaction."""
 
@@ -709,15 +712,18 @@ def _import(
     importer.present = frozenset(header)
     try:
         with transaction.atomic():
-            for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
-                importer.resolve([row for row in batch if not row.bad])
-                for row in batch:
-                    if row.bad:
-                        _note_bad_row(result, row)
-                result.rows += len(batch)
-                if result.ok:
-                    importer.write(batch)
-                progress(result.rows)
+            try:
+                for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
+                    importer.resolve([row for row in batch if not row.bad])
+                    for row in batch:
+                        if row.bad:
+                            _note_bad_row(result, row)
+                    result.rows += len(batch)
+                    if result.ok:
+                        importer.write(batch)
+                    progress(result.rows)
+            finally:
+                importer.close()
             if not result.ok:
                 raise _RollBack
             importer.finish()

@@ -78,7 +78,8 @@ def not_before(row: Row, later: str, earlier: str, *, strictly: bool = False) ->
     if a is not None and b is not None and (a <= b if strictly else a < b):
         row.error(
             later,
-            f"is {'not after' if strictly else 'before'} {earlier}",
+            f'"{a.isoformat()}" is {"not after" if strictly else "before"} {earlier} '
+            f"({b.isoformat()})",
             f"a date {'after' if strictly else 'on or after'} {earlier}",
         )
 

@@ -35,6 +35,19 @@ def _date_input() -> DateInput:
     return DateInput(format="%Y-%m-%d")
 
 
+class _RequiredMessages:
+    """Says what to enter, field by field, instead of "This field is required"."""
+
+    required_messages: dict[str, str] = {}
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, message in self.required_messages.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
+
+
 class CaseloadSearchForm(NhsFormMixin, forms.Form):
     q = forms.CharField(
         label="Name or NHS number",
@@ -51,7 +64,11 @@ class CaseloadFilterForm(NhsFormMixin, forms.Form):
     )
 
 
-class PersonForm(NhsFormMixin, forms.ModelForm):
+class PersonForm(_RequiredMessages, NhsFormMixin, forms.ModelForm):
+    required_messages = {
+        "given_name": "Enter the person's given name",
+    }
+
     # Longer than the stored 10 digits: people type NHS numbers with spaces ("943 476 5919").
     nhs_number = forms.CharField(
         label="NHS number",
@@ -91,15 +108,25 @@ class PersonForm(NhsFormMixin, forms.ModelForm):
         return format_postcode(value) if value else ""
 
 
-class LinkWorkerForm(NhsFormMixin, forms.Form):
-    link_worker = forms.ModelChoiceField(label="Named link worker", queryset=None, empty_label=None)
+class LinkWorkerForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "link_worker": "Choose a link worker",
+    }
+
+    link_worker: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Named link worker", queryset=None, empty_label=None
+    )
 
     def __init__(self, *args: Any, link_workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["link_worker"].queryset = link_workers  # type: ignore[attr-defined]
 
 
-class StatusChangeForm(NhsFormMixin, forms.Form):
+class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "to_status": "Choose the new status",
+    }
+
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
@@ -114,7 +141,12 @@ class StatusChangeForm(NhsFormMixin, forms.Form):
         ]
 
 
-class CloseCaseForm(NhsFormMixin, forms.Form):
+class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "closure_outcome": "Enter the outcome of the case",
+        "closed_on": "Enter the date the case closed",
+    }
+
     closure_outcome = forms.CharField(
         label="Outcome of the case",
         help_text="What changed for the person, and where they go from here.",
@@ -134,8 +166,12 @@ ONS4_FIELDS = [f"ons4_{key}" for key, _ in ONS4_QUESTIONS]
 FREE_TEXT_FIELDS = ["what_matters", "good_life", "love_doing", "could_offer"]
 
 
-class ConversationForm(NhsFormMixin, forms.Form):
+class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
     """Free text first; life areas, the friends question and the questionnaires are optional."""
+
+    required_messages = {
+        "held_on": "Enter the date of the conversation",
+    }
 
     held_on = forms.DateField(label="Date of the conversation", widget=_date_input())
     what_matters = forms.CharField(
@@ -177,30 +213,11 @@ class ConversationForm(NhsFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Built before the mixin adds its classes, so every questionnaire field gets them.
-        self.base_fields = dict(self.base_fields)
-        if settings.SWEMWBS_ENABLED:
-            for name, statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
-                self.base_fields[name] = forms.TypedChoiceField(
-                    label=statement,
-                    required=False,
-                    coerce=int,
-                    empty_value=None,
-                    choices=SWEMWBS_ANSWERS,
-                    widget=forms.RadioSelect,
-                )
-        for name, (_, question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
-            self.base_fields[name] = forms.IntegerField(
-                label=question,
-                required=False,
-                min_value=0,
-                max_value=10,
-                help_text=ONS4_HINT,
-                widget=forms.NumberInput(
-                    attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}
-                ),
-            )
         super().__init__(*args, **kwargs)
+        if not settings.SWEMWBS_ENABLED:
+            # A deployment that has not registered with SWEMWBS's owners must not show it.
+            for name in SWEMWBS_FIELDS:
+                del self.fields[name]
 
     @property
     def swemwbs_fields(self) -> list[forms.BoundField]:
@@ -213,8 +230,10 @@ class ConversationForm(NhsFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not any((data.get(name) or "").strip() for name in FREE_TEXT_FIELDS):
-            raise forms.ValidationError(
-                "Write down at least one of the person's answers to the first four questions"
+            # Linked to the first question, and kept going so every problem shows at once.
+            self.add_error(
+                "what_matters",
+                "Write down at least one of the person's answers to the first four questions",
             )
         held_on = data.get("held_on")
         if held_on and held_on > timezone.localdate():
@@ -243,13 +262,43 @@ class ConversationForm(NhsFormMixin, forms.Form):
         return data
 
 
-class GoalForm(NhsFormMixin, forms.Form):
+# The questionnaire items are fields too, generated from referrals.questionnaires so that the
+# form and the scoring can never disagree about the wording or the order.
+for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
+    ConversationForm.base_fields[_name] = forms.TypedChoiceField(
+        label=_statement,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=SWEMWBS_ANSWERS,
+        widget=forms.RadioSelect,
+    )
+for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+    ConversationForm.base_fields[_name] = forms.IntegerField(
+        label=_question,
+        required=False,
+        min_value=0,
+        max_value=10,
+        help_text=ONS4_HINT,
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
+    )
+
+
+class GoalForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "description": "Enter the goal, in the person's words",
+    }
+
     description = forms.CharField(
         label="Goal, in the person's words", max_length=500, widget=forms.TextInput
     )
 
 
-class GoalStatusForm(NhsFormMixin, forms.Form):
+class GoalStatusForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "status": "Choose how the person feels it is going",
+    }
+
     status = forms.ChoiceField(label="How is it going?", choices=GoalStatus.choices)
 
 
@@ -257,7 +306,12 @@ class AssetSearchForm(NhsFormMixin, forms.Form):
     q = forms.CharField(label="Search the directory by name", max_length=100, required=False)
 
 
-class ConnectionForm(NhsFormMixin, forms.Form):
+class ConnectionForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "kind": "Choose how you are connecting them",
+        "made_on": "Enter the date",
+    }
+
     asset = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(
         label="How are you connecting them?",
@@ -277,15 +331,29 @@ class ConnectionForm(NhsFormMixin, forms.Form):
         return value
 
 
-class ConnectionOutcomeForm(NhsFormMixin, forms.Form):
+class ConnectionOutcomeForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "outcome": "Choose what happened",
+    }
+
     outcome = forms.ChoiceField(label="What happened?", choices=ConnectionOutcome.choices)
 
 
-class CaseNoteForm(NhsFormMixin, forms.Form):
+class CaseNoteForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "text": "Enter the note",
+    }
+
     text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class FeedbackForm(NhsFormMixin, forms.Form):
+class FeedbackForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "snomed_code": "Choose the SNOMED CT code",
+        "needs_and_concerns": "Enter the needs and concerns",
+        "support_offered": "Enter the support offered and activities referred to",
+    }
+
     snomed_code = forms.ChoiceField(
         label="SNOMED CT code for the practice to record",
         choices=Feedback.Snomed.choices,

@@ -4,7 +4,7 @@ intake services, and into plain data for a closed-route enquiry."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -286,6 +286,11 @@ class SelfReferralForm(_PersonForm):
 ON_BEHALF_SELF = "self"
 ON_BEHALF_GROUP = "group"
 ON_BEHALF_ORGANISATION = "organisation"
+ON_BEHALF_CHOICES = [
+    (ON_BEHALF_SELF, "Myself, as a volunteer"),
+    (ON_BEHALF_GROUP, "A group I help with"),
+    (ON_BEHALF_ORGANISATION, "Another organisation"),
+]
 
 
 class CommunityReferralForm(_PersonForm):
@@ -312,11 +317,7 @@ class CommunityReferralForm(_PersonForm):
     )
     on_behalf = forms.ChoiceField(
         label="Who are you referring for?",
-        choices=[
-            (ON_BEHALF_SELF, "Myself, as a volunteer"),
-            (ON_BEHALF_GROUP, "A group I help with"),
-            (ON_BEHALF_ORGANISATION, "Another organisation"),
-        ],
+        choices=ON_BEHALF_CHOICES,
         initial=ON_BEHALF_SELF,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose who you are referring for"},
@@ -343,11 +344,11 @@ class CommunityReferralForm(_PersonForm):
 
     def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["referring_asset"].queryset = assets
+        cast(forms.ModelChoiceField, self.fields["referring_asset"]).queryset = assets
         if not assets.exists():
             # Nothing to choose from: do not offer a choice that can only fail.
-            field = self.fields["on_behalf"]
-            field.choices = [c for c in field.choices if c[0] != ON_BEHALF_GROUP]
+            field = cast(forms.ChoiceField, self.fields["on_behalf"])
+            field.choices = [c for c in ON_BEHALF_CHOICES if c[0] != ON_BEHALF_GROUP]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -21,10 +21,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from assets.models import Asset
 from socialrx.audit import audit_record
 from socialrx.models import AuditLog, Practice
 from socialrx.validators import (
@@ -274,7 +275,7 @@ def referral_create(
     consent_confirmed: bool,
     reason: str = "",
     referring_practice: Practice | None = None,
-    referring_asset: Model | None = None,
+    referring_asset: Asset | None = None,
     referrer_name: str = "",
     referrer_organisation: str = "",
     referrer_email: str = "",
@@ -354,7 +355,7 @@ def referral_submit(
     user = by if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
         if person is None:
-            person = person_create(details=details, by=user)
+            person = _person_create_or_existing(details=details, by=user)
         else:
             person = person_fill_blanks(person=person, details=details, by=user)
         return referral_create(
@@ -364,6 +365,22 @@ def referral_submit(
             consent_confirmed=consent_confirmed,
             **referral_fields,
         )
+
+
+def _person_create_or_existing(*, details: PersonDetails, by: Any | None) -> Person:
+    """Create the person; if a concurrent intake has just recorded the same NHS number, that
+    record is the person (one person, one record) rather than an error."""
+    try:
+        with transaction.atomic():
+            return person_create(details=details, by=by)
+    except (IntegrityError, ValidationError) as exc:
+        digits = normalise_nhs_number(details.nhs_number or "")
+        if isinstance(exc, ValidationError) and "nhs_number" not in getattr(exc, "error_dict", {}):
+            raise
+        existing = Person.objects.filter(nhs_number=digits).first() if digits else None
+        if existing is None or not nhs_number_is_valid(digits):
+            raise
+        return person_fill_blanks(person=existing, details=details, by=by)
 
 
 def referral_notify_link_worker(*, referral_id: int) -> bool:

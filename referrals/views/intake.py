@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
 from socialrx.audit import audit_record
@@ -192,6 +193,7 @@ def enquiry_received(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.PRACTICE_STAFF)
+@vary_on_headers("HX-Request")
 def practice_referrals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ReferralStatus.values:

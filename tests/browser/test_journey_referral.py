@@ -25,6 +25,8 @@ def _log_out(page) -> None:
 
 
 def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_worker):
+    # A long journey on a possibly busy machine: wait longer than the default for each step.
+    page.set_default_timeout(30_000)
     AssetFactory(name="Canal Street walking group", description="Gentle walks, Tuesdays.")
 
     # --- practice staff refer ------------------------------------------------------------------

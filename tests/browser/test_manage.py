@@ -13,17 +13,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_admin_adds_a_link_worker_after_fixing_the_missing_team(page, admin_user, link_worker):
+    # A long journey on a possibly busy machine: wait longer than the default for each step.
+    page.set_default_timeout(30_000)
     login(page, admin_user.username)
     page.wait_for_url("**/manage/")
     assert_accessible(page)
-    for link, heading in [
-        ("Link-worker teams", "Link-worker teams"),
-        ("Practices", "Practices"),
-        ("Primary care networks", "Primary care networks"),
+    for link, heading, add in [
+        ("Link-worker teams", "Link-worker teams", "Add a team"),
+        ("Practices", "Practices", "Add a practice"),
+        ("Primary care networks", "Primary care networks", "Add a PCN"),
     ]:
         page.get_by_role("link", name=link, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         assert_accessible(page)
+        page.get_by_role("link", name=add).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(add)
+        assert_accessible(page)
+        page.go_back()
         page.get_by_role("link", name="Back to administration").click()
 
     page.get_by_role("link", name="Users", exact=True).click()
@@ -50,6 +56,11 @@ def test_admin_adds_a_link_worker_after_fixing_the_missing_team(page, admin_user
     expect(page.get_by_role("heading", level=1)).to_have_text("Nia Newton")
     assert_accessible(page)
     assert User.objects.get(username="lw_nia").team_id == link_worker.team_id
+
+    page.get_by_role("link", name="Deactivate this user").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deactivate Nia Newton?")
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the user").click()
 
     page.get_by_role("link", name="Back to users").click()
     page.get_by_label("Name or username").fill("nia")

@@ -27,9 +27,7 @@ def table(model: type[models.Model], *, keep_ids: bool = False) -> list[dict[str
     """Every row of ``model`` as plain values, in a stable order, without timestamps (and
     without ids unless asked: a replaced extract gets new ids)."""
     names = [
-        f.attname
-        for f in model._meta.concrete_fields
-        if keep_ids or f.attname not in VOLATILE
+        f.attname for f in model._meta.concrete_fields if keep_ids or f.attname not in VOLATILE
     ]
     rows = list(model.objects.values(*names))
     return sorted(rows, key=lambda r: [str(r[n]) for n in names])

@@ -63,7 +63,11 @@ def test_import_stores_patient_keys_and_extracts(tmp_path, practices):
         ("A81001", "2025-02", patient_key(N1), 1),
         ("A81002", "2025-01", patient_key(N3), 12),
     }
-    assert extracts() == {("A81001", "2025-01", 2), ("A81001", "2025-02", 1), ("A81002", "2025-01", 1)}
+    assert extracts() == {
+        ("A81001", "2025-01", 2),
+        ("A81001", "2025-02", 1),
+        ("A81002", "2025-01", 1),
+    }
     assert AppointmentExtract.objects.filter(month=dt.date(2025, 2, 1)).exists()
 
 
@@ -178,8 +182,7 @@ def test_exactly_one_key_column(tmp_path, practices, header, message):
         ),
         (
             ["A81001", "2025-01", N2, "-2"],
-            'line 3, column appointments: "-2" is out of range; expected a whole number, 0 or '
-            "more",
+            'line 3, column appointments: "-2" is out of range; expected a whole number, 0 or more',
         ),
         (
             ["A81001", "2025-01", N2, "three"],

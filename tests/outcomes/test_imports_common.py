@@ -84,8 +84,7 @@ def test_empty_file_is_an_error(tmp_path):
     f.write_bytes(b"")
     result = lsoa_imd_import(path_or_file=f)
     assert messages(result) == [
-        "line 1: the file is empty; expected a header row with these columns: lsoa_code, "
-        "imd_decile"
+        "line 1: the file is empty; expected a header row with these columns: lsoa_code, imd_decile"
     ]
 
 
@@ -96,17 +95,14 @@ def test_bad_last_row_imports_nothing_even_after_many_good_batches(tmp_path):
     result = lsoa_imd_import(path_or_file=f)
     assert not result.ok
     assert messages(result) == [
-        'line 12002, column imd_decile: "11" is out of range; expected a whole number from 1 '
-        "to 10"
+        'line 12002, column imd_decile: "11" is out of range; expected a whole number from 1 to 10'
     ]
     assert result.bad_rows == 1
     assert not LsoaImd.objects.exists()
 
 
 def test_bad_file_leaves_existing_data_as_it_was(tmp_path):
-    lsoa_imd_import(
-        path_or_file=write_csv(tmp_path / "a.csv", LSOA_HEADER, [["E01000001", 3]])
-    )
+    lsoa_imd_import(path_or_file=write_csv(tmp_path / "a.csv", LSOA_HEADER, [["E01000001", 3]]))
     before = table(LsoaImd, keep_ids=True)
     f = write_csv(tmp_path / "b.csv", LSOA_HEADER, [["E01000001", 9], ["E01000002", "x"]])
     assert not lsoa_imd_import(path_or_file=f).ok

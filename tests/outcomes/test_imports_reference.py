@@ -122,7 +122,11 @@ def test_population_imports_and_reimport_changes_nothing(tmp_path, two_practices
     assert result.ok, messages(result)
     assert result.created == 3
     before = table(PopulationCell)
-    assert {(c["imd_quintile"], c["count"]) for c in before} == {("1", 120), ("unknown", 0), ("5", 40)}
+    assert {(c["imd_quintile"], c["count"]) for c in before} == {
+        ("1", 120),
+        ("unknown", 0),
+        ("5", 40),
+    }
     again = population_import(path_or_file=f)
     assert again.ok
     assert table(PopulationCell) == before
@@ -246,8 +250,7 @@ def test_postcode_lsoa_bad_cells(tmp_path):
 def test_postcode_duplicates_ignore_case_and_spaces(tmp_path):
     f = write_csv(tmp_path / "pc.csv", ["postcode", "lsoa_code"], [["M1 1AE", ""], ["m11ae", ""]])
     assert messages(postcode_lsoa_import(path_or_file=f)) == [
-        'line 3, column postcode: "M11AE" is also on line 2; expected each postcode once in a '
-        "file"
+        'line 3, column postcode: "M11AE" is also on line 2; expected each postcode once in a file'
     ]
 
 

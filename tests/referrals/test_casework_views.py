@@ -415,7 +415,7 @@ def test_edit_details_saves_and_audits(client_for, link_worker, person):
     [
         ("nhs_number", "1234567890", "Enter a valid 10-digit NHS number"),
         ("postcode", "NOT A CODE", "Enter a full UK postcode"),
-        ("given_name", "", "This field is required"),
+        ("given_name", "", "Enter the person&#x27;s given name"),
     ],
 )
 def test_edit_details_bad_input_shows_error_summary_and_saves_nothing(
@@ -890,3 +890,28 @@ def test_feedback_missing_headings_shows_error_summary(
 def test_no_personal_data_in_casework_urls(case):
     for _, url, _ in case_urls(case).values():
         assert "Maria" not in url and "Quinn" not in url
+
+
+def test_conversation_shows_every_problem_at_once(client_for, link_worker, person):
+    response = client_for(link_worker).post(
+        reverse("referrals:conversation_create", args=[person.pk]),
+        {"held_on": "", "what_matters": "", "swemwbs_1": "3", "ons4_happiness": "5"},
+    )
+    content = response.content.decode()
+    for message in (
+        "Enter the date of the conversation",
+        "Write down at least one of the person",
+        "Answer all seven SWEMWBS statements",
+        "Answer all four ONS4 questions",
+    ):
+        assert message in content
+    assert not Conversation.objects.exists()
+
+
+def test_conversation_form_offers_today_in_iso_format(client_for, link_worker, person):
+    content = (
+        client_for(link_worker)
+        .get(reverse("referrals:conversation_create", args=[person.pk]))
+        .content.decode()
+    )
+    assert f'value="{TODAY.isoformat()}"' in content

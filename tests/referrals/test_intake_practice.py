@@ -34,7 +34,7 @@ def _fresh_cache():
     cache.clear()
 
 
-def PersonFactory(**kw):  # noqa: N802
+def PersonFactory(**kw):
     kw.setdefault("practice", None)
     return _PersonFactory(**kw)
 
@@ -324,3 +324,15 @@ def test_other_roles_do_not_find_the_detail(request, client_for, practice_a, per
 def test_received_date_is_shown(client_for, practice_staff, practice_a):
     practice_referral(practice_a, received_on=dt.date(2026, 3, 4))
     assert "4 Mar 2026" in client_for(practice_staff).get(LIST).content.decode()
+
+
+def test_admin_sees_every_practices_referrals_but_has_no_practice_form(
+    client_for, admin_user, practice_a, practice_b
+):
+    a = practice_referral(practice_a)
+    b = practice_referral(practice_b)
+    client = client_for(admin_user)
+    content = client.get(LIST).content.decode()
+    assert a.person.full_name in content and b.person.full_name in content
+    assert "Make a referral</a>" not in content
+    assert client.get(CREATE).status_code == 404

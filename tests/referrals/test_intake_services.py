@@ -48,7 +48,7 @@ def _fresh_cache():
     cache.clear()
 
 
-def PersonFactory(**kw) -> Person:  # noqa: N802
+def PersonFactory(**kw) -> Person:
     # The shared factory derives the team from ``practice``, so it must always be given.
     kw.setdefault("practice", None)
     return _PersonFactory(**kw)
@@ -328,3 +328,31 @@ def test_rate_limit_counts_per_address(settings):
     assert not self_referral_rate_limited(client_address="10.0.0.2")
     # The address itself is never a cache key.
     assert cache.get("self-referral-rate:10.0.0.1") is None
+
+
+@pytest.mark.django_db
+def test_concurrent_intake_with_same_nhs_number_meets_on_one_record(practice_a):
+    # The caller found no match; another request then recorded the same NHS number.
+    existing = PersonFactory(nhs_number=NHS, given_name="Jo", family_name="Bloggs")
+    referral = referral_submit(
+        details=details(nhs_number=NHS, practice=practice_a),
+        person=None,
+        source=Source.GP,
+        by=None,
+        consent_confirmed=True,
+    )
+    assert Person.objects.count() == 1
+    assert referral.person == existing
+
+
+@pytest.mark.django_db
+def test_invalid_details_are_still_refused_on_create():
+    with pytest.raises(ValidationError):
+        referral_submit(
+            details=details(given_name=""),
+            person=None,
+            source=Source.SELF,
+            by=None,
+            consent_confirmed=True,
+        )
+    assert Person.objects.count() == 0

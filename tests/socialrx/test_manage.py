@@ -136,6 +136,23 @@ def test_admin_adds_a_link_worker_and_they_are_emailed_a_link(client_for, admin_
     assert entry.object_id == str(user.pk) and entry.user == admin_user
 
 
+def test_user_is_added_even_when_the_invitation_email_fails(
+    client_for, admin_user, team_a, monkeypatch
+):
+    import smtplib
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("socialrx.manage_services.send_mail", broken)
+    response = client_for(admin_user).post(
+        reverse("socialrx:user_create"), _user_data(team=team_a.pk), follow=True
+    )
+    assert User.objects.filter(username="lw_new").exists()
+    assert "The email could not be sent" in response.content.decode()
+    assert not AuditLog.objects.filter(detail="invitation sent").exists()
+
+
 def test_link_worker_without_a_team_shows_an_error_and_creates_nothing(client_for, admin_user):
     response = client_for(admin_user).post(reverse("socialrx:user_create"), _user_data())
     content = response.content.decode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from socialrx.demo import DEMO_PASSWORD, LINK_WORKERS, PRACTICE_STAFF, VOLUNTEER_USERS
@@ -51,9 +50,9 @@ class Command(BaseCommand):
             self.stdout.write("No demo users: run `python manage.py seed_demo` first.")
             return
         widths = [max(len(r[i]) for r in [("Username", "Role", ""), *rows]) for i in range(2)]
-        site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins for {site}/accounts/login/"))
+        # The path only: the port is whatever the server was started on.
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (sign in at /accounts/login/)"))
         self.stdout.write(f"Every demo user's password is: {DEMO_PASSWORD}")
         self.stdout.write("")
         header = f"{'Username':<{widths[0]}}  {'Role':<{widths[1]}}  What they see"
