@@ -30,9 +30,13 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks run on PostgreSQL: DATABASE_URL if set, else a socialrx_bench database (created
+# when missing; its data is replaced). Quick run: make bench BENCH_ARGS="--scale 0.01".
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/socialrx_bench)
+
 bench: install
-	$(PY) -m outcomes.bench $(BENCH_ARGS)
-	$(PY) -m assets.bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m outcomes.bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m assets.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

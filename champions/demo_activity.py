@@ -129,8 +129,9 @@ def seed_activity(ctx: Any) -> None:
 def _profiles(ctx: Any, champions: list[Champion]) -> None:
     rng = ctx.rng
     for i, champion in enumerate(champions):
-        if champion.person_id and champion.person.practice_id:
-            champion.home_practice_id = champion.person.practice_id
+        person, user = champion.person, champion.user
+        if person is not None and person.practice_id:
+            champion.home_practice_id = person.practice_id
         elif i % 2 and ctx.practices:
             champion.home_practice = rng.choice(ctx.practices)
         else:
@@ -139,7 +140,7 @@ def _profiles(ctx: Any, champions: list[Champion]) -> None:
         # Ofcom's drama range: numbers that can never ring anyone.
         champion.phone = f"07700 900{100 + i:03d}"
         champion.email = (
-            champion.user.email if champion.user_id else f"champion{i + 1}@demo.socialrx.invalid"
+            user.email if user is not None else f"champion{i + 1}@demo.socialrx.invalid"
         )
         champion.publish_name = champion.user_id is not None or i % 4 == 0
         champion.publish_email = champion.user_id is not None and i % 2 == 0
@@ -191,13 +192,14 @@ def _invitations(ctx: Any, champions: list[Champion]) -> None:
     the consent as the invitation page records it."""
     invitations = []
     for champion in champions:
-        if not champion.person_id:
+        person = champion.person
+        if person is None:
             continue
-        worker = champion.person.link_worker
+        worker = person.link_worker
         day = champion.started_on or ctx.today
         invitations.append(
             VolunteerInvitation(
-                person_id=champion.person_id,
+                person=person,
                 invited_by=worker,
                 role=champion.role,
                 state=InvitationState.ACCEPTED,

@@ -163,7 +163,7 @@ def _copy_open() -> Iterator[Any]:
         raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         with raw.copy(
             f"COPY {table} (practice_id, month, patient_key, appointments) FROM STDIN",
-            #W writer=QueuedLibpqWriter(raw),
+            writer=QueuedLibpqWriter(raw),
         ) as copy:
             yield copy
 

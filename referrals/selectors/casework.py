@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from assets.models import Asset
+from assets.models import Asset, ListingStatus
 from socialrx.models import Role, User
 from socialrx.validators import normalise_nhs_number
 
@@ -144,6 +144,8 @@ def asset_search(*, query: str, today: dt.date | None = None, limit: int = 20) -
     today = today or timezone.localdate()
     return list(
         Asset.objects.filter(name__icontains=query)
+        # A rejected listing is not in the directory; a pending one is offered with a warning.
+        .exclude(listing_status=ListingStatus.REJECTED)
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .order_by("name")[:limit]
@@ -164,7 +166,7 @@ def asset_active_get(*, pk: Any, today: dt.date | None = None) -> Asset | None:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # referral, conversation, goal, connection, note
+    kind: str  # referral, conversation, goal, connection, note, feedback
     on: dt.date
     at: dt.datetime
     obj: Any
@@ -223,6 +225,11 @@ def person_record(*, person: Person) -> PersonRecord:
         ),
         *(TimelineEntry("connection", c.made_on, c.created_at, c) for c in connections),
         *(TimelineEntry("note", n.at.astimezone(tz).date(), n.at, n) for n in notes),
+        *(
+            TimelineEntry("feedback", f.sent_at.astimezone(tz).date(), f.sent_at, f)
+            for r in referrals
+            for f in r.feedback.all()
+        ),
     ]
     # Newest first by the day it happened, then by when it was written down.
     entries.sort(key=lambda e: (e.on, e.at), reverse=True)

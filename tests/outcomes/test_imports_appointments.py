@@ -255,3 +255,32 @@ def test_memory_stays_flat_on_a_200k_row_file(tmp_path, practices):
     assert result.rows == 200_000
     assert AppointmentCount.objects.count() == 200_000
     assert peak < 25 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_new_pair_in_a_later_batch_replaces_its_earlier_rows(tmp_path, practices):
+    appointments_import(
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81002", "2025-01", N1, 3]])
+    )
+    rows = [["A81001", "2025-01", n, 1] for n in nhs_numbers(20_001)]
+    rows.append(["A81002", "2025-01", N2, 4])
+    result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows))
+    assert result.ok, messages(result)
+    assert result.deleted == 1
+    assert set(
+        AppointmentCount.objects.filter(practice__ods_code="A81002").values_list(
+            "patient_key", "appointments"
+        )
+    ) == {(patient_key(N2), 4)}
+    assert AppointmentCount.objects.count() == 20_002
+
+
+def test_bad_last_row_after_written_batches_imports_nothing(tmp_path, practices):
+    appointments_import(
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]])
+    )
+    before = (table(AppointmentCount), table(AppointmentExtract))
+    rows = [["A81001", "2025-01", n, 1] for n in nhs_numbers(20_500)]
+    rows.append(["A81001", "2025-01", "0000000000x", 1])
+    result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows))
+    assert [p.line for p in result.problems] == [20_502]
+    assert (table(AppointmentCount), table(AppointmentExtract)) == before

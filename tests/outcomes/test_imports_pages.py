@@ -80,16 +80,14 @@ def test_bad_upload_shows_the_error_report_and_imports_nothing(client_for, admin
     page = client.get(response.url).content.decode()
     assert "Nothing was imported" in page
     assert "Nothing imported: 1 bad row in the lsoa_imd file." in page
-    assert "<td class=\"nhsuk-table__cell\">3</td>" in page  # the line
+    assert '<td class="nhsuk-table__cell">3</td>' in page  # the line
     assert "imd_decile" in page
     assert "&quot;11&quot; is out of range" in page
     assert "a whole number from 1 to 10" in page
 
 
 def test_more_than_100_bad_rows_shows_the_count_of_the_rest(client_for, admin_user):
-    content = b"lsoa_code,imd_decile\n" + b"".join(
-        f"E01{n:06d},0\n".encode() for n in range(130)
-    )
+    content = b"lsoa_code,imd_decile\n" + b"".join(f"E01{n:06d},0\n".encode() for n in range(130))
     client = client_for(admin_user)
     page = client.get(upload(client, content).url).content.decode()
     assert page.count("is out of range") == 100

@@ -311,7 +311,13 @@ def test_person_page_shows_details_and_a_merged_timeline(client_for, link_worker
     assert "Large print letters" in content
     assert 'id="named-link-worker">Anna Link' in content
     timeline = content[content.index('id="timeline-list"') :]
-    for text in ("Dogs", "Rang the surgery", "Goal agreed", "Connected to Canal walking group"):
+    for text in (
+        "Dogs",
+        "Rang the surgery",
+        "Goal agreed",
+        "Connected to Canal walking group",
+        "Feedback to the referrer for referral",
+    ):
         assert text in timeline
     assert "Received → Contacted" in timeline
     assert "{% block person_extra %}" not in content
@@ -915,3 +921,24 @@ def test_conversation_form_offers_today_in_iso_format(client_for, link_worker, p
         .content.decode()
     )
     assert f'value="{TODAY.isoformat()}"' in content
+
+
+def test_full_group_warns_from_the_directory_and_needs_confirmation(
+    client_for, link_worker, person
+):
+    from tests.assets.factories import AssetFactory
+
+    full = AssetFactory(name="Busy choir", capacity="full")
+    AssetFactory(name="Busy rejected listing", listing_status="rejected")
+    client = client_for(link_worker)
+    url = reverse("referrals:connection_create", args=[person.pk])
+    results = client.get(url, {"q": "busy"}).content.decode()
+    assert "Busy choir" in results
+    assert "Busy rejected listing" not in results
+    page = client.get(url, {"asset": full.pk}).content.decode()
+    assert "Busy choir is full" in page
+    data = {"asset": full.pk, "kind": "supported", "made_on": TODAY.isoformat()}
+    assert "nhsuk-error-summary" in client.post(url, data).content.decode()
+    assert not Connection.objects.exists()
+    assert client.post(url, {**data, "confirm": "on"}).status_code == 302
+    assert Connection.objects.get().asset == full

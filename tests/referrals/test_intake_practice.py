@@ -234,7 +234,9 @@ def test_status_filter_and_htmx_partial(client_for, practice_staff, practice_a):
     full = client.get(LIST, {"status": "active"}).content.decode()
     assert active.person.full_name in full and received.person.full_name not in full
     assert "<html" in full
-    partial = client.get(LIST, {"status": "active"}, HTTP_HX_REQUEST="true").content.decode()
+    response = client.get(LIST, {"status": "active"}, HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response["Vary"]
+    partial = response.content.decode()
     assert "<html" not in partial and 'id="results"' in partial
     assert active.person.full_name in partial and received.person.full_name not in partial
     # An unknown status shows everything rather than failing.
