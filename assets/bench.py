@@ -245,7 +245,7 @@ def _time_queries(*, postcode: str, runs: int) -> list[tuple[str, float, float, 
 
 
 def _print(title: str, rows: list[tuple[str, float, float, int]]) -> None:
-    print(f"\n{title}")
+    print(f"\n{title}\n")
     print("| query | results | median ms | p95 ms |\n|---|---:|---:|---:|")
     for label, median, p95, hits in rows:
         print(f"| {label} | {hits:,} | {median:.1f} | {p95:.1f} |")

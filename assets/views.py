@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from socialrx.access import role_required
@@ -68,6 +69,8 @@ def _render(
 # --- public directory -----------------------------------------------------------------------
 
 
+# The same URL answers with a page or a partial: browsers must not cache one for the other.
+@vary_on_headers("HX-Request")
 @require_http_methods(["GET"])
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET or None)
@@ -356,6 +359,7 @@ def change_reviewed(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.LINK_WORKER)
+@vary_on_headers("HX-Request")
 def gaps(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status and status not in GapStatus.values:

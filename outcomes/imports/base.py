@@ -583,9 +583,9 @@ class Progress:
         if not force and now - self._last < self.every:
             return
         self._last = now
+        self._save(rows)
         if self.callback is not None:
             self.callback(rows, self.total)
-        self._save(rows)
 
     def _save(self, rows: int) -> None:
         if self.run is None:

@@ -113,6 +113,7 @@ def test_htmx_search_returns_only_the_results_partial(anon_client, kept_asset):
     assert "Riverside walking group" in body
     assert "<html" not in body
     assert "Search words" not in body
+    assert "HX-Request" in response["Vary"]
 
 
 def test_search_pages_results(anon_client):

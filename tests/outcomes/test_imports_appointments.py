@@ -284,3 +284,39 @@ def test_bad_last_row_after_written_batches_imports_nothing(tmp_path, practices)
     result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows))
     assert [p.line for p in result.problems] == [20_502]
     assert (table(AppointmentCount), table(AppointmentExtract)) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_others_during_the_import_on_postgresql(tmp_path, postgres_required):
+    """The import's transaction is open until the end, so progress goes through a second
+    connection: another session (the page polling the Run) sees it while the import runs."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from outcomes.models import Run
+
+    PracticeFactory(ods_code="A81001")
+    run = Run.objects.create(kind="appointments")
+    rows = [["A81001", "2025-01", n, 1] for n in nhs_numbers(45_000)]
+    f = write_csv(tmp_path / "a.csv", HEADER, rows)
+    seen = []
+
+    def look(done, total):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT progress, total FROM {Run._meta.db_table} WHERE id = %s", [run.pk]
+                )
+                seen.append((done, cursor.fetchone()))
+        finally:
+            other.close()
+
+    from outcomes.imports import data_import
+
+    result = data_import(kind="appointments", path_or_file=f, run=run, on_progress=look)
+    assert result.ok, messages(result)
+    mid = [(done, row) for done, row in seen if done < 45_000]
+    assert mid, "no progress was reported during the import"
+    assert all(row == (done, 45_000) for done, row in mid), seen
+    run.refresh_from_db()
+    assert (run.progress, run.total) == (45_000, 45_000)

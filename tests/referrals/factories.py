@@ -25,6 +25,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     family_name = factory.Faker("last_name", locale="en_GB")
     date_of_birth = dt.date(1960, 5, 17)
     postcode = "M1 1AE"
+    practice = None
     team = factory.LazyAttribute(lambda p: p.practice.team if p.practice else None)
 
 
