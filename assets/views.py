@@ -315,7 +315,12 @@ def listing_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 def listing_history(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
     changes = asset.changes.select_related("by", "reviewed_by")
-    return render(request, "assets/history.html", {"asset": asset, "changes": changes})
+    counts = asset.member_counts.order_by("-counted_on")[:24]
+    return render(
+        request,
+        "assets/history.html",
+        {"asset": asset, "changes": changes, "member_counts": counts},
+    )
 
 
 # --- moderation (administrators) ------------------------------------------------------------

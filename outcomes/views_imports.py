@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django_htmx.middleware import HtmxDetails
 
 from outcomes.imports.forms import KIND_LABELS, ImportForm
 from outcomes.imports.runs import import_run_get, import_runs_recent, import_upload_start
 from socialrx.access import role_required
 from socialrx.models import Role
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 @role_required(Role.ADMIN)
@@ -29,7 +34,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ADMIN)
-def run(request: HttpRequest, pk: int) -> HttpResponse:
+def run(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = import_run_get(pk=pk)
     template = "outcomes/imports/run.html"
     if request.htmx:

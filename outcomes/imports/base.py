@@ -458,10 +458,10 @@ def open_binary(path_or_file: PathOrFile) -> Iterator[IO[bytes]]:
     cannot seek is spooled to a temporary file first, because counting lines for the progress
     bar reads the file once before the import does."""
     if isinstance(path_or_file, str | Path):
-        with open(path_or_file, "rb") as f:
-            yield f
+        with open(path_or_file, "rb") as opened:
+            yield opened
         return
-    f = path_or_file
+    f: Any = path_or_file
     if hasattr(f, "seekable") and f.seekable():
         f.seek(0)
         yield f

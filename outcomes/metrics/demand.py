@@ -18,6 +18,7 @@ from outcomes.metrics.sql import (
     date_param,
     grid,
     grouped,
+    is_postgres,
     mean,
     month_end,
     month_index,
@@ -109,6 +110,9 @@ def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
     for practices with all 12 extracts. Keyed by ODS code."""
     last = month_of(end)
     first = last - SKEW_MONTHS + 1
+    # Keys are lower-case hex, so byte order is the same as any locale's order; "C" saves
+    # PostgreSQL a locale-aware comparison per pair (SQLite compares bytes already).
+    key_order = ' COLLATE "C"' if is_postgres() else ""
     sql = f"""
         WITH complete AS (
             SELECT practice_id FROM {T["extract"]}
@@ -116,45 +120,80 @@ def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
             GROUP BY practice_id HAVING COUNT(*) = {SKEW_MONTHS}
         ),
         list AS (
-            SELECT c.practice_id, COALESCE(SUM(p.count), 0) AS list_size
+            SELECT c.practice_id, COALESCE(SUM(p.count), 0) AS list_size,
+                (3 * COALESCE(SUM(p.count), 0) + 99) / 100 AS k
             FROM complete c LEFT JOIN {T["population"]} p ON p.practice_id = c.practice_id
             GROUP BY c.practice_id
         ),
-        totals AS (
+        totals AS MATERIALIZED (
+            -- One pass over the 12 months (the rows a plain aggregate reads); practices
+            -- without all 12 extracts drop out at the joins with ``list``.
             SELECT a.practice_id, a.patient_key, SUM(a.appointments) AS n
-            FROM {T["appointments"]} a JOIN complete c ON c.practice_id = a.practice_id
+            FROM {T["appointments"]} a
             WHERE a.month BETWEEN %s AND %s
             GROUP BY a.practice_id, a.patient_key
         ),
-        ranked AS (
-            SELECT practice_id, patient_key, n,
-                ROW_NUMBER() OVER (PARTITION BY practice_id ORDER BY n DESC, patient_key) AS rn
-            FROM totals
+        -- The top k without sorting every patient: the k-th largest total T per practice
+        -- comes from the histogram of totals; everyone above T is in, and of those at T
+        -- the first by patient key fill the rest. No T (k is more than the patients with a
+        -- row): everyone with a row is in.
+        cumulative AS (
+            SELECT practice_id, n,
+                SUM(patients) OVER (PARTITION BY practice_id ORDER BY n DESC
+                                    ROWS UNBOUNDED PRECEDING) AS upto
+            FROM (SELECT practice_id, n, COUNT(*) AS patients FROM totals
+                  GROUP BY practice_id, n) histogram
+        ),
+        threshold AS (
+            SELECT c.practice_id, MAX(c.n) AS t
+            FROM cumulative c JOIN list l ON l.practice_id = c.practice_id
+            WHERE c.upto >= l.k GROUP BY c.practice_id
         ),
         referred AS (
             SELECT DISTINCT p.patient_key FROM {T["person"]} p
             JOIN {T["referral"]} r ON r.person_id = p.id
             WHERE p.patient_key <> '' AND r.received_on <= %s
         ),
-        per_practice AS (
-            SELECT r.practice_id,
-                SUM(r.n) AS appointments,
-                SUM(CASE WHEN r.n > 0 THEN 1 ELSE 0 END) AS attenders,
-                SUM(CASE WHEN r.rn <= (3 * l.list_size + 99) / 100 THEN r.n ELSE 0 END)
-                    AS top_appointments,
-                SUM(CASE WHEN r.rn <= (3 * l.list_size + 99) / 100
-                    AND ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS top_referred
-            FROM ranked r
-            JOIN list l ON l.practice_id = r.practice_id
-            LEFT JOIN referred ref ON ref.patient_key = r.patient_key
-            GROUP BY r.practice_id
+        overall AS (
+            SELECT practice_id, SUM(n) AS appointments,
+                SUM(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS attenders
+            FROM totals GROUP BY practice_id
+        ),
+        above AS (
+            SELECT t.practice_id, COUNT(*) AS patients, SUM(t.n) AS appointments,
+                SUM(CASE WHEN ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS referred
+            FROM totals t
+            JOIN list l ON l.practice_id = t.practice_id
+            LEFT JOIN threshold th ON th.practice_id = t.practice_id
+            LEFT JOIN referred ref ON ref.patient_key = t.patient_key
+            WHERE t.n > COALESCE(th.t, -1)
+            GROUP BY t.practice_id
+        ),
+        tied AS (
+            SELECT t.practice_id, t.n, t.patient_key,
+                ROW_NUMBER() OVER (PARTITION BY t.practice_id
+                                   ORDER BY t.patient_key{key_order}) AS rn
+            FROM totals t JOIN threshold th ON th.practice_id = t.practice_id AND t.n = th.t
+        ),
+        tied_taken AS (
+            SELECT ti.practice_id, SUM(ti.n) AS appointments,
+                SUM(CASE WHEN ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS referred
+            FROM tied ti
+            JOIN list l ON l.practice_id = ti.practice_id
+            LEFT JOIN above ab ON ab.practice_id = ti.practice_id
+            LEFT JOIN referred ref ON ref.patient_key = ti.patient_key
+            WHERE ti.rn <= l.k - COALESCE(ab.patients, 0)
+            GROUP BY ti.practice_id
         )
-        SELECT pr.ods_code, l.list_size, (3 * l.list_size + 99) / 100 AS k,
-            COALESCE(pp.appointments, 0), COALESCE(pp.attenders, 0),
-            COALESCE(pp.top_appointments, 0), COALESCE(pp.top_referred, 0)
+        SELECT pr.ods_code, l.list_size, l.k,
+            COALESCE(o.appointments, 0), COALESCE(o.attenders, 0),
+            COALESCE(ab.appointments, 0) + COALESCE(tt.appointments, 0),
+            COALESCE(ab.referred, 0) + COALESCE(tt.referred, 0)
         FROM list l
         JOIN {T["practice"]} pr ON pr.id = l.practice_id
-        LEFT JOIN per_practice pp ON pp.practice_id = l.practice_id
+        LEFT JOIN overall o ON o.practice_id = l.practice_id
+        LEFT JOIN above ab ON ab.practice_id = l.practice_id
+        LEFT JOIN tied_taken tt ON tt.practice_id = l.practice_id
     """
     params = [
         date_param(month_start(first)),

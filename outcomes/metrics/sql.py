@@ -9,10 +9,11 @@ Everything is computed by the database; Python only loops over the handful of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
 from assets.models import Asset, Category
 from champions.models import Champion
@@ -107,6 +108,25 @@ def day_number(col: str) -> str:
     if is_postgres():
         return f"({col} - DATE '2000-01-01')"
     return f"CAST(julianday({col}) - 2451544.5 AS INTEGER)"
+
+
+# Memory PostgreSQL may use per sort or hash in a metric job (the 12-month per-patient
+# totals of the attendance skew: about a million groups at DESIGN.md scale). The default
+# 4MB would spill them to disk several times over.
+POSTGRES_WORK_MEM = "256MB"
+
+
+@contextmanager
+def metric_session() -> Iterator[None]:
+    """Where a metric's queries run: on PostgreSQL, one read transaction with a larger
+    ``work_mem`` for its sorts and hashes (SET LOCAL: only for this transaction)."""
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+        yield
 
 
 def date_param(value: dt.date) -> Any:

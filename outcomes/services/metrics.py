@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from outcomes.metrics import activity, change, coverage, demand
-from outcomes.metrics.sql import SnapshotRow
+from outcomes.metrics.sql import SnapshotRow, metric_session
 from outcomes.models import MetricSnapshot, Run
 
 DEFAULT_WINDOW = 6
@@ -50,7 +50,8 @@ def metric_compute(
         raise ValueError("The window must be at least 1 month.")
     # Computed before the transaction: the old rows stay readable for as long as the
     # queries take, and are swapped for the new ones in one short write.
-    rows = _COMPUTE[metric](start=start, end=end, window=window)
+    with metric_session():
+        rows = _COMPUTE[metric](start=start, end=end, window=window)
     key = {
         "metric": metric,
         "start": start,

@@ -153,6 +153,9 @@ def test_member_count_is_kept_over_time(client_for, volunteer, kept_asset):
         {f"a{pk}-capacity": "open", f"a{pk}-member_count": "12"},
     )
     assert list(kept_asset.member_counts.values_list("count", flat=True)) == [12, 9]
+    history = client_for(volunteer).get(f"/directory/listings/{pk}/history/").content.decode()
+    assert "Members over time" in history
+    assert history.index("<td>12</td>") < history.index("<td>9</td>")
 
 
 def test_bad_capacity_shows_errors_and_changes_nothing(client_for, volunteer, kept_asset):

@@ -737,3 +737,12 @@ def test_champions_person_already_linked_elsewhere(tmp_path, people):
         'line 2, column person_ref: "P1" is already linked to another volunteer record; expected '
         "each person linked to one champion_ref"
     ]
+
+
+def test_people_bad_last_row_after_a_written_batch_leaves_nothing(tmp_path, practice_a):
+    rows = [person_row(f"P{n}") for n in range(5_001)]
+    rows.append(person_row("LAST", sex="F"))
+    result = people_import(path_or_file=write_csv(tmp_path / "p.csv", PEOPLE, rows))
+    assert [p.line for p in result.problems] == [5_003]
+    assert not Person.objects.exists()
+    assert not AuditLog.objects.exists()

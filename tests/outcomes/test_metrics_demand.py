@@ -183,3 +183,33 @@ def test_skew_needs_all_twelve_months(skew_practice):
     assert values["list_size"] is None
     assert values["frequent_attenders"] is None
     assert rows[ALL]["list_size"] is None  # skew is a practice figure only
+
+
+def test_skew_when_fewer_patients_have_rows_than_k(skew_practice):
+    person = PersonFactory(practice=skew_practice, nhs_number=nhs_number(6))
+    ReferralFactory(person=person, received_on=dt.date(2025, 1, 1))
+    appointments(skew_practice, person.patient_key, {(2025, 6): 2})
+    appointments(skew_practice, "a" * 64, {(2025, 6): 4})
+
+    values = snapshot_rows("demand", *Q1)[("practice", "D00002", "total", "all")]
+
+    # k = 3 but only two patients have a row: both are in, the third had 0 appointments.
+    assert values["frequent_attender_share"] == 100.0
+    assert values["frequent_attenders_referred_pct"] == pytest.approx(100 / 3)
+
+
+def test_skew_tie_at_the_threshold_is_cut_by_patient_key(skew_practice):
+    person = PersonFactory(practice=skew_practice, nhs_number=nhs_number(7))
+    ReferralFactory(person=person, received_on=dt.date(2025, 1, 1))
+    appointments(skew_practice, "0" * 64, {(2025, 6): 9})
+    # Four patients tie at 2 for the last two places; the referred person's key decides.
+    for key in ("1" * 64, "2" * 64, "f" * 64):
+        appointments(skew_practice, key, {(2025, 7): 2})
+    appointments(skew_practice, person.patient_key, {(2025, 7): 2})
+    in_top = sorted(["1" * 64, "2" * 64, "f" * 64, person.patient_key])[:2]
+
+    values = snapshot_rows("demand", *Q1)[("practice", "D00002", "total", "all")]
+
+    assert values["frequent_attender_share"] == pytest.approx(13 / 17 * 100)
+    expected = 100 / 3 if person.patient_key in in_top else 0.0
+    assert values["frequent_attenders_referred_pct"] == pytest.approx(expected)

@@ -1,0 +1,358 @@
+"""A cross-cutting sweep: every main GET page each role can reach passes axe-core (WCAG 2.2
+A/AA), every main form's error state does too (with a focused, linked error summary), and the
+keyboard reaches the skip link first, then the form's fields in order, each with a visible focus
+style.
+
+The pages are grouped (role, area) so that one browser context serves a group, and so that an
+area still being built can be marked as an expected failure on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from referrals.models import Feedback, Source
+from tests.assets.factories import AssetFactory, GapFactory
+from tests.champions.factories import EventFactory, HoursLogFactory, TrainingRecordFactory
+from tests.conftest import assert_accessible
+from tests.outcomes.factories import RunFactory
+from tests.outcomes.factories_dashboard import demo_snapshots
+from tests.referrals.factories import (
+    ConnectionFactory,
+    ConversationFactory,
+    GoalFactory,
+    PersonFactory,
+    ReferralFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@dataclass
+class World:
+    person: Any
+    referral: Any
+    feedback: Any
+    asset: Any
+    champion: Any
+    run: Any
+
+
+@pytest.fixture
+def world(link_worker, practice_staff, volunteer, commissioner, admin_user, practice_a, pcn):
+    person = PersonFactory(
+        given_name="Iris",
+        family_name="Quinlan",
+        practice=practice_a,
+        link_worker=link_worker,
+        nhs_number="9434765919",
+    )
+    referral = ReferralFactory(
+        person=person, source=Source.GP, referred_by=practice_staff, link_worker=link_worker
+    )
+    ConversationFactory(person=person, referral=referral, held_by=link_worker)
+    GoalFactory(person=person, referral=referral, created_by=link_worker)
+    assets = [AssetFactory() for _ in range(3)]
+    assets[0].maintainers.add(volunteer)
+    ConnectionFactory(person=person, referral=referral, asset=assets[1], made_by=link_worker)
+    feedback = Feedback.objects.create(
+        referral=referral,
+        snomed_code=Feedback.Snomed.REFERRED,
+        needs_and_concerns="Lonely since moving.",
+        support_offered="Walking group.",
+        sent_by=link_worker,
+    )
+    GapFactory(logged_by=link_worker)
+    champion = volunteer.champion
+    TrainingRecordFactory(champion=champion)
+    HoursLogFactory(champion=champion)
+    EventFactory(champion=champion)
+    demo_snapshots(practices=("A00001",), pcns=("U00001",))
+    run = RunFactory(kind="metric:friends", status="done", created_by=admin_user)
+    return World(person, referral, feedback, assets[0], champion, run)
+
+
+def _signed_in(browser: Any, live_server: Any, user: Any | None) -> Any:
+    """A browser context signed in as ``user`` by the session cookie (quicker than the form)."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+    return context
+
+
+Url = Callable[[World], str]
+
+# (role, area) -> the GET pages that role reaches there.
+PAGES: dict[tuple[str, str], list[Url]] = {
+    ("anonymous", "accounts"): [
+        lambda w: "/accounts/login/",
+        lambda w: "/accounts/password-reset/",
+        lambda w: "/accounts/password-reset/sent/",
+        lambda w: "/accounts/reset/MQ/not-a-token/",
+        lambda w: "/accounts/reset/done/",
+    ],
+    ("anonymous", "intake"): [
+        lambda w: "/ask/",
+        lambda w: "/ask/thank-you/",
+        lambda w: "/enquiry-passed-on/",
+    ],
+    ("anonymous", "directory"): [
+        lambda w: "/directory/",
+        lambda w: "/directory/print/",
+        lambda w: "/directory/suggest/",
+        lambda w: "/directory/suggest/thanks/",
+        lambda w: f"/directory/listings/{w.asset.pk}/",
+        lambda w: "/directory/confirm/not-a-token/",
+    ],
+    ("link_worker", "casework"): [
+        lambda w: "/",
+        lambda w: "/caseload/",
+        lambda w: f"/people/{w.person.pk}/",
+        lambda w: f"/people/{w.person.pk}/edit/",
+        lambda w: f"/case/feedback/{w.feedback.pk}/",
+        lambda w: "/referrals/record/",
+        lambda w: "/accounts/password-change/",
+    ],
+    ("link_worker", "directory"): [
+        lambda w: "/directory/",
+        lambda w: "/directory/moderation/",
+        lambda w: "/directory/gaps/",
+        lambda w: "/directory/gaps/new/",
+        lambda w: "/directory/gaps/summary/",
+    ],
+    ("link_worker", "volunteers"): [
+        lambda w: "/volunteers/list/",
+        lambda w: f"/volunteers/{w.champion.pk}/",
+        lambda w: f"/volunteers/{w.champion.pk}/certificate/",
+        lambda w: f"/volunteers/invite/{w.person.pk}/",
+    ],
+    ("practice_staff", "intake"): [
+        lambda w: "/practice/refer/",
+        lambda w: "/practice/referrals/",
+        lambda w: f"/practice/referrals/{w.referral.pk}/",
+        lambda w: f"/intake/{w.referral.pk}/received/",
+    ],
+    ("volunteer", "intake"): [
+        lambda w: "/community/refer/",
+    ],
+    ("volunteer", "volunteers"): [
+        lambda w: "/volunteers/",
+        lambda w: "/volunteers/profile/",
+        lambda w: "/volunteers/training/",
+        lambda w: "/volunteers/hours/",
+        lambda w: "/volunteers/events/",
+        lambda w: "/volunteers/groups/",
+        lambda w: "/volunteers/referrals/",
+        lambda w: "/volunteers/certificate/",
+    ],
+    ("volunteer", "directory"): [
+        lambda w: "/directory/mine/",
+        lambda w: f"/directory/listings/{w.asset.pk}/edit/",
+        lambda w: f"/directory/listings/{w.asset.pk}/history/",
+    ],
+    ("commissioner", "outcomes"): [
+        lambda w: "/outcomes/",
+        lambda w: "/outcomes/metrics/friends/",
+        lambda w: "/outcomes/metrics/coverage/?level=practice&code=A00001&dimension=imd_quintile",
+        lambda w: "/outcomes/metrics/demand/",
+        lambda w: "/outcomes/metrics/citizen_led/",
+    ],
+    ("administrator", "outcomes"): [
+        lambda w: "/outcomes/",
+        lambda w: "/outcomes/metrics/service/",
+        lambda w: f"/outcomes/runs/{w.run.pk}/",
+        lambda w: "/manage/imports/",
+        lambda w: "/enquiries/",
+    ],
+    ("administrator", "manage"): [
+        lambda w: "/manage/",
+        lambda w: "/manage/users/",
+        lambda w: "/manage/users/new/",
+        lambda w: "/manage/teams/",
+        lambda w: "/manage/teams/new/",
+        lambda w: "/manage/practices/",
+        lambda w: "/manage/practices/new/",
+        lambda w: "/manage/pcns/",
+        lambda w: "/manage/pcns/new/",
+    ],
+    ("administrator", "volunteers"): [
+        lambda w: "/volunteers/new/",
+        lambda w: f"/volunteers/{w.champion.pk}/edit/",
+    ],
+}
+
+# (role, area, path) for one empty submission of each main form.
+FORMS: list[tuple[str, str, Url]] = [
+    ("anonymous", "accounts", lambda w: "/accounts/login/"),
+    ("anonymous", "accounts", lambda w: "/accounts/password-reset/"),
+    ("anonymous", "intake", lambda w: "/ask/"),
+    ("anonymous", "directory", lambda w: "/directory/suggest/"),
+    ("link_worker", "casework", lambda w: "/referrals/record/"),
+    ("link_worker", "directory", lambda w: "/directory/gaps/new/"),
+    ("practice_staff", "intake", lambda w: "/practice/refer/"),
+    ("volunteer", "intake", lambda w: "/community/refer/"),
+    ("volunteer", "volunteers", lambda w: "/volunteers/hours/"),
+    ("administrator", "manage", lambda w: "/manage/users/new/"),
+    ("administrator", "volunteers", lambda w: "/volunteers/new/"),
+]
+
+# Areas whose helpers were still at work when this sweep ran; see the reasons for the rule.
+XFAIL: dict[tuple[str, str], str] = {}
+
+
+def _params(keys: list[tuple[str, str]], ids: list[str]) -> list[Any]:
+    return [
+        pytest.param(
+            *key,
+            id=ident,
+            marks=[pytest.mark.xfail(reason=XFAIL[key[:2]], strict=False)]
+            if key[:2] in XFAIL
+            else [],
+        )
+        for key, ident in zip(keys, ids, strict=True)
+    ]
+
+
+def _user(request: Any, role: str) -> Any:
+    fixture = {"anonymous": None, "administrator": "admin_user"}.get(role, role)
+    return None if fixture is None else request.getfixturevalue(fixture)
+
+
+@pytest.mark.parametrize(
+    ("role", "area"),
+    _params(list(PAGES), [f"{r}-{a}" for r, a in PAGES]),
+)
+def test_every_main_page_passes_axe(request, browser, live_server, world, role, area):
+    context = _signed_in(browser, live_server, _user(request, role))
+    page = context.new_page()
+    try:
+        for url in PAGES[(role, area)]:
+            path = url(world)
+            response = page.goto(path)
+            assert response is not None and response.status == 200, (
+                path,
+                response and response.status,
+            )
+            assert page.locator("h1").count() == 1, f"{path} should have exactly one h1"
+            assert_accessible(page)
+    finally:
+        context.close()
+
+
+def _submit_empty(page: Any) -> None:
+    """Submit the page's main form as rendered. Browser validation is switched off so that the
+    server's error state is what is checked (the NHS.UK pattern is novalidate anyway)."""
+    form = page.locator("main form[method=post], main form[method=POST]").filter(
+        has=page.locator("button[type=submit], button:not([type]), input[type=submit]")
+    )
+    form = (
+        form.last
+        if form.count() > 1
+        and not form.first.locator("input:not([type=hidden]), select, textarea").count()
+        else form.first
+    )
+    form.evaluate("f => { f.noValidate = true; }")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        form.locator("button[type=submit], button:not([type]), input[type=submit]").last.click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(
+    ("role", "area", "url"),
+    _params([(r, a, u) for r, a, u in FORMS], [f"{r}-{u(None)}" for r, _a, u in FORMS]),  # type: ignore[arg-type]
+)
+def test_empty_form_shows_a_focused_linked_error_summary(
+    request, browser, live_server, world, role, area, url
+):
+    context = _signed_in(browser, live_server, _user(request, role))
+    page = context.new_page()
+    try:
+        page.goto(url(world))
+        _submit_empty(page)
+        summary = page.locator(".nhsuk-error-summary")
+        summary.wait_for()
+        # nhsuk-frontend's error summary module moves focus to the summary.
+        page.wait_for_function(
+            "() => document.activeElement && "
+            "document.activeElement.classList.contains('nhsuk-error-summary')"
+        )
+        links = summary.locator("a")
+        assert links.count() >= 1
+        for href in links.evaluate_all("as => as.map(a => a.getAttribute('href'))"):
+            assert href.startswith("#"), href
+            target = page.locator(f"[id='{href[1:]}']")
+            assert target.count() == 1, f"{href} points at nothing on {page.url}"
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+# --- keyboard -----------------------------------------------------------------------------
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    const s = getComputedStyle(el);
+    const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+        || (s.boxShadow && s.boxShadow !== 'none');
+    return {id: el.id, tag: el.tagName.toLowerCase(), cls: el.className, name: el.name || '',
+            text: (el.textContent || '').trim().slice(0, 40), visible};
+}"""
+
+
+def _tab_through_form(page: Any) -> None:
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert "nhsuk-skip-link" in first["cls"], f"the first Tab stop is {first}"
+    assert first["visible"], "the skip link has no visible focus style"
+    fields = page.locator("main form[method=post]").last.evaluate(
+        """f => [...f.elements].filter(e => e.type !== 'hidden' && !e.disabled
+                && e.tagName !== 'FIELDSET' && e.offsetParent !== null)
+              .filter((e, i, all) => e.type !== 'radio' || e.checked
+                      || !all.slice(0, i).some(o => o.type === 'radio' && o.name === e.name))
+              .map(e => e.id || e.name)"""
+    )
+    assert fields, "no form fields found"
+    seen: list[str] = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        now = page.evaluate(FOCUSED)
+        ident = now["id"] or now["name"]
+        if ident in fields:
+            assert now["visible"], f"{ident} has no visible focus style"
+            seen.append(ident)
+            if len(seen) == len(fields):
+                break
+    assert seen == fields
+
+
+def test_keyboard_login_page_skip_link_then_fields_in_order(page):
+    page.goto("/accounts/login/")
+    _tab_through_form(page)
+
+
+def test_keyboard_practice_referral_form_skip_link_then_fields_in_order(
+    browser, live_server, practice_staff
+):
+    context = _signed_in(browser, live_server, practice_staff)
+    page = context.new_page()
+    try:
+        page.goto("/practice/refer/")
+        _tab_through_form(page)
+    finally:
+        context.close()
