@@ -167,7 +167,13 @@ def _with_distance(
     qs = qs.annotate(distance_sq=dx * dx + dy * dy)
     if within_miles:
         limit_km = within_miles * KM_PER_MILE
-        qs = qs.filter(distance_sq__lte=limit_km * limit_km)
+        # A box first (plain column comparisons), then the exact circle.
+        dlat, dlng = limit_km / ky, limit_km / kx
+        qs = qs.filter(
+            location__latitude__range=(lat0 - dlat, lat0 + dlat),
+            location__longitude__range=(lng0 - dlng, lng0 + dlng),
+            distance_sq__lte=limit_km * limit_km,
+        )
     return qs
 
 

@@ -154,7 +154,7 @@ def synthetic_patients_cte(
     m0 = (
         f"CASE WHEN s.i %% {referred_every} = 0 THEN {first_month} + {rnd(seed + ' * 7')} %% {MONTHS} END"
         if referred_every
-        else "NULL"
+        else "CAST(NULL AS BIGINT)"
     )
     tier = (
         f"CASE WHEN s.i %% {referred_every} = 0 THEN {REFERRED_TIER_FLOOR} + {rnd(seed)} %% {1000 - REFERRED_TIER_FLOOR} ELSE {rnd(seed)} END"

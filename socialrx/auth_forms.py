@@ -8,7 +8,11 @@ from .forms import NhsFormMixin
 
 
 class LoginForm(NhsFormMixin, auth_forms.AuthenticationForm):
-    pass
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django autofocuses the username, which jumps keyboard and screen reader users past
+        # the skip link and the page heading (NHS.UK: do not use autofocus).
+        self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class PasswordResetForm(NhsFormMixin, auth_forms.PasswordResetForm):
