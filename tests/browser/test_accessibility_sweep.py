@@ -267,7 +267,7 @@ def test_every_main_page_passes_axe(request, browser, live_server, world, role, 
 
 
 def _submit_empty(page: Any) -> None:
-    """Submit the page's main form as rendered. Browser validation is switched off so that the
+    """Submit the page's main form empty. Browser validation is switched off so that the
     server's error state is what is checked (the NHS.UK pattern is novalidate anyway)."""
     form = page.locator("main form[method=post], main form[method=POST]").filter(
         has=page.locator("button[type=submit], button:not([type]), input[type=submit]")
@@ -278,7 +278,13 @@ def _submit_empty(page: Any) -> None:
         and not form.first.locator("input:not([type=hidden]), select, textarea").count()
         else form.first
     )
-    form.evaluate("f => { f.noValidate = true; }")
+    # An edit form comes filled in: empty its text boxes so that it is submitted empty.
+    form.evaluate(
+        """f => { f.noValidate = true;
+            f.querySelectorAll('textarea, input:not([type]), input[type=text], input[type=email],'
+                + 'input[type=tel], input[type=number], input[type=date], input[type=password]')
+             .forEach(e => { e.value = ''; }); }"""
+    )
     with page.expect_response(lambda r: r.request.method == "POST"):
         form.locator("button[type=submit], button:not([type]), input[type=submit]").last.click()
     page.wait_for_load_state()
