@@ -21,6 +21,8 @@ class NhsFormMixin:
     """Adds the NHS.UK class for each widget, and ``aria-describedby`` for hints and errors."""
 
     fields: dict[str, forms.Field]
+    add_prefix: Any
+    errors: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -30,11 +32,11 @@ class NhsFormMixin:
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{css} {existing}".strip()
             if field.help_text:
-                widget.attrs.setdefault("aria-describedby", f"id_{self.add_prefix(name)}-hint")  # type: ignore[attr-defined]
+                widget.attrs.setdefault("aria-describedby", f"id_{self.add_prefix(name)}-hint")
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
+        for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] += (
@@ -43,7 +45,7 @@ class NhsFormMixin:
                 described = widget.attrs.get("aria-describedby", "")
                 widget.attrs["aria-describedby"] = (
                     f"{described} id_{self.add_prefix(name)}-error".strip()
-                )  # type: ignore[attr-defined]
+                )
 
 
 class DateInput(forms.DateInput):
