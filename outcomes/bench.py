@@ -117,23 +117,24 @@ def insert_select(model: Any, columns: dict[str, str], source: str, *, ctes: str
     values = dict(columns)
     now = timezone.now().isoformat()
     for field in model._meta.concrete_fields:
-        if field.column in values or field.primary_key or field.null:
+        column = field.column
+        if column is None or column in values or field.primary_key or field.null:
             continue
         if isinstance(field, models.DateTimeField | models.DateField) and (
             field.auto_now or field.auto_now_add
         ):
-            values[field.column] = f"CAST('{now}' AS TIMESTAMPTZ)"
+            values[column] = f"CAST('{now}' AS TIMESTAMPTZ)"
         elif field.has_default():
             default = field.get_default()
             literal = json.dumps(default) if isinstance(field, models.JSONField) else default
             if isinstance(literal, bool):
-                values[field.column] = "TRUE" if literal else "FALSE"
+                values[column] = "TRUE" if literal else "FALSE"
             elif isinstance(literal, int | float):
-                values[field.column] = str(literal)
+                values[column] = str(literal)
             else:
-                values[field.column] = "'" + str(literal).replace("'", "''") + "'"
+                values[column] = "'" + str(literal).replace("'", "''") + "'"
         elif isinstance(field, models.CharField | models.TextField):
-            values[field.column] = "''"
+            values[column] = "''"
         else:
             raise RuntimeError(f"No value for NOT NULL {model.__name__}.{field.name}")
     cols = ", ".join(f'"{c}"' for c in values)
@@ -606,11 +607,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"outcomes benchmark, scale {args.scale}, on {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
     )
-    counts = {}
+    counts: dict[str, float] = {}
     if not args.skip_generate:
         print("Generating:")
         began = time.monotonic()
-        counts = generate(scale=args.scale, dense=args.dense, months=months)
+        counts = dict(generate(scale=args.scale, dense=args.dense, months=months))
         counts["generate_seconds"] = round(time.monotonic() - began, 1)
     print("Measuring:")
     report = measure(quarter=quarter, import_practices=max(1, round(10 * args.scale)))
