@@ -10,38 +10,10 @@ from socialrx.validators import format_postcode, validate_postcode
 
 from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
 from .selectors import ACCESS_NEEDS, DirectorySearch
+from .services import TRACKED_FIELDS
 
-LISTING_FIELDS = [
-    "name",
-    "kind",
-    "category",
-    "led_by",
-    "organisation",
-    "started_by",
-    "started_on",
-    "ended_on",
-    "fills_gap",
-    "description",
-    "venue_name",
-    "address",
-    "postcode",
-    "schedule_text",
-    "is_free",
-    "cost",
-    "step_free",
-    "hearing_loop",
-    "little_talking",
-    "slowest_pace",
-    "languages",
-    "eligibility",
-    "eligible_practice",
-    "capacity",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "website",
-    "other_links",
-]
+# Everything whose changes the history keeps, but the member count (updated on its own).
+LISTING_FIELDS = [f for f in TRACKED_FIELDS if f != "member_count"]
 
 
 class ListingForm(NhsFormMixin, forms.ModelForm):

@@ -102,6 +102,7 @@ PAGES: dict[tuple[str, str], list[Url]] = {
         lambda w: "/accounts/password-reset/sent/",
         lambda w: "/accounts/reset/MQ/not-a-token/",
         lambda w: "/accounts/reset/done/",
+        lambda w: "/no-such-page/",
     ],
     ("anonymous", "intake"): [
         lambda w: "/ask/",
@@ -114,7 +115,6 @@ PAGES: dict[tuple[str, str], list[Url]] = {
         lambda w: "/directory/suggest/",
         lambda w: "/directory/suggest/thanks/",
         lambda w: f"/directory/listings/{w.asset.pk}/",
-        # A bad confirmation link is a 400 page, checked like any other.
         lambda w: "/directory/confirm/not-a-token/",
     ],
     ("link_worker", "casework"): [
@@ -200,6 +200,9 @@ PAGES: dict[tuple[str, str], list[Url]] = {
     ],
 }
 
+# Error pages are checked like any other page.
+ERROR_PAGES = {"/no-such-page/": 404, "/directory/confirm/not-a-token/": 400}
+
 # (role, area, path) for one empty submission of each main form; {person} and {referral} are
 # filled from the world.
 FORMS: list[tuple[str, str, str]] = [
@@ -255,7 +258,7 @@ def test_every_main_page_passes_axe(request, browser, live_server, world, role, 
         for url in PAGES[(role, area)]:
             path = url(world)
             response = page.goto(path)
-            expected = 400 if "/confirm/" in path else 200
+            expected = ERROR_PAGES.get(path, 200)
             assert response is not None and response.status == expected, (
                 path,
                 response and response.status,
@@ -378,3 +381,13 @@ def test_keyboard_practice_referral_form_skip_link_then_fields_in_order(
         _tab_through_form(page)
     finally:
         context.close()
+
+
+def test_500_page_passes_axe(page):
+    # Django renders 500.html without a request, so it is loaded as static markup here.
+    from django.template.loader import get_template
+
+    page.goto("/accounts/login/")
+    page.set_content(get_template("500.html").render())
+    assert page.locator("h1").inner_text() == "Sorry, there is a problem with the service"
+    assert_accessible(page)
