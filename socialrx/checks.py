@@ -22,6 +22,15 @@ def socialrx_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="socialrx.E001",
             )
         )
+    if not settings.DEBUG and not settings.DEFAULT_TEAM_CODE:
+        problems.append(
+            Warning(
+                "DEFAULT_TEAM_CODE is not set: people with no registered practice go to the "
+                "longest-standing team",
+                hint="Set DEFAULT_TEAM_CODE to the code of the team that should take them.",
+                id="socialrx.W002",
+            )
+        )
     if not settings.DEBUG and settings.PATIENT_KEY_PEPPER == "dev-pepper-change-me":
         problems.append(
             Warning("PATIENT_KEY_PEPPER is the development default", id="socialrx.W001")

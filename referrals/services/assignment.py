@@ -3,7 +3,7 @@ referral and by the imports, so that the rule lives in one place.
 
 The rule (DESIGN.md: a named, continuing link worker; no queue dealing people to whoever is
 free): the team is the one serving the person's registered practice, or the team named by
-``DEFAULT_TEAM_CODE`` for people without one. The link worker is the person's existing link
+``DEFAULT_TEAM_CODE`` for people without one (the longest-standing team if that is unset). The link worker is the person's existing link
 worker while they are still an active member of that team; otherwise the practice's named link
 worker; otherwise the team's longest-standing active link worker (lowest id), so the choice is
 stable and never depends on who is least busy.
@@ -22,8 +22,12 @@ def team_for_practice(*, practice: Practice | None) -> Team | None:
     if practice is not None and practice.team_id:
         return practice.team
     if settings.DEFAULT_TEAM_CODE:
-        return Team.objects.filter(code=settings.DEFAULT_TEAM_CODE).first()
-    return None
+        team = Team.objects.filter(code=settings.DEFAULT_TEAM_CODE).first()
+        if team is not None:
+            return team
+    # Never leave a person with no team (no link worker could see them): without a usable
+    # setting, the longest-standing team takes them; the system check warns about it.
+    return Team.objects.order_by("id").first()
 
 
 def link_worker_for(*, person: Person, team: Team | None) -> User | None:

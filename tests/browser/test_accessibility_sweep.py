@@ -203,8 +203,8 @@ PAGES: dict[tuple[str, str], list[Url]] = {
 # Error pages are checked like any other page.
 ERROR_PAGES = {"/no-such-page/": 404, "/directory/confirm/not-a-token/": 400}
 
-# (role, area, path) for one empty submission of each main form; {person} and {referral} are
-# filled from the world.
+# (role, area, path) for one empty submission of each main form, made in that (role, area)'s
+# test; {person} and {referral} are filled from the world.
 FORMS: list[tuple[str, str, str]] = [
     ("anonymous", "accounts", "/accounts/login/"),
     ("anonymous", "accounts", "/accounts/password-reset/"),
@@ -245,30 +245,6 @@ def _user(request: Any, role: str) -> Any:
     return None if fixture is None else request.getfixturevalue(fixture)
 
 
-@pytest.mark.parametrize(
-    ("role", "area"),
-    _params(list(PAGES), [f"{r}-{a}" for r, a in PAGES]),
-)
-def test_every_main_page_passes_axe(request, browser, live_server, world, role, area):
-    if area == "outcomes":
-        demo_snapshots(practices=("A00001",), pcns=("U00001",))
-    context = _signed_in(browser, live_server, _user(request, role))
-    page = context.new_page()
-    try:
-        for url in PAGES[(role, area)]:
-            path = url(world)
-            response = page.goto(path)
-            expected = ERROR_PAGES.get(path, 200)
-            assert response is not None and response.status == expected, (
-                path,
-                response and response.status,
-            )
-            assert page.locator("h1").count() == 1, f"{path} should have exactly one h1"
-            assert_accessible(page)
-    finally:
-        context.close()
-
-
 def _submit_empty(page: Any) -> None:
     """Submit the page's main form empty. Browser validation is switched off so that the
     server's error state is what is checked (the NHS.UK pattern is novalidate anyway)."""
@@ -293,37 +269,55 @@ def _submit_empty(page: Any) -> None:
     page.wait_for_load_state()
 
 
+def _check_error_state(page: Any, path: str) -> None:
+    page.goto(path)
+    _submit_empty(page)
+    summary = page.locator(".nhsuk-error-summary")
+    summary.wait_for()
+    # nhsuk-frontend's error summary module (or base.html, after an htmx swap) focuses it.
+    page.wait_for_function(
+        "() => document.activeElement && "
+        "document.activeElement.classList.contains('nhsuk-error-summary')"
+    )
+    hrefs = summary.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert hrefs, f"the error summary on {path} links to no field"
+    for href in hrefs:
+        assert href.startswith("#"), href
+        assert page.locator(f"[id='{href[1:]}']").count() == 1, f"{href} points at nothing"
+    assert_accessible(page)
+
+
 @pytest.mark.parametrize(
-    ("role", "area", "url"),
-    _params(list(FORMS), [f"{r}-{u}" for r, _a, u in FORMS]),
+    ("role", "area"),
+    _params(list(PAGES), [f"{r}-{a}" for r, a in PAGES]),
 )
-def test_empty_form_shows_a_focused_linked_error_summary(
-    request, browser, live_server, link_worker, role, area, url
-):
+def test_pages_and_form_error_states_pass_axe(request, browser, live_server, world, role, area):
+    if area == "outcomes":
+        demo_snapshots(practices=("A00001",), pcns=("U00001",))
     context = _signed_in(browser, live_server, _user(request, role))
     page = context.new_page()
     try:
-        if "{" in url:
-            world = request.getfixturevalue("world")
-            url = url.format(person=world.person.pk, referral=world.referral.pk)
-        page.goto(url)
-        _submit_empty(page)
-        summary = page.locator(".nhsuk-error-summary")
-        summary.wait_for()
-        # nhsuk-frontend's error summary module moves focus to the summary.
-        page.wait_for_function(
-            "() => document.activeElement && "
-            "document.activeElement.classList.contains('nhsuk-error-summary')"
-        )
-        links = summary.locator("a")
-        assert links.count() >= 1
-        for href in links.evaluate_all("as => as.map(a => a.getAttribute('href'))"):
-            assert href.startswith("#"), href
-            target = page.locator(f"[id='{href[1:]}']")
-            assert target.count() == 1, f"{href} points at nothing on {page.url}"
-        assert_accessible(page)
+        for url in PAGES[(role, area)]:
+            path = url(world)
+            response = page.goto(path)
+            expected = ERROR_PAGES.get(path, 200)
+            assert response is not None and response.status == expected, (
+                path,
+                response and response.status,
+            )
+            assert page.locator("h1").count() == 1, f"{path} should have exactly one h1"
+            assert_accessible(page)
+        for form_role, form_area, path in FORMS:
+            if (form_role, form_area) == (role, area):
+                _check_error_state(
+                    page, path.format(person=world.person.pk, referral=world.referral.pk)
+                )
     finally:
         context.close()
+
+
+def test_every_main_form_is_swept():
+    assert {(r, a) for r, a, _ in FORMS} <= set(PAGES)
 
 
 # --- keyboard -----------------------------------------------------------------------------

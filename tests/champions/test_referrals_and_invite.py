@@ -218,3 +218,8 @@ def test_database_refuses_accepted_invitation_without_consent(person_a, link_wor
         VolunteerInvitation.objects.create(
             person=person_a, invited_by=link_worker, role="health_champion", state="accepted"
         )
+
+
+def test_person_page_links_to_the_invitation(client_for, link_worker, person_a):
+    content = client_for(link_worker).get(reverse("referrals:person", args=[person_a.pk]))
+    assert f'href="{_invite_url(person_a)}"' in content.content.decode()

@@ -13,6 +13,18 @@ def test_people_without_practice_go_to_the_default_team(settings, db):
     default = TeamFactory(code="unregistered")
     settings.DEFAULT_TEAM_CODE = "unregistered"
     assert team_for_practice(practice=None) == default
+
+
+def test_without_a_default_team_the_longest_standing_team_takes_them(settings, db):
+    first = TeamFactory(code="first")
+    TeamFactory(code="second")
+    settings.DEFAULT_TEAM_CODE = ""
+    assert team_for_practice(practice=None) == first
+    settings.DEFAULT_TEAM_CODE = "no-such-team"
+    assert team_for_practice(practice=None) == first
+
+
+def test_no_team_at_all_gives_none(settings, db):
     settings.DEFAULT_TEAM_CODE = ""
     assert team_for_practice(practice=None) is None
 
