@@ -55,7 +55,11 @@ class DemoContext:
 
     def at(self, day: dt.date, hour: int = 10) -> dt.datetime:
         """A timezone-aware moment on ``day`` (for back-dating history rows)."""
-        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, self.rng.randint(0, 59))))
+        moment = timezone.make_aware(
+            dt.datetime.combine(day, dt.time(hour, self.rng.randint(0, 59)))
+        )
+        # Never in the future: a demo loaded in the morning must not show this evening's activity.
+        return min(moment, timezone.now())
 
 
 PCNS = [("U60123", "Riverside PCN"), ("U60456", "Hillside and Vale PCN")]
