@@ -36,7 +36,7 @@ BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/so
 
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m outcomes.bench $(BENCH_ARGS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m assets.bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m assets.bench $(DIRECTORY_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

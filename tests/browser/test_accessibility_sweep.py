@@ -76,7 +76,8 @@ def world(link_worker, practice_staff, volunteer, commissioner, admin_user, prac
 def _signed_in(browser: Any, live_server: Any, user: Any | None) -> Any:
     """A browser context signed in as ``user`` by the session cookie (quicker than the form)."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: this sweep runs many axe passes, and a busy CI box should not make it flaky.
+    context.set_default_timeout(30_000)
     if user is not None:
         client = Client()
         client.force_login(user)
