@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,13 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
     if words:
         if _is_postgres():
             query = SearchQuery(words, search_type="websearch", config="english")
+            # Also match word beginnings ("walk" finds "walkers", which the English stemmer
+            # keeps apart): every word as a prefix, all required. Not when the words use web
+            # search syntax (a phrase, -exclusion, or): the prefixes would undo it.
+            tokens = re.findall(r"\w+", words)[:8]
+            if tokens and not re.search(r'["-]|\bor\b', words, re.IGNORECASE):
+                prefixes = " & ".join(f"{token}:*" for token in tokens)
+                query = query | SearchQuery(prefixes, search_type="raw", config="english")
             qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
             order.append(F("rank").desc())
         else:

@@ -36,3 +36,9 @@ def test_search_takes_web_search_syntax(postgres_required):
     AssetFactory(name="Walking group", description="Walks in the park")
     assert _names("walking -football") == ["Walking group"]
     assert _names('"walking football"') == ["Walking football"]
+
+
+def test_search_matches_word_beginnings(postgres_required):
+    AssetFactory(name="Park walkers", description="Friendly strolls")
+    AssetFactory(name="Choir", description="Singing together")
+    assert _names("walk") == ["Park walkers"]

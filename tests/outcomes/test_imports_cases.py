@@ -145,7 +145,8 @@ def test_people_import_stores_fields_team_link_worker_and_patient_key(
     assert (p1.practice, p1.team, p1.link_worker) == (practice_a, team_a, link_worker)
     assert p1.nhs_number == N1
     assert p1.patient_key == patient_key(N1)
-    assert (p2.practice, p2.team, p2.link_worker, p2.patient_key) == (None, None, None, "")
+    # No practice and no DEFAULT_TEAM_CODE: the longest-standing team takes them.
+    assert (p2.practice, p2.team, p2.link_worker, p2.patient_key) == (None, team_a, link_worker, "")
     assert AuditLog.objects.filter(person_id=p1.pk, action="create").count() == 1
 
 
