@@ -313,27 +313,44 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
     goal = goal_get_for(user=request.user, pk=pk)
     form = GoalStatusForm(request.POST)
-    error = ""
     if form.is_valid():
         services.goal_status_set(goal=goal, status=form.cleaned_data["status"], by=request.user)
-    else:
-        error = "Choose how the person feels it is going"
+    return _row_update(
+        request,
+        ok=form.is_valid(),
+        error="Choose how the person feels it is going",
+        saved="Goal updated.",
+        partial="goal_row",
+        context={"goal": goal, "goal_statuses": GoalStatus.choices},
+        person=goal.person,
+        section="goals",
+    )
+
+
+def _row_update(
+    request: HttpRequest,
+    *,
+    ok: bool,
+    error: str,
+    saved: str,
+    partial: str,
+    context: dict[str, Any],
+    person: Any,
+    section: str,
+) -> HttpResponse:
+    """A row-level change: htmx gets the row partial back (with the error in it); without
+    JavaScript the page reloads at that section with a message."""
     if getattr(request, "htmx", False):
         return render(
             request,
-            f"{T}person.html#goal_row",
-            {
-                "goal": goal,
-                "person": goal.person,
-                "goal_statuses": GoalStatus.choices,
-                "row_error": error,
-            },
+            f"{T}person.html#{partial}",
+            {**context, "person": person, "row_error": "" if ok else error},
         )
-    if error:
-        messages.error(request, error)
+    if ok:
+        messages.success(request, saved)
     else:
-        messages.success(request, "Goal updated.")
-    return redirect(_person_url(goal.person, "goals"))
+        messages.error(request, error)
+    return redirect(_person_url(person, section))
 
 
 # --- connections -----------------------------------------------------------------------------
@@ -402,29 +419,20 @@ def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
 def connection_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     connection = connection_get_for(user=request.user, pk=pk)
     form = ConnectionOutcomeForm(request.POST)
-    error = ""
     if form.is_valid():
         services.connection_outcome_set(
             connection=connection, outcome=form.cleaned_data["outcome"], by=request.user
         )
-    else:
-        error = "Choose what happened"
-    if getattr(request, "htmx", False):
-        return render(
-            request,
-            f"{T}person.html#connection_row",
-            {
-                "connection": connection,
-                "person": connection.person,
-                "connection_outcomes": ConnectionOutcome.choices,
-                "row_error": error,
-            },
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "Follow-up saved.")
-    return redirect(_person_url(connection.person, "connections"))
+    return _row_update(
+        request,
+        ok=form.is_valid(),
+        error="Choose what happened",
+        saved="Follow-up saved.",
+        partial="connection_row",
+        context={"connection": connection, "connection_outcomes": ConnectionOutcome.choices},
+        person=connection.person,
+        section="connections",
+    )
 
 
 # --- case notes ------------------------------------------------------------------------------
