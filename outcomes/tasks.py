@@ -70,4 +70,4 @@ def metrics_refresh_task(window: int = DEFAULT_WINDOW) -> int:
     return queued
 
 
-from outcomes.imports.tasks import *  # noqa: E402, F403
+from outcomes.imports.tasks import import_run  # noqa: E402, F401 (for autodiscovery)

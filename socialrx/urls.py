@@ -49,7 +49,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("manage/", include("socialrx.manage_urls")),
-    path("manage/imports/", include("outcomes.urls_imports")),
+    path("manage/imports/", include("outcomes.imports.urls")),
     path("", include("referrals.urls")),
     path("directory/", include("assets.urls")),
     path("volunteers/", include("champions.urls")),

@@ -1,4 +1,4 @@
-"""Celery tasks for imports: thin, ids only (STYLE.md "Background jobs")."""
+"""Celery tasks for imports: thin, ids only, safe to deliver twice (see runs.py)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import tracemalloc
 import pytest
 from django.db import connection
 
-from outcomes.imports import appointments_import
+from outcomes.imports import data_import
 from outcomes.models import AppointmentCount, AppointmentExtract
 from socialrx.validators import patient_key
 from tests.outcomes.imports_support import messages, nhs_numbers, table, write_csv
@@ -54,7 +54,7 @@ def test_import_stores_patient_keys_and_extracts(tmp_path, practices):
             ["A81002", "2025-01", N3, 12],
         ],
     )
-    result = appointments_import(path_or_file=f)
+    result = data_import(kind="appointments", path_or_file=f)
     assert result.ok, messages(result)
     assert (result.rows, result.created) == (4, 4)
     assert counts() == {
@@ -73,7 +73,7 @@ def test_import_stores_patient_keys_and_extracts(tmp_path, practices):
 
 def test_nhs_numbers_are_never_stored(tmp_path, practices):
     f = write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]])
-    assert appointments_import(path_or_file=f).ok
+    assert data_import(kind="appointments", path_or_file=f).ok
     stored = str(table(AppointmentCount)) + str(table(AppointmentExtract))
     assert N1 not in stored
     with connection.cursor() as cursor:
@@ -85,9 +85,9 @@ def test_reimport_changes_nothing(tmp_path, practices):
     f = write_csv(
         tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3], ["A81002", "2025-01", N2, 1]]
     )
-    appointments_import(path_or_file=f)
+    data_import(kind="appointments", path_or_file=f)
     before = (table(AppointmentCount), table(AppointmentExtract))
-    again = appointments_import(path_or_file=f)
+    again = data_import(kind="appointments", path_or_file=f)
     assert again.ok
     assert again.deleted == 2
     assert (table(AppointmentCount), table(AppointmentExtract)) == before
@@ -100,9 +100,11 @@ def test_a_pair_in_a_new_file_replaces_only_that_practice_and_month(tmp_path, pr
         ["A81001", "2025-02", N1, 1],
         ["A81002", "2025-01", N3, 5],
     ]
-    appointments_import(path_or_file=write_csv(tmp_path / "a.csv", HEADER, first))
+    data_import(kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, first))
     second = [["A81001", "2025-01", N3, 9]]
-    result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, second))
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, second)
+    )
     assert result.ok
     assert result.deleted == 2
     assert counts() == {
@@ -119,7 +121,9 @@ def test_pairs_need_not_be_contiguous_in_the_file(tmp_path, practices):
         ["A81002", "2025-01", N1, 1],
         ["A81001", "2025-01", N2, 2],
     ]
-    result = appointments_import(path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows))
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    )
     assert result.ok
     assert ("A81001", "2025-01", 2) in extracts()
     assert AppointmentCount.objects.count() == 3
@@ -128,7 +132,7 @@ def test_pairs_need_not_be_contiguous_in_the_file(tmp_path, practices):
 def test_patient_key_column_is_stored_as_is(tmp_path, practices):
     key = patient_key(N1)
     f = write_csv(tmp_path / "a.csv", KEYED, [["A81001", "2025-03", key, 4]])
-    assert appointments_import(path_or_file=f).ok
+    assert data_import(kind="appointments", path_or_file=f).ok
     assert counts() == {("A81001", "2025-03", key, 4)}
 
 
@@ -149,7 +153,7 @@ def test_patient_key_column_is_stored_as_is(tmp_path, practices):
 )
 def test_exactly_one_key_column(tmp_path, practices, header, message):
     f = write_csv(tmp_path / "a.csv", header, [])
-    assert messages(appointments_import(path_or_file=f)) == [message]
+    assert messages(data_import(kind="appointments", path_or_file=f)) == [message]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +202,7 @@ def test_exactly_one_key_column(tmp_path, practices, header, message):
 )
 def test_bad_cells(tmp_path, practices, row, message):
     f = write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3], row])
-    result = appointments_import(path_or_file=f)
+    result = data_import(kind="appointments", path_or_file=f)
     assert messages(result) == [message]
     assert N2 not in str(result.as_dict())  # the report never quotes an NHS number
     assert not AppointmentCount.objects.exists()
@@ -207,19 +211,22 @@ def test_bad_cells(tmp_path, practices, row, message):
 
 def test_bad_patient_key(tmp_path, practices):
     f = write_csv(tmp_path / "a.csv", KEYED, [["A81001", "2025-01", "ABC", 1]])
-    assert messages(appointments_import(path_or_file=f)) == [
+    assert messages(data_import(kind="appointments", path_or_file=f)) == [
         'line 2, column patient_key: "ABC" is not in the right form; expected a patient key: 64 '
         "lower-case hexadecimal characters (HMAC-SHA256)"
     ]
 
 
 def test_bad_file_keeps_the_earlier_extract(tmp_path, practices):
-    appointments_import(
-        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]])
+    data_import(
+        kind="appointments",
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]]),
     )
     before = (table(AppointmentCount), table(AppointmentExtract))
     bad = [["A81001", "2025-01", N2, 1], ["A81001", "2025-01", N3, "x"]]
-    assert not appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, bad)).ok
+    assert not data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, bad)
+    ).ok
     assert (table(AppointmentCount), table(AppointmentExtract)) == before
 
 
@@ -227,7 +234,9 @@ def test_duplicate_patient_across_batches_is_located(tmp_path, practices):
     numbers = list(nhs_numbers(25_000))
     rows = [["A81001", "2025-01", n, 1] for n in numbers]
     rows.append(["A81001", "2025-01", numbers[3], 2])
-    result = appointments_import(path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows))
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    )
     assert messages(result) == [
         "line 25002, column nhs_number: the same patient is also on line 5 for this practice and "
         "month; expected one row for each patient in each practice and month"
@@ -235,6 +244,7 @@ def test_duplicate_patient_across_batches_is_located(tmp_path, practices):
     assert not AppointmentCount.objects.exists()
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_on_a_200k_row_file(tmp_path, practices):
     """Streaming: the peak of Python allocations while importing 200,000 rows stays far below
     what holding the rows would take (about 200 bytes a row, 40 MB)."""
@@ -247,7 +257,7 @@ def test_memory_stays_flat_on_a_200k_row_file(tmp_path, practices):
                 writer.writerow([ods, "2025-01", number, i % 7])
     tracemalloc.start()
     try:
-        result = appointments_import(path_or_file=path)
+        result = data_import(kind="appointments", path_or_file=path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -258,12 +268,15 @@ def test_memory_stays_flat_on_a_200k_row_file(tmp_path, practices):
 
 
 def test_new_pair_in_a_later_batch_replaces_its_earlier_rows(tmp_path, practices):
-    appointments_import(
-        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81002", "2025-01", N1, 3]])
+    data_import(
+        kind="appointments",
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81002", "2025-01", N1, 3]]),
     )
     rows = [["A81001", "2025-01", n, 1] for n in nhs_numbers(20_001)]
     rows.append(["A81002", "2025-01", N2, 4])
-    result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows))
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows)
+    )
     assert result.ok, messages(result)
     assert result.deleted == 1
     assert set(
@@ -275,13 +288,16 @@ def test_new_pair_in_a_later_batch_replaces_its_earlier_rows(tmp_path, practices
 
 
 def test_bad_last_row_after_written_batches_imports_nothing(tmp_path, practices):
-    appointments_import(
-        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]])
+    data_import(
+        kind="appointments",
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]]),
     )
     before = (table(AppointmentCount), table(AppointmentExtract))
     rows = [["A81001", "2025-01", n, 1] for n in nhs_numbers(20_500)]
     rows.append(["A81001", "2025-01", "0000000000x", 1])
-    result = appointments_import(path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows))
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows)
+    )
     assert [p.line for p in result.problems] == [20_502]
     assert (table(AppointmentCount), table(AppointmentExtract)) == before
 
@@ -310,8 +326,6 @@ def test_progress_is_visible_to_others_during_the_import_on_postgresql(tmp_path,
                 seen.append((done, cursor.fetchone()))
         finally:
             other.close()
-
-    from outcomes.imports import data_import
 
     result = data_import(kind="appointments", path_or_file=f, run=run, on_progress=look)
     assert result.ok, messages(result)

@@ -10,14 +10,7 @@ import pytest
 
 from assets.models import Asset
 from champions.models import Champion
-from outcomes.imports import (
-    assets_import,
-    champions_import,
-    connections_import,
-    conversations_import,
-    people_import,
-    referrals_import,
-)
+from outcomes.imports import data_import
 from referrals.models import (
     Connection,
     ConnectionOutcomeChange,
@@ -118,7 +111,7 @@ def people(tmp_path, practice_a, link_worker):
         PEOPLE,
         [person_row("P1", nhs_number=N1), person_row("P2", given_name="Bo", practice_ods="")],
     )
-    result = people_import(path_or_file=f)
+    result = data_import(kind="people", path_or_file=f)
     assert result.ok, messages(result)
     return Person.objects.get(person_ref="P1"), Person.objects.get(person_ref="P2")
 
@@ -158,7 +151,7 @@ def test_people_reimport_changes_nothing(tmp_path, people):
     )
     before = tables(Person)
     audits = AuditLog.objects.count()
-    result = people_import(path_or_file=f)
+    result = data_import(kind="people", path_or_file=f)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
     assert tables(Person) == before
     assert AuditLog.objects.count() == audits
@@ -166,21 +159,21 @@ def test_people_reimport_changes_nothing(tmp_path, people):
 
 def test_people_only_ref_and_given_name_are_required(tmp_path, practice_a):
     f = write_csv(tmp_path / "p.csv", ["given_name", "person_ref"], [["Cy", "P9"]])
-    assert people_import(path_or_file=f).ok
+    assert data_import(kind="people", path_or_file=f).ok
     person = Person.objects.get(person_ref="P9")
     assert (person.sex, person.imd_decile, person.practice) == ("unknown", None, None)
 
 
 def test_people_columns_left_out_are_left_alone_but_empty_cells_clear(tmp_path, people):
     f = write_csv(tmp_path / "p.csv", ["person_ref", "given_name"], [["P1", "Ada"]])
-    assert people_import(path_or_file=f).unchanged == 1
+    assert data_import(kind="people", path_or_file=f).unchanged == 1
     assert Person.objects.get(person_ref="P1").imd_decile == 2
     f = write_csv(
         tmp_path / "p2.csv",
         ["person_ref", "given_name", "imd_decile", "nhs_number"],
         [["P1", "Ada", "", ""]],
     )
-    assert people_import(path_or_file=f).updated == 1
+    assert data_import(kind="people", path_or_file=f).updated == 1
     p1 = Person.objects.get(person_ref="P1")
     assert (p1.imd_decile, p1.nhs_number, p1.patient_key) == (None, None, "")
 
@@ -188,7 +181,7 @@ def test_people_columns_left_out_are_left_alone_but_empty_cells_clear(tmp_path, 
 def test_people_record_made_in_the_app_is_adopted_by_nhs_number(tmp_path, practice_a):
     made = PersonFactory(nhs_number=N1, practice=practice_a)
     f = write_csv(tmp_path / "p.csv", PEOPLE, [person_row("P1", nhs_number="943 476 5919")])
-    result = people_import(path_or_file=f)
+    result = data_import(kind="people", path_or_file=f)
     assert (result.created, result.updated) == (0, 1)
     made.refresh_from_db()
     assert (made.person_ref, made.given_name) == ("P1", "Ada")
@@ -197,7 +190,7 @@ def test_people_record_made_in_the_app_is_adopted_by_nhs_number(tmp_path, practi
 
 def test_people_nhs_number_on_another_referenced_person_is_refused(tmp_path, people):
     f = write_csv(tmp_path / "p.csv", PEOPLE, [person_row("P3", nhs_number=N1)])
-    assert messages(people_import(path_or_file=f)) == [
+    assert messages(data_import(kind="people", path_or_file=f)) == [
         "line 2, column nhs_number: the NHS number is already on another person's record; "
         "expected each person once: the record with this NHS number has another person_ref"
     ]
@@ -280,7 +273,7 @@ def test_people_nhs_number_on_another_referenced_person_is_refused(tmp_path, peo
 def test_people_bad_cells(tmp_path, practice_a, changes, message):
     good = person_row("P1", nhs_number=N1)
     f = write_csv(tmp_path / "p.csv", PEOPLE, [good, person_row("P2", **changes)])
-    result = people_import(path_or_file=f)
+    result = data_import(kind="people", path_or_file=f)
     assert messages(result) == [message]
     assert not Person.objects.exists()
     assert not AuditLog.objects.exists()
@@ -290,7 +283,7 @@ def test_people_assignment_uses_the_team_rule(tmp_path, practice_a, team_a):
     first = LinkWorkerFactory(team=team_a)  # no named link worker: longest-standing member
     LinkWorkerFactory(team=team_a)
     f = write_csv(tmp_path / "p.csv", PEOPLE, [person_row("P1"), person_row("P2")])
-    assert people_import(path_or_file=f).ok
+    assert data_import(kind="people", path_or_file=f).ok
     assert set(Person.objects.values_list("link_worker", flat=True)) == {first.pk}
 
 
@@ -323,7 +316,7 @@ def test_referrals_import_with_assignment_and_status_change(
             referral_row("R2", person="P2", source="self", status="closed", closed_on="2025-03-01"),
         ],
     )
-    result = referrals_import(path_or_file=f, by=admin_user)
+    result = data_import(kind="referrals", path_or_file=f, by=admin_user)
     assert result.ok, messages(result)
     r1 = Referral.objects.get(referral_ref="R1")
     assert (r1.person.person_ref, r1.received_on, r1.source, r1.status) == (
@@ -339,7 +332,7 @@ def test_referrals_import_with_assignment_and_status_change(
     assert (change.from_status, change.to_status, change.by) == ("", "active", admin_user)
 
     before = tables(Referral, ReferralStatusChange)
-    again = referrals_import(path_or_file=f, by=admin_user)
+    again = data_import(kind="referrals", path_or_file=f, by=admin_user)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert tables(Referral, ReferralStatusChange) == before
 
@@ -348,7 +341,7 @@ def test_referrals_import_with_assignment_and_status_change(
         REFERRALS,
         [referral_row("R1", status="closed", closed_on="2025-02-01")],
     )
-    assert referrals_import(path_or_file=closed).updated == 1
+    assert data_import(kind="referrals", path_or_file=closed).updated == 1
     assert list(
         ReferralStatusChange.objects.filter(referral=r1).values_list("from_status", "to_status")
     ) == [("", "active"), ("active", "closed")]
@@ -394,7 +387,7 @@ def test_referrals_bad_cells(tmp_path, people, changes, message):
     f = write_csv(
         tmp_path / "r.csv", REFERRALS, [referral_row("R1"), referral_row("R2", **changes)]
     )
-    assert messages(referrals_import(path_or_file=f)) == [message]
+    assert messages(data_import(kind="referrals", path_or_file=f)) == [message]
     assert not Referral.objects.exists()
     assert not ReferralStatusChange.objects.exists()
 
@@ -420,7 +413,7 @@ def test_conversations_with_friends_and_swemwbs(tmp_path, people):
         CONVERSATIONS,
         [conversation_row("C1"), conversation_row("C2", friends_count="", swemwbs_items="")],
     )
-    result = conversations_import(path_or_file=f)
+    result = data_import(kind="conversations", path_or_file=f)
     assert result.ok, messages(result)
     c1 = Conversation.objects.get(conversation_ref="C1")
     assert (c1.person.person_ref, c1.held_on, c1.what_matters) == (
@@ -444,37 +437,41 @@ def test_conversations_with_friends_and_swemwbs(tmp_path, people):
     assert swemwbs.completed_on == c1.held_on
 
     snapshot = tables(Conversation, FriendsObservation, SwemwbsResponse)
-    again = conversations_import(path_or_file=f)
+    again = data_import(kind="conversations", path_or_file=f)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert tables(Conversation, FriendsObservation, SwemwbsResponse) == snapshot
 
 
 def test_conversation_measures_update_and_empty_cells_remove_them(tmp_path, people):
-    conversations_import(
-        path_or_file=write_csv(tmp_path / "a.csv", CONVERSATIONS, [conversation_row("C1")])
+    data_import(
+        kind="conversations",
+        path_or_file=write_csv(tmp_path / "a.csv", CONVERSATIONS, [conversation_row("C1")]),
     )
     changed = conversation_row("C1", friends_count="5", swemwbs_items="")
-    result = conversations_import(
-        path_or_file=write_csv(tmp_path / "b.csv", CONVERSATIONS, [changed])
+    result = data_import(
+        kind="conversations", path_or_file=write_csv(tmp_path / "b.csv", CONVERSATIONS, [changed])
     )
     assert (result.updated, result.deleted) == (1, 1)
     assert FriendsObservation.objects.get().friends_count == 5
     assert not SwemwbsResponse.objects.exists()
     emptied = conversation_row("C1", friends_count="", swemwbs_items="")
-    conversations_import(path_or_file=write_csv(tmp_path / "c.csv", CONVERSATIONS, [emptied]))
+    data_import(
+        kind="conversations", path_or_file=write_csv(tmp_path / "c.csv", CONVERSATIONS, [emptied])
+    )
     assert not FriendsObservation.objects.exists()
 
 
 def test_conversations_without_measure_columns_leave_measures_alone(tmp_path, people):
-    conversations_import(
-        path_or_file=write_csv(tmp_path / "a.csv", CONVERSATIONS, [conversation_row("C1")])
+    data_import(
+        kind="conversations",
+        path_or_file=write_csv(tmp_path / "a.csv", CONVERSATIONS, [conversation_row("C1")]),
     )
     f = write_csv(
         tmp_path / "b.csv",
         ["conversation_ref", "person_ref", "held_on", "what_matters"],
         [["C1", "P1", "2025-01-20", "Seeing my grandchildren"]],
     )
-    assert conversations_import(path_or_file=f).unchanged == 1
+    assert data_import(kind="conversations", path_or_file=f).unchanged == 1
     assert FriendsObservation.objects.count() == SwemwbsResponse.objects.count() == 1
 
 
@@ -520,7 +517,7 @@ def test_conversations_bad_cells(tmp_path, people, changes, message):
         CONVERSATIONS,
         [conversation_row("C1"), conversation_row("C2", **changes)],
     )
-    assert messages(conversations_import(path_or_file=f)) == [message]
+    assert messages(data_import(kind="conversations", path_or_file=f)) == [message]
     assert not Conversation.objects.exists()
     assert not FriendsObservation.objects.exists()
     assert not SwemwbsResponse.objects.exists()
@@ -545,7 +542,7 @@ def asset_row(ref, **kw):
 
 def test_assets_import_and_reimport(tmp_path):
     f = write_csv(tmp_path / "a.csv", ASSETS, [asset_row("A1"), asset_row("A2", led_by="vcse")])
-    assert assets_import(path_or_file=f).created == 2
+    assert data_import(kind="assets", path_or_file=f).created == 2
     a1 = Asset.objects.get(asset_ref="A1")
     assert (a1.name, a1.category, a1.led_by, a1.started_on, a1.ended_on, a1.postcode) == (
         "Walking group",
@@ -556,7 +553,7 @@ def test_assets_import_and_reimport(tmp_path):
         "M1 1AE",
     )
     before = tables(Asset)
-    assert assets_import(path_or_file=f).unchanged == 2
+    assert data_import(kind="assets", path_or_file=f).unchanged == 2
     assert tables(Asset) == before
 
 
@@ -588,7 +585,7 @@ def test_assets_import_and_reimport(tmp_path):
 )
 def test_assets_bad_cells(tmp_path, changes, message):
     f = write_csv(tmp_path / "a.csv", ASSETS, [asset_row("A1"), asset_row("A2", **changes)])
-    assert messages(assets_import(path_or_file=f)) == [message]
+    assert messages(data_import(kind="assets", path_or_file=f)) == [message]
     assert not Asset.objects.exists()
 
 
@@ -605,7 +602,7 @@ def test_connections_import_with_outcome_history(tmp_path, people):
             ["K2", "P2", "A1", "2025-02-02", "signpost", ""],
         ],
     )
-    result = connections_import(path_or_file=f)
+    result = data_import(kind="connections", path_or_file=f)
     assert result.ok, messages(result)
     k1, k2 = Connection.objects.order_by("connection_ref")
     assert (k1.person.person_ref, k1.asset.asset_ref, k1.kind, k1.outcome) == (
@@ -619,7 +616,7 @@ def test_connections_import_with_outcome_history(tmp_path, people):
         (k1.pk, "attended")
     ]
     before = tables(Connection, ConnectionOutcomeChange)
-    assert connections_import(path_or_file=f).unchanged == 2
+    assert data_import(kind="connections", path_or_file=f).unchanged == 2
     assert tables(Connection, ConnectionOutcomeChange) == before
 
 
@@ -633,7 +630,7 @@ def test_connections_missing_references(tmp_path, people):
             ["K2", "P404", "A404", "2025-02-02", "leaflet", "went"],
         ],
     )
-    assert messages(connections_import(path_or_file=f)) == [
+    assert messages(data_import(kind="connections", path_or_file=f)) == [
         'line 3, column kind: "leaflet" is not one of the codes; expected one of signpost, '
         "supported, accompanied",
         'line 3, column outcome: "went" is not one of the codes; expected one of pending, '
@@ -647,7 +644,7 @@ def test_connections_missing_references(tmp_path, people):
             ["K2", "P404", "A404", "2025-02-02", "signpost", ""],
         ],
     )
-    assert messages(connections_import(path_or_file=f)) == [
+    assert messages(data_import(kind="connections", path_or_file=f)) == [
         'line 3, column person_ref: "P404" matches no person; expected the person_ref of '
         "person already imported (people.csv)",
         'line 3, column asset_ref: "A404" matches no asset; expected the asset_ref of asset '
@@ -668,7 +665,7 @@ def test_champions_import_with_and_without_a_person(tmp_path, people):
             ["V2", "", "Eve", "", "group_leader", "", ""],
         ],
     )
-    result = champions_import(path_or_file=f)
+    result = data_import(kind="champions", path_or_file=f)
     assert result.ok, messages(result)
     v1 = Champion.objects.get(champion_ref="V1")
     assert (v1.person.person_ref, v1.role, v1.started_on) == (
@@ -678,7 +675,7 @@ def test_champions_import_with_and_without_a_person(tmp_path, people):
     )
     assert Champion.objects.get(champion_ref="V2").person is None
     before = tables(Champion)
-    assert champions_import(path_or_file=f).unchanged == 2
+    assert data_import(kind="champions", path_or_file=f).unchanged == 2
     assert tables(Champion) == before
 
 
@@ -688,7 +685,7 @@ def test_champions_without_person_column(tmp_path, db):
         ["champion_ref", "given_name", "family_name", "role", "started_on", "ended_on"],
         [["V1", "Eve", "", "community_connector", "", ""]],
     )
-    assert champions_import(path_or_file=f).ok
+    assert data_import(kind="champions", path_or_file=f).ok
 
 
 @pytest.mark.parametrize(
@@ -723,7 +720,7 @@ def test_champions_bad_cells(tmp_path, people, row, message):
         CHAMPIONS,
         [["V1", "P1", "Ada", "", "health_champion", "", ""], row],
     )
-    assert messages(champions_import(path_or_file=f)) == [message]
+    assert messages(data_import(kind="champions", path_or_file=f)) == [message]
     assert not Champion.objects.exists()
 
 
@@ -734,7 +731,7 @@ def test_champions_person_already_linked_elsewhere(tmp_path, people):
     f = write_csv(
         tmp_path / "ch.csv", CHAMPIONS, [["V1", "P1", "Ada", "", "health_champion", "", ""]]
     )
-    assert messages(champions_import(path_or_file=f)) == [
+    assert messages(data_import(kind="champions", path_or_file=f)) == [
         'line 2, column person_ref: "P1" is already linked to another volunteer record; expected '
         "each person linked to one champion_ref"
     ]
@@ -743,7 +740,7 @@ def test_champions_person_already_linked_elsewhere(tmp_path, people):
 def test_people_bad_last_row_after_a_written_batch_leaves_nothing(tmp_path, practice_a):
     rows = [person_row(f"P{n}") for n in range(5_001)]
     rows.append(person_row("LAST", sex="F"))
-    result = people_import(path_or_file=write_csv(tmp_path / "p.csv", PEOPLE, rows))
+    result = data_import(kind="people", path_or_file=write_csv(tmp_path / "p.csv", PEOPLE, rows))
     assert [p.line for p in result.problems] == [5_003]
     assert not Person.objects.exists()
     assert not AuditLog.objects.exists()

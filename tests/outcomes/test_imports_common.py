@@ -1,4 +1,4 @@
-"""Rules every import follows (DATA_FORMATS.md "Rules for every import"), shown on the small
+"""Rules every import follows (docs/imports.md), shown on the small
 lsoa_imd and practices formats, and the import_data command."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from outcomes.imports import KINDS, data_import, lsoa_imd_import, practices_import
-from outcomes.imports.base import read_records
+from outcomes.imports import KINDS, data_import
+from outcomes.imports.reading import read_records
 from socialrx.models import PCN, LsoaImd, Practice
 from tests.outcomes.imports_support import messages, table, write_csv
 
@@ -21,7 +21,7 @@ LSOA_HEADER = ["lsoa_code", "imd_decile"]
 
 def test_good_file_imports_and_counts(tmp_path):
     f = write_csv(tmp_path / "l.csv", LSOA_HEADER, [["E01000001", 3], ["E01000002", 10]])
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert result.ok, messages(result)
     assert (result.rows, result.created, result.updated, result.unchanged) == (2, 2, 0, 0)
     assert table(LsoaImd, keep_ids=True) == [
@@ -32,13 +32,13 @@ def test_good_file_imports_and_counts(tmp_path):
 
 def test_reimport_changes_nothing_and_a_changed_row_updates(tmp_path):
     f = write_csv(tmp_path / "l.csv", LSOA_HEADER, [["E01000001", 3], ["E01000002", 10]])
-    lsoa_imd_import(path_or_file=f)
+    data_import(kind="lsoa_imd", path_or_file=f)
     before = table(LsoaImd, keep_ids=True)
-    again = lsoa_imd_import(path_or_file=f)
+    again = data_import(kind="lsoa_imd", path_or_file=f)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert table(LsoaImd, keep_ids=True) == before
     f2 = write_csv(tmp_path / "l2.csv", LSOA_HEADER, [["E01000001", 4]])
-    changed = lsoa_imd_import(path_or_file=f2)
+    changed = data_import(kind="lsoa_imd", path_or_file=f2)
     assert (changed.created, changed.updated) == (0, 1)
     assert LsoaImd.objects.get(pk="E01000001").imd_decile == 4
     assert LsoaImd.objects.count() == 2
@@ -46,20 +46,20 @@ def test_reimport_changes_nothing_and_a_changed_row_updates(tmp_path):
 
 def test_bom_is_accepted(tmp_path):
     f = write_csv(tmp_path / "l.csv", LSOA_HEADER, [["E01000001", 3]], bom=True)
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert result.ok, messages(result)
     assert LsoaImd.objects.get().lsoa_code == "E01000001"
 
 
 def test_columns_in_any_order_and_cells_trimmed(tmp_path):
     f = write_csv(tmp_path / "l.csv", ["imd_decile", "lsoa_code"], [[" 7 ", " e01000009 "]])
-    assert lsoa_imd_import(path_or_file=f).ok
+    assert data_import(kind="lsoa_imd", path_or_file=f).ok
     assert LsoaImd.objects.get().imd_decile == 7
 
 
 def test_unknown_column_is_an_error_and_imports_nothing(tmp_path):
     f = write_csv(tmp_path / "l.csv", [*LSOA_HEADER, "colour"], [["E01000001", 3, "red"]])
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert not result.ok
     assert messages(result) == [
         'line 1, column colour: "colour" is not a column of lsoa_imd.csv; expected only these '
@@ -70,7 +70,7 @@ def test_unknown_column_is_an_error_and_imports_nothing(tmp_path):
 
 def test_missing_and_repeated_columns_are_errors(tmp_path):
     f = write_csv(tmp_path / "l.csv", ["lsoa_code", "lsoa_code"], [["E01000001", "E01000001"]])
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert messages(result) == [
         "line 1, column lsoa_code: this column appears twice; expected each column once",
         "line 1, column imd_decile: this column is missing from the header row; expected "
@@ -82,7 +82,7 @@ def test_missing_and_repeated_columns_are_errors(tmp_path):
 def test_empty_file_is_an_error(tmp_path):
     f = tmp_path / "empty.csv"
     f.write_bytes(b"")
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert messages(result) == [
         "line 1: the file is empty; expected a header row with these columns: lsoa_code, imd_decile"
     ]
@@ -92,7 +92,7 @@ def test_bad_last_row_imports_nothing_even_after_many_good_batches(tmp_path):
     rows = [[f"E01{n:06d}", n % 10 + 1] for n in range(12_000)]
     rows.append(["E01999999", 11])
     f = write_csv(tmp_path / "l.csv", LSOA_HEADER, rows)
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert not result.ok
     assert messages(result) == [
         'line 12002, column imd_decile: "11" is out of range; expected a whole number from 1 to 10'
@@ -102,10 +102,12 @@ def test_bad_last_row_imports_nothing_even_after_many_good_batches(tmp_path):
 
 
 def test_bad_file_leaves_existing_data_as_it_was(tmp_path):
-    lsoa_imd_import(path_or_file=write_csv(tmp_path / "a.csv", LSOA_HEADER, [["E01000001", 3]]))
+    data_import(
+        kind="lsoa_imd", path_or_file=write_csv(tmp_path / "a.csv", LSOA_HEADER, [["E01000001", 3]])
+    )
     before = table(LsoaImd, keep_ids=True)
     f = write_csv(tmp_path / "b.csv", LSOA_HEADER, [["E01000001", 9], ["E01000002", "x"]])
-    assert not lsoa_imd_import(path_or_file=f).ok
+    assert not data_import(kind="lsoa_imd", path_or_file=f).ok
     assert table(LsoaImd, keep_ids=True) == before
 
 
@@ -115,7 +117,7 @@ def test_every_bad_row_is_listed_with_line_column_and_expectation(tmp_path):
         LSOA_HEADER,
         [["E01000001", 3], ["nope", ""], ["E01000003", "2.5"], ["E01000001", 4]],
     )
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert messages(result) == [
         'line 3, column lsoa_code: "nope" is not in the right form; expected an LSOA code like '
         "E01000001",
@@ -130,7 +132,7 @@ def test_every_bad_row_is_listed_with_line_column_and_expectation(tmp_path):
 
 def test_more_than_100_bad_rows_lists_100_and_counts_the_rest(tmp_path):
     f = write_csv(tmp_path / "l.csv", LSOA_HEADER, [[f"E01{n:06d}", 0] for n in range(250)])
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert result.bad_rows == 250
     assert len(result.problems) == 100
     assert result.problems[-1].line == 101
@@ -142,7 +144,7 @@ def test_more_than_100_bad_rows_lists_100_and_counts_the_rest(tmp_path):
 def test_row_with_wrong_number_of_cells(tmp_path):
     f = tmp_path / "l.csv"
     f.write_text("lsoa_code,imd_decile\nE01000001,3,extra\nE01000002\n", encoding="utf-8")
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert messages(result) == [
         "line 2: this row has 3 cells but the header has 2 columns; expected one cell for each "
         "column of the header row",
@@ -154,14 +156,14 @@ def test_row_with_wrong_number_of_cells(tmp_path):
 def test_blank_lines_are_skipped_and_crlf_accepted(tmp_path):
     f = tmp_path / "l.csv"
     f.write_bytes(b"lsoa_code,imd_decile\r\n\r\nE01000001,3\r\n\r\n")
-    assert lsoa_imd_import(path_or_file=f).ok
+    assert data_import(kind="lsoa_imd", path_or_file=f).ok
     assert LsoaImd.objects.count() == 1
 
 
 def test_file_that_is_not_utf8_names_the_line(tmp_path):
     f = tmp_path / "l.csv"
     f.write_bytes(b"lsoa_code,imd_decile\nE01000001,3\nE0100000\xe9,4\n")
-    result = lsoa_imd_import(path_or_file=f)
+    result = data_import(kind="lsoa_imd", path_or_file=f)
     assert messages(result) == [
         "line 3: this line is not UTF-8 text; expected a CSV file saved as UTF-8 (in Excel: CSV "
         "UTF-8)"
@@ -172,7 +174,7 @@ def test_file_that_is_not_utf8_names_the_line(tmp_path):
 def test_broken_quoting_names_the_line(tmp_path):
     f = tmp_path / "p.csv"
     f.write_text('ods_code,name,pcn_code,pcn_name\nA81001,"Canal" Street,,\n', encoding="utf-8")
-    result = practices_import(path_or_file=f)
+    result = data_import(kind="practices", path_or_file=f)
     assert len(result.problems) == 1
     assert result.problems[0].line == 2
     assert "the CSV cannot be read here" in str(result.problems[0])
@@ -185,14 +187,14 @@ def test_quoted_cells_with_line_breaks_keep_line_numbers_right(tmp_path):
         'ods_code,name,pcn_code,pcn_name\nA81001,"Canal\nStreet",,\nbad!,Hill,,\n',
         encoding="utf-8",
     )
-    result = practices_import(path_or_file=f)
+    result = data_import(kind="practices", path_or_file=f)
     assert [p.line for p in result.problems] == [4]
 
 
 def test_open_binary_and_text_files_are_accepted():
     data = "lsoa_code,imd_decile\nE01000001,3\n"
-    assert lsoa_imd_import(path_or_file=io.BytesIO(data.encode())).ok
-    assert lsoa_imd_import(path_or_file=io.StringIO(data)).ok
+    assert data_import(kind="lsoa_imd", path_or_file=io.BytesIO(data.encode())).ok
+    assert data_import(kind="lsoa_imd", path_or_file=io.StringIO(data)).ok
     assert LsoaImd.objects.count() == 1
 
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outcomes.imports import (
-    population_import,
-    postcode_locations_import,
-    postcode_lsoa_import,
-    practices_import,
-)
+from outcomes.imports import data_import
 from outcomes.models import PopulationCell
 from socialrx.models import PCN, Postcode, Practice
 from tests.outcomes.imports_support import messages, table, tables, write_csv
@@ -34,21 +29,21 @@ def test_practices_import_with_pcns_and_reimport_changes_nothing(tmp_path):
             ["A81003", "No PCN Practice", "", ""],
         ],
     )
-    result = practices_import(path_or_file=f)
+    result = data_import(kind="practices", path_or_file=f)
     assert result.ok, messages(result)
     assert result.created == 3
     canal, hill, lone = Practice.objects.order_by("ods_code")
     assert canal.pcn == hill.pcn == PCN.objects.get(code="U00001", name="Central PCN")
     assert lone.pcn is None
     before = tables(Practice, PCN)
-    again = practices_import(path_or_file=f)
+    again = data_import(kind="practices", path_or_file=f)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert tables(Practice, PCN) == before
 
 
 def test_practice_update_keeps_its_team(tmp_path, practice_a, team_a):
     f = write_csv(tmp_path / "p.csv", PRACTICES, [["A00001", "New name", "", ""]])
-    result = practices_import(path_or_file=f)
+    result = data_import(kind="practices", path_or_file=f)
     assert result.updated == 1
     practice_a.refresh_from_db()
     assert (practice_a.name, practice_a.team, practice_a.pcn) == ("New name", team_a, None)
@@ -85,7 +80,7 @@ def test_practice_update_keeps_its_team(tmp_path, practice_a, team_a):
 )
 def test_practices_bad_cells(tmp_path, row, message):
     f = write_csv(tmp_path / "p.csv", PRACTICES, [["A81009", "Good", "U1", "One"], row])
-    result = practices_import(path_or_file=f)
+    result = data_import(kind="practices", path_or_file=f)
     assert messages(result) == [message]
     assert not Practice.objects.exists()
     assert not PCN.objects.exists()
@@ -97,7 +92,7 @@ def test_practices_pcn_named_twice_differently_is_refused(tmp_path):
         PRACTICES,
         [["A81001", "X", "U1", "One"], ["A81002", "Y", "U1", "Another"]],
     )
-    assert messages(practices_import(path_or_file=f)) == [
+    assert messages(data_import(kind="practices", path_or_file=f)) == [
         "line 3, column pcn_name: differs from the name on line 2 for the same pcn_code; "
         "expected one name for each PCN"
     ]
@@ -118,7 +113,7 @@ def test_population_imports_and_reimport_changes_nothing(tmp_path, two_practices
         ["A81002", "5", "0-17", "male", "asian", 40],
     ]
     f = write_csv(tmp_path / "pop.csv", POPULATION, rows)
-    result = population_import(path_or_file=f)
+    result = data_import(kind="population", path_or_file=f)
     assert result.ok, messages(result)
     assert result.created == 3
     before = table(PopulationCell)
@@ -127,7 +122,7 @@ def test_population_imports_and_reimport_changes_nothing(tmp_path, two_practices
         ("unknown", 0),
         ("5", 40),
     }
-    again = population_import(path_or_file=f)
+    again = data_import(kind="population", path_or_file=f)
     assert again.ok
     assert table(PopulationCell) == before
 
@@ -138,9 +133,11 @@ def test_population_new_file_for_a_practice_replaces_only_that_practice(tmp_path
         ["A81001", "2", "18-24", "female", "white", 80],
         ["A81002", "5", "0-17", "male", "asian", 40],
     ]
-    population_import(path_or_file=write_csv(tmp_path / "a.csv", POPULATION, write))
+    data_import(kind="population", path_or_file=write_csv(tmp_path / "a.csv", POPULATION, write))
     newer = [["A81001", "3", "25-34", "male", "black", 7]]
-    result = population_import(path_or_file=write_csv(tmp_path / "b.csv", POPULATION, newer))
+    result = data_import(
+        kind="population", path_or_file=write_csv(tmp_path / "b.csv", POPULATION, newer)
+    )
     assert result.deleted == 2
     cells = {
         (c.practice.ods_code, c.imd_quintile, c.count)
@@ -195,19 +192,22 @@ def test_population_new_file_for_a_practice_replaces_only_that_practice(tmp_path
 def test_population_bad_cells(tmp_path, two_practices, row, message):
     good = ["A81001", "2", "65-74", "male", "mixed", 5]
     f = write_csv(tmp_path / "pop.csv", POPULATION, [good, row])
-    result = population_import(path_or_file=f)
+    result = data_import(kind="population", path_or_file=f)
     assert messages(result) == [message]
     assert not PopulationCell.objects.exists()
 
 
 def test_population_bad_file_keeps_the_old_population(tmp_path, two_practices):
-    population_import(
+    data_import(
+        kind="population",
         path_or_file=write_csv(
             tmp_path / "a.csv", POPULATION, [["A81001", "1", "18-24", "female", "white", 120]]
-        )
+        ),
     )
     bad = [["A81001", "2", "18-24", "female", "white", 5], ["A81001", "x", "", "", "", ""]]
-    assert not population_import(path_or_file=write_csv(tmp_path / "b.csv", POPULATION, bad)).ok
+    assert not data_import(
+        kind="population", path_or_file=write_csv(tmp_path / "b.csv", POPULATION, bad)
+    ).ok
     assert list(PopulationCell.objects.values_list("imd_quintile", "count")) == [("1", 120)]
 
 
@@ -220,14 +220,14 @@ def test_postcode_lsoa_normalises_postcodes_and_reimport_changes_nothing(tmp_pat
         ["postcode", "lsoa_code"],
         [["m1 1ae", "E01005131"], ["SW1A 2AA", ""]],
     )
-    result = postcode_lsoa_import(path_or_file=f)
+    result = data_import(kind="postcode_lsoa", path_or_file=f)
     assert result.ok, messages(result)
     assert dict(Postcode.objects.values_list("postcode", "lsoa_code")) == {
         "M11AE": "E01005131",
         "SW1A2AA": "",
     }
     before = table(Postcode, keep_ids=True)
-    assert postcode_lsoa_import(path_or_file=f).unchanged == 2
+    assert data_import(kind="postcode_lsoa", path_or_file=f).unchanged == 2
     assert table(Postcode, keep_ids=True) == before
 
 
@@ -237,7 +237,7 @@ def test_postcode_lsoa_bad_cells(tmp_path):
         ["postcode", "lsoa_code"],
         [["M1 1AE", "E01005131"], ["NOT A CODE", "E01005131"], ["M11AE", "X1"], ["", "E01005131"]],
     )
-    assert messages(postcode_lsoa_import(path_or_file=f)) == [
+    assert messages(data_import(kind="postcode_lsoa", path_or_file=f)) == [
         'line 3, column postcode: "NOT A CODE" is not a full UK postcode; expected a full UK '
         "postcode, like M1 1AE",
         'line 4, column lsoa_code: "X1" is not in the right form; expected an LSOA code like '
@@ -249,7 +249,7 @@ def test_postcode_lsoa_bad_cells(tmp_path):
 
 def test_postcode_duplicates_ignore_case_and_spaces(tmp_path):
     f = write_csv(tmp_path / "pc.csv", ["postcode", "lsoa_code"], [["M1 1AE", ""], ["m11ae", ""]])
-    assert messages(postcode_lsoa_import(path_or_file=f)) == [
+    assert messages(data_import(kind="postcode_lsoa", path_or_file=f)) == [
         'line 3, column postcode: "M11AE" is also on line 2; expected each postcode once in a file'
     ]
 
@@ -261,14 +261,14 @@ def test_postcode_locations_fill_coordinates_and_keep_the_lsoa(tmp_path):
         ["postcode", "latitude", "longitude"],
         [["M1 1AE", "53.4808", "-2.2426"], ["LS1 1UR", "53.7997", "-1.5492"], ["M2 5DB", "", ""]],
     )
-    result = postcode_locations_import(path_or_file=f)
+    result = data_import(kind="postcode_locations", path_or_file=f)
     assert result.ok, messages(result)
     assert (result.created, result.updated) == (2, 1)
     m1 = Postcode.objects.get(pk="M11AE")
     assert (m1.lsoa_code, m1.latitude, m1.longitude) == ("E01005131", 53.4808, -2.2426)
     assert Postcode.objects.get(pk="M25DB").latitude is None
     before = table(Postcode, keep_ids=True)
-    assert postcode_locations_import(path_or_file=f).unchanged == 3
+    assert data_import(kind="postcode_locations", path_or_file=f).unchanged == 3
     assert table(Postcode, keep_ids=True) == before
 
 
@@ -278,7 +278,7 @@ def test_postcode_locations_bad_cells(tmp_path):
         ["postcode", "latitude", "longitude"],
         [["M1 1AE", "99.999999", "0"], ["M2 5DB", "53.1", ""], ["LS1 1UR", "north", "-1"]],
     )
-    assert messages(postcode_locations_import(path_or_file=f)) == [
+    assert messages(data_import(kind="postcode_locations", path_or_file=f)) == [
         'line 2, column latitude: "99.999999" is out of range; expected a latitude in decimal '
         "degrees within the UK, from 49 to 61",
         "line 3, column longitude: the cell is empty; expected both latitude and longitude, or "

@@ -1,4 +1,4 @@
-"""``python manage.py import_data KIND FILE``: import one CSV file (DATA_FORMATS.md), all or
+"""``python manage.py import_data KIND FILE``: import one CSV file (docs/imports.md), all or
 nothing, printing progress for long files and the error report when the file is refused."""
 
 from __future__ import annotations

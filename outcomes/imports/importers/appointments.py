@@ -1,4 +1,4 @@
-"""GP appointment extracts (DATA_FORMATS.md "GP appointment extracts"): the big file, 24
+"""GP appointment extracts (``appointments.csv``): the big file, 24
 million rows at full scale.
 
 Every (practice, month) pair in a file is a whole extract: the pair's earlier rows are deleted
@@ -6,8 +6,7 @@ the first time the pair appears, then its rows are inserted (COPY on PostgreSQL,
 elsewhere). NHS numbers are checked and turned into patient keys on the way in; they are never
 written anywhere. Memory holds one batch and the set of pairs (practices × months), nothing per
 patient: a patient listed twice for one pair is caught by the database's unique constraint, and
-only then is the file read a second time, into a temporary table, to name the lines.
-"""
+only then is the file read a second time, into a temporary table, to name the lines."""
 
 from __future__ import annotations
 
@@ -20,22 +19,12 @@ from django.db import connection, transaction
 from outcomes.models import AppointmentCount, AppointmentExtract
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number, patient_key
 
-from .base import (
-    MAX_LISTED_BAD_ROWS,
-    Column,
-    Importer,
-    Invalid,
-    PathOrFile,
-    Problem,
-    Row,
-    integer,
-    month,
-    open_binary,
-    parse_rows,
-    pattern,
-    read_records,
-)
-from .reference import PracticeCodes, ods_code
+from ..columns import Column, Invalid, integer, month, ods_code, pattern
+from ..engine import parse_rows
+from ..importer import Importer, Row
+from ..lookups import PracticeCodes
+from ..reading import PathOrFile, open_binary, read_records
+from ..results import MAX_LISTED_BAD_ROWS, Problem
 
 
 def parse_nhs_number(text: str) -> str:

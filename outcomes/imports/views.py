@@ -3,22 +3,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django_htmx.middleware import HtmxDetails
 
-from outcomes.imports.forms import KIND_LABELS, ImportForm
-from outcomes.imports.runs import import_run_get, import_runs_recent, import_upload_start
 from socialrx.access import role_required
+from socialrx.http import SignedInRequest, render_page
 from socialrx.models import Role
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from .forms import KIND_LABELS, ImportForm
+from .runs import import_run_get, import_runs_recent, import_upload_start
 
 
 @role_required(Role.ADMIN)
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: SignedInRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         run = import_upload_start(
@@ -34,11 +31,11 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ADMIN)
-def run(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def run(request: SignedInRequest, pk: int) -> HttpResponse:
     run = import_run_get(pk=pk)
-    template = "outcomes/imports/run.html"
-    if request.htmx:
-        template += "#status"
-    return render(
-        request, template, {"run": run, "kind_label": KIND_LABELS.get(run.kind, run.kind)}
+    return render_page(
+        request,
+        "outcomes/imports/run.html",
+        "status",
+        {"run": run, "kind_label": KIND_LABELS.get(run.kind, run.kind)},
     )

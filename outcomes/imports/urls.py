@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views_imports
+from . import views
 
 app_name = "outcomes_imports"
 
 urlpatterns = [
-    path("", views_imports.imports, name="imports"),
-    path("<int:pk>/", views_imports.run, name="run"),
+    path("", views.imports, name="imports"),
+    path("<int:pk>/", views.run, name="run"),
 ]

@@ -1,4 +1,4 @@
-"""Community assets for the directory (DATA_FORMATS.md ``assets.csv``): only the fields the
+"""Community assets for the directory (``assets.csv``): only the fields the
 format names; maintainers, capacity and the rest are kept by people in the app."""
 
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 from assets.models import Asset, Category, LedBy
 from socialrx.validators import format_postcode
 
-from .base import Importer, Row, choice, date, free_text, ref, text
-from .cases import not_before
-from .reference import postcode
+from ..columns import choice, date, free_text, postcode, ref, text
+from ..importer import Importer, Row, not_before
 
 
 class AssetsImporter(Importer):

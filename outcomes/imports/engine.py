@@ -1,0 +1,157 @@
+"""Running an import, all or nothing.
+
+The file is read once, as a stream of rows. Rows are checked cell by cell, gathered into
+batches, checked against the database (references) and written batch by batch inside one
+transaction. The first bad row stops the writing but not the checking, so the report lists
+every bad row (up to 100); at the end a file with any bad row is rolled back whole. Memory holds
+one batch plus the references already seen in the file (to refuse duplicates), never the file's
+rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from django.db import DatabaseError, transaction
+
+from .columns import Invalid
+from .importer import Importer, Row
+from .progress import Progress
+from .reading import FileProblemError, PathOrFile, count_lines, open_binary, read_records
+from .results import MAX_LISTED_BAD_ROWS, ImportResult, Problem
+
+try:  # COPY on PostgreSQL raises psycopg's own errors, not Django's wrappers.
+    import psycopg
+
+    DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseError, psycopg.Error)
+except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs
+    DATABASE_ERRORS = (DatabaseError,)
+
+
+class _RollBack(Exception):
+    """Raised inside the import's transaction to undo it when the file had bad rows."""
+
+
+def parse_rows(
+    importer: Importer, records: Iterator[tuple[int, list[str]]], header: list[str]
+) -> Iterator[Row]:
+    """Rows with their cells parsed and checked; a bad row carries its problems."""
+    width = len(header)
+    by_name = {c.name: c for c in importer.columns}
+    indexed = [(i, by_name[name]) for i, name in enumerate(header)]
+    for line, cells in records:
+        row = Row(line, {})
+        if len(cells) != width:
+            row.error(
+                "",
+                f"this row has {len(cells)} cells but the header has {width} columns",
+                "one cell for each column of the header row",
+            )
+            yield row
+            continue
+        values = row.values
+        for i, column in indexed:
+            raw = cells[i].strip()
+            try:
+                values[column.name] = column.clean(raw)
+            except Invalid as exc:
+                values[column.name] = None
+                row.error(column.name, column.describe(raw, str(exc)), column.expected)
+        if not row.problems:
+            importer.check_row(row)
+        yield row
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _note_bad_row(result: ImportResult, row: Row) -> None:
+    result.bad_rows += 1
+    if result.bad_rows <= MAX_LISTED_BAD_ROWS:
+        result.problems.extend(row.problems)
+
+
+def import_file(
+    importer_class: type[Importer],
+    *,
+    path_or_file: PathOrFile,
+    by: Any = None,
+    run: Any = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> ImportResult:
+    """Import one CSV file of ``importer_class``'s format, all or nothing."""
+    result = ImportResult(kind=importer_class.kind)
+    progress = Progress(run=run, callback=on_progress)
+    try:
+        with open_binary(path_or_file) as f:
+            total = count_lines(f) - 1 if (run is not None or on_progress) else None
+            progress.start(total if total is None else max(total, 0))
+            importer = importer_class(by=by, result=result)
+            _import(importer, f, result, progress, path_or_file)
+    finally:
+        progress.close()
+    if result.ok:
+        progress(result.rows, force=True)
+    return result
+
+
+def _import(
+    importer: Importer,
+    f: IO[Any],
+    result: ImportResult,
+    progress: Progress,
+    path_or_file: PathOrFile,
+) -> None:
+    records = read_records(f)
+    try:
+        first = next(records, None)
+    except FileProblemError as exc:
+        result.problems.append(exc.problem)
+        return
+    if first is None:
+        listing = ", ".join(c.name for c in importer.columns)
+        result.problems.append(
+            Problem(1, "", "the file is empty", f"a header row with these columns: {listing}")
+        )
+        return
+    header = [name.strip() for name in first[1]]
+    problems = importer.header_problems(header)
+    if problems:
+        result.problems.extend(problems)
+        return
+    importer.present = frozenset(header)
+    try:
+        with transaction.atomic():
+            try:
+                for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
+                    importer.resolve([row for row in batch if not row.bad])
+                    for row in batch:
+                        if row.bad:
+                            _note_bad_row(result, row)
+                    result.rows += len(batch)
+                    if result.ok:
+                        importer.write(batch)
+                    progress(result.rows)
+            finally:
+                importer.close()
+            if not result.ok:
+                raise _RollBack
+            importer.finish()
+    except _RollBack:
+        pass
+    except FileProblemError as exc:
+        result.problems.append(exc.problem)
+        result.bad_rows += 1
+    except DATABASE_ERRORS as exc:
+        result.problems.extend(importer.refused(exc, path_or_file))
+    if not result.ok:
+        result.created = result.updated = result.unchanged = result.deleted = 0
