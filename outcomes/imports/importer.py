@@ -1,5 +1,5 @@
-"""The base of every importer: a format's columns and the hooks the engine calls, with the
-helpers importers share (duplicates within a file, upserts, missing references, audit)."""
+"""The base of every importer: a format's columns, the hooks the engine calls, and what every
+importer needs (duplicates within a file, missing references, upserts, the audit log)."""
 
 from __future__ import annotations
 

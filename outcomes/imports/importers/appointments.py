@@ -1,5 +1,4 @@
-"""GP appointment extracts (``appointments.csv``): the big file, 24
-million rows at full scale.
+"""GP appointment extracts (``appointments.csv``): the big file, 24 million rows at full scale.
 
 Every (practice, month) pair in a file is a whole extract: the pair's earlier rows are deleted
 the first time the pair appears, then its rows are inserted (COPY on PostgreSQL, bulk inserts

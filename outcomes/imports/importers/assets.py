@@ -1,5 +1,5 @@
-"""Community assets for the directory (``assets.csv``): only the fields the
-format names; maintainers, capacity and the rest are kept by people in the app."""
+"""Community assets for the directory (``assets.csv``): only the fields the format names;
+maintainers, capacity and the rest are kept by people in the app."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from ..columns import choice, date, free_text, ref, text
 from ..importer import Importer, Row, changed_fields, not_before
 from ..lookups import Assignment, people_by_ref, person_id_of
 
-# The statuses and outcomes a file may carry: exactly those DATA_FORMATS.md lists.
+# The statuses and sources a file may carry: exactly those the format lists (docs/imports.md).
 REFERRAL_STATUSES = ("received", "contacted", "active", "closed", "declined", "withdrawn")
 OPEN_STATUSES = frozenset({"received", "contacted", "active"})
 REFERRAL_SOURCES = ("gp", "practice_staff", "self", "community", "other")
