@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from socialrx.models import LsoaImd
 from tests.conftest import assert_accessible, login
@@ -20,14 +21,14 @@ def test_admin_uploads_a_bad_then_a_good_file(page, admin_user, tmp_path):
     assert_accessible(page)
 
     page.get_by_role("button", name="Upload and import").click()
-    assert page.get_by_role("alert").get_by_text("Choose a CSV file to upload").is_visible()
+    expect(page.get_by_role("alert").get_by_text("Choose a CSV file to upload")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Kind of file").select_option("lsoa_imd")
     page.get_by_label("CSV file").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and import").click()
-    assert page.get_by_role("heading", name="Nothing was imported").is_visible()
-    assert page.get_by_role("cell", name='"11" is out of range').is_visible()
+    expect(page.get_by_role("heading", name="Nothing was imported")).to_be_visible()
+    expect(page.get_by_role("cell", name='"11" is out of range')).to_be_visible()
     assert_accessible(page)
     assert not LsoaImd.objects.exists()
 
@@ -35,6 +36,6 @@ def test_admin_uploads_a_bad_then_a_good_file(page, admin_user, tmp_path):
     page.get_by_label("Kind of file").select_option("lsoa_imd")
     page.get_by_label("CSV file").set_input_files(str(good))
     page.get_by_role("button", name="Upload and import").click()
-    assert page.get_by_text("Imported 2 rows of lsoa_imd").is_visible()
+    expect(page.get_by_text("Imported 2 rows of lsoa_imd")).to_be_visible()
     assert_accessible(page)
     assert LsoaImd.objects.count() == 2
