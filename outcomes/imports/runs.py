@@ -81,12 +81,10 @@ def import_run_execute(*, run_id: int) -> None:
     )
 
 
+def import_runs() -> QuerySet[Run]:
+    """Runs of imports (a Run may also be a metric job), with who started each."""
+    return Run.objects.filter(kind__in=KINDS).select_related("created_by")
+
+
 def import_runs_recent(*, limit: int = 20) -> QuerySet[Run]:
-    return Run.objects.filter(kind__in=KINDS).select_related("created_by")[:limit]
-
-
-def import_run_get(*, pk: int) -> Run:
-    """An import run (404 for any other kind of run)."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(Run.objects.filter(kind__in=KINDS).select_related("created_by"), pk=pk)
+    return import_runs()[:limit]

@@ -7,11 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from socialrx.access import role_required
-from socialrx.http import SignedInRequest, render_page
+from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page
 from socialrx.models import Role
 
 from .forms import KIND_LABELS, ImportForm
-from .runs import import_run_get, import_runs_recent, import_upload_start
+from .runs import import_runs, import_runs_recent, import_upload_start
 
 
 @role_required(Role.ADMIN)
@@ -32,7 +32,7 @@ def imports(request: SignedInRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def run(request: SignedInRequest, pk: int) -> HttpResponse:
-    run = import_run_get(pk=pk)
+    run = get_in_scope_or_404(import_runs(), what="import", pk=pk)
     return render_page(
         request,
         "outcomes/imports/run.html",
