@@ -25,7 +25,7 @@ from socialrx.models import Role
 
 from .metrics.definition import DEFAULT_WINDOW
 from .metrics.dimensions import LEVELS
-from .metrics.registry import METRIC_NAMES, metric_shown, metrics_enabled
+from .metrics.registry import METRIC_NAMES, METRICS, metric_shown, metrics_enabled
 from .selectors import metric_periods_list, period_computed, snapshot_rows_list
 from .suppression import exact_for, rows_present
 
@@ -33,6 +33,10 @@ from .suppression import exact_for, rows_present
 _EXAMPLES: dict[str, list[dict[str, Any]]] = json.loads(
     (Path(__file__).parent / "api_examples.json").read_text(encoding="utf-8")
 )
+
+
+# The metrics that take a window (months before and after referral).
+_WINDOWED = " and ".join(m.name for m in METRICS.values() if m.uses_window)
 
 
 def _examples(operation: str) -> list[OpenApiExample]:
@@ -112,7 +116,8 @@ class MetricDetailApi(_MetricsApi):
             "The snapshot rows of exactly that period, every breakdown. For anyone but an "
             "administrator, counts from 1 to 7, and means, rates, shares and percentages "
             "resting on 1 to 7, are null and their row says suppressed. 404 when the period "
-            "has not been computed. `window` (months, default 6) applies to demand only."
+            f"has not been computed. `window` (months, default {DEFAULT_WINDOW}) applies to "
+            f"{_WINDOWED} only."
         ),
         parameters=[
             OpenApiParameter(
@@ -135,7 +140,10 @@ class MetricDetailApi(_MetricsApi):
                 "window",
                 OpenApiTypes.INT,
                 required=False,
-                description=f"Demand only: months before and after referral (default {DEFAULT_WINDOW}).",
+                description=(
+                    f"{_WINDOWED.capitalize()} only: months before and after referral "
+                    f"(default {DEFAULT_WINDOW})."
+                ),
             ),
         ],
         responses={200: MetricDetailOutputSerializer},

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from .metrics.definition import Metric
 from .metrics.dimensions import dimension_label, group_label
 from .metrics.periods import period_label
+from .metrics.registry import METRICS
 from .selectors import Period
 from .suppression import rows_present
 
@@ -172,6 +173,6 @@ def metric_url(metric: str, *, period: Period | None = None, **params: Any) -> s
     url = reverse("outcomes:metric", args=[metric])
     if period is not None:
         params = {"period": period.key, **params}
-        if metric == "demand":
+        if METRICS[metric].uses_window:
             params.setdefault("window", period.window)
     return f"{url}?{urlencode(params)}" if params else url

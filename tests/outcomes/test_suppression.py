@@ -344,7 +344,7 @@ def test_rows_present_leaves_stored_values_untouched(commissioner):
 
 
 def test_every_value_name_in_metrics_md_has_a_basis():
-    """The value names of METRICS.md (as the dashboards list them) all have a suppression
+    """The value names of docs/metrics.md (as the dashboards list them) all have a suppression
     rule, so no figure falls through to "withheld because unknown"."""
     for name, info in METRICS.items():
         assert set(info.values) <= set(BASES[name]), name
