@@ -50,7 +50,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
         i.name: period_latest(
             periods=periods,
             metric=i.name,
-            window=i.window_for(None) if i.uses_window else None,
+            window=i.window_for(None),
             today=timezone.localdate(),
         )
         for i in infos
@@ -257,7 +257,7 @@ def metric_recompute(request: SignedInRequest, metric: str) -> HttpResponse:
     parsed = parse_period(request.POST.get("period", ""))
     window_raw = request.POST.get("window", "")
     window = int(window_raw) if window_raw.isdigit() else None
-    if parsed is None or (info.uses_window and window is not None and window not in WINDOW_CHOICES):
+    if parsed is None or (info.uses_window and window not in (None, *WINDOW_CHOICES)):
         return render(
             request,
             "outcomes/_recompute_error.html",

@@ -70,8 +70,8 @@ def snapshot_rows(
     metric: str, start: dt.date, end: dt.date, *, window: int = 6
 ) -> dict[tuple[str, str, str, str], dict]:
     """Compute ``metric`` and read back its stored rows keyed (level, code, dimension, group)."""
-    from outcomes.models import MetricSnapshot
     from outcomes.metrics.registry import window_for
+    from outcomes.models import MetricSnapshot
     from outcomes.services.metrics import metric_compute
 
     metric_compute(metric=metric, start=start, end=end, window=window)

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
-from outcomes.models import Run
 from outcomes.metrics.registry import METRICS
+from outcomes.models import Run
 from referrals.access import person_get_for
 from tests.outcomes.factories_dashboard import (
     YEAR,

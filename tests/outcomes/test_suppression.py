@@ -365,8 +365,8 @@ def test_every_value_the_computations_store_has_a_basis(practice_a):
     is in the mapping: an unmapped name would be withheld from commissioners as unknown."""
     import datetime as dt
 
-    from outcomes.models import MetricSnapshot
     from outcomes.metrics.registry import METRIC_NAMES
+    from outcomes.models import MetricSnapshot
     from outcomes.services.metrics import metric_compute
 
     for metric in METRIC_NAMES:
