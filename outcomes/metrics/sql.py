@@ -92,8 +92,8 @@ def day_number(col: str) -> str:
 
 
 # Memory PostgreSQL may use per sort or hash in a metric job (the 12-month per-patient
-# totals of the attendance skew: about a million groups at the scale of an integrated care system, docs/metrics.md). The default
-# 4MB would spill them to disk several times over.
+# totals of the attendance skew: about a million groups for an integrated care system of a
+# million patients). The default 4MB would spill them to disk several times over.
 POSTGRES_WORK_MEM = "256MB"
 
 
