@@ -96,7 +96,7 @@ class Metric:
     question: str
     caveat: str
     compute: Compute
-    values_described: tuple[Value, ...]  # in the order tables show them
+    stored_values: tuple[Value, ...]  # in the order tables show them
     headline: str  # the value shown big on the overview
     cohort: tuple[str, ...]  # the count(s) that say how many the headline is about
     dimensions: tuple[str, ...]  # breakdowns besides "total", in the order pages offer them
@@ -115,12 +115,12 @@ class Metric:
     _by_name: dict[str, Value] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._by_name.update({v.name: v for v in self.values_described})
+        self._by_name.update({v.name: v for v in self.stored_values})
 
     @property
     def values(self) -> dict[str, str]:
         """Value name → label, of the values tables list, in their order."""
-        return {v.name: v.label for v in self.values_described if v.listed}
+        return {v.name: v.label for v in self.stored_values if v.listed}
 
     def label(self, name: str) -> str:
         return self.values.get(name, name)
@@ -130,7 +130,7 @@ class Metric:
 
     @property
     def bases(self) -> dict[str, tuple[Basis, ...]]:
-        return {v.name: v.bases for v in self.values_described}
+        return {v.name: v.bases for v in self.stored_values}
 
     def window_for(self, window: int | None) -> int:
         """The window of this metric's snapshots: the one asked for (or the default) when the

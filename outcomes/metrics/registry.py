@@ -20,45 +20,22 @@ from outcomes.metrics.definition import (
 )
 from outcomes.metrics.dimensions import PEOPLE_DIMENSIONS
 
+_CHANGE_PCTS = ("pct_increased", "pct_no_change", "pct_decreased")
 
-def _change_values(unit: str, *, n: str) -> tuple[Value, ...]:
-    labels = {
-        "friends": (
-            "Mean friends at baseline",
-            "Mean friends at follow-up",
-            "Mean change in friends (follow-up − baseline)",
-            "% with more friends",
-            "% with the same number",
-            "% with fewer friends",
-        ),
-        "score": (
-            "Mean score at baseline",
-            "Mean score at follow-up",
-            "Mean change in score (follow-up − baseline)",
-            "% with a higher score",
-            "% with the same score",
-            "% with a lower score",
-        ),
-    }[unit]
-    names = (
-        "mean_baseline",
-        "mean_followup",
-        "mean_change",
-        "pct_increased",
-        "pct_no_change",
-        "pct_decreased",
-    )
+
+def _change_values(*labels: str) -> tuple[Value, ...]:
+    """friends and wellbeing: the cohort n, then (with these labels) the means at baseline and
+    follow-up, the mean change, and the shares who went up, stayed the same and went down."""
+    names = ("mean_baseline", "mean_followup", "mean_change", *_CHANGE_PCTS)
     kinds: tuple[Kind, ...] = ("mean", "mean", "mean", "percent", "percent", "percent")
     return (
-        Value("n", n, "count"),
+        Value("n", "People in the cohort", "count"),
         *(
             value_of_n(name, label, kind)
             for name, label, kind in zip(names, labels, kinds, strict=True)
         ),
     )
 
-
-_CHANGE_PCTS = ("pct_increased", "pct_no_change", "pct_decreased")
 
 SWEMWBS_COPYRIGHT = (
     "SWEMWBS © NHS Health Scotland, University of Warwick and University of Edinburgh, "
@@ -72,7 +49,14 @@ _METRICS = [
         question="Do people have more friends they could call on after support?",
         caveat="Self-reported; not a count of contacts in any app.",
         compute=change.friends,
-        values_described=_change_values("friends", n="People in the cohort"),
+        stored_values=_change_values(
+            "Mean friends at baseline",
+            "Mean friends at follow-up",
+            "Mean change in friends (follow-up − baseline)",
+            "% with more friends",
+            "% with the same number",
+            "% with fewer friends",
+        ),
         headline="mean_change",
         cohort=("n",),
         dimensions=PEOPLE_DIMENSIONS,
@@ -93,7 +77,14 @@ _METRICS = [
         question="Does wellbeing improve after support?",
         caveat="Self-reported SWEMWBS metric scores (7–35); people who answered twice only.",
         compute=change.wellbeing,
-        values_described=_change_values("score", n="People in the cohort"),
+        stored_values=_change_values(
+            "Mean score at baseline",
+            "Mean score at follow-up",
+            "Mean change in score (follow-up − baseline)",
+            "% with a higher score",
+            "% with the same score",
+            "% with a lower score",
+        ),
         headline="mean_change",
         cohort=("n",),
         dimensions=PEOPLE_DIMENSIONS,
@@ -119,7 +110,7 @@ _METRICS = [
             "from the directory is missing here."
         ),
         compute=activity.citizen_led,
-        values_described=(
+        stored_values=(
             Value(
                 "citizen_led_active", "Citizen-led groups active at the end of the period", "count"
             ),
@@ -170,7 +161,7 @@ _METRICS = [
             "practice lists. Reach per 1,000 in small groups moves a lot by chance."
         ),
         compute=coverage.compute,
-        values_described=(
+        stored_values=(
             Value("population", "Registered population", "count"),
             Value("reached", "Registered people reached", "count"),
             Value(
@@ -223,7 +214,7 @@ _METRICS = [
             "appointments for a cohort do not prove fewer appointments overall."
         ),
         compute=demand.compute,
-        values_described=(
+        stored_values=(
             Value("n", "People in the cohort", "count"),
             value_of_n("mean_pre", "Mean appointments before referral", "mean"),
             value_of_n("mean_post", "Mean appointments after referral", "mean"),
@@ -286,7 +277,7 @@ _METRICS = [
             "matters more than the total."
         ),
         compute=activity.connections,
-        values_described=(Value("connections", "Connections made", "count"),),
+        stored_values=(Value("connections", "Connections made", "count"),),
         headline="connections",
         cohort=("connections",),
         dimensions=("kind", "outcome"),
@@ -308,7 +299,7 @@ _METRICS = [
             "link worker."
         ),
         compute=activity.service,
-        values_described=(
+        stored_values=(
             Value("referrals", "Referrals received", "count"),
             # The median is over the referrals that had a conversation. When the computation
             # stores that number (median_days_n) the median rests on it; otherwise on all

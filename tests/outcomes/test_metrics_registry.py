@@ -36,13 +36,13 @@ def test_sql_in_refuses_anything_not_a_known_code(values):
 
 def test_every_metric_names_only_values_and_dimensions_it_defines():
     for name, metric in METRICS.items():
-        defined = {v.name for v in metric.values_described}
+        defined = {v.name for v in metric.stored_values}
         named = {metric.headline, *metric.cohort, *metric.chart_total, *metric.secondary}
         named |= {metric.chart_group, *(n for group in metric.complements for n in group)}
         assert named <= defined, (name, named - defined)
         assert set(metric.dimensions) <= set(DIMENSIONS), name
         assert metric.default_dimension in ("total", *metric.dimensions), name
-        for value in metric.values_described:
+        for value in metric.stored_values:
             for basis in value.bases:
                 for count in getattr(basis, "names", ()):
                     assert count in defined, (name, value.name, count)
