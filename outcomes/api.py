@@ -1,10 +1,13 @@
-"""Metrics API (METRICS.md "API shape"): commissioners (token or session) and administrators.
+"""Metrics API (docs/metrics.md, "API shape"): commissioners (token or session) and
+administrators.
 
 Anyone not signed in gets 401; signed-in users of any other role get 404, as for every out-of-
-scope page (DESIGN.md). Numbers are suppressed for everyone but administrators."""
+scope page (docs/architecture.md). Numbers are suppressed for everyone but administrators."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.urls import reverse
@@ -20,17 +23,32 @@ from rest_framework.views import APIView
 
 from socialrx.models import Role
 
-from .selectors import LEVEL_ORDER, metric_periods_list, period_computed, snapshot_rows_list
-from .services.dashboard import (
-    DEMAND_DEFAULT_WINDOW,
-    GROUP_ORDER,
-    METRICS,
-    MetricInfo,
-    metric_info_get,
-    metrics_enabled,
-    window_for,
-)
+from .metrics.definition import DEFAULT_WINDOW
+from .metrics.dimensions import LEVELS
+from .metrics.registry import METRIC_NAMES, METRICS, metric_shown, metrics_enabled
+from .selectors import metric_periods_list, period_computed, snapshot_rows_list
 from .suppression import exact_for, rows_present
+
+# Example responses for the OpenAPI description, by operation id.
+_EXAMPLES: dict[str, list[dict[str, Any]]] = json.loads(
+    (Path(__file__).parent / "api_examples.json").read_text(encoding="utf-8")
+)
+
+
+# The metrics that take a window (months before and after referral).
+_WINDOWED = " and ".join(m.name for m in METRICS.values() if m.uses_window)
+
+
+def _examples(operation: str) -> list[OpenApiExample]:
+    return [
+        OpenApiExample(
+            e["name"],
+            value=e["value"],
+            response_only=True,
+            status_codes=None if e["status"] == "200" else [e["status"]],
+        )
+        for e in _EXAMPLES[operation]
+    ]
 
 
 class CommissionerOrAdmin(BasePermission):
@@ -48,16 +66,6 @@ class _MetricsApi(APIView):
     # "WWW-Authenticate: Token" rather than 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, CommissionerOrAdmin]
-
-
-def _dimension_key(dimension: str, info: MetricInfo) -> int:
-    order = ("total", *info.dimensions)
-    return order.index(dimension) if dimension in order else len(order)
-
-
-def _group_key(dimension: str, group: str) -> tuple[int, str]:
-    order = GROUP_ORDER.get(dimension, ())
-    return (order.index(group) if group in order else len(order), group)
 
 
 class MetricRowSerializer(serializers.Serializer):
@@ -81,7 +89,7 @@ class MetricDetailApi(_MetricsApi):
     class MetricDetailInputSerializer(serializers.Serializer):
         start = serializers.DateField(input_formats=["%Y-%m-%d"])
         end = serializers.DateField(input_formats=["%Y-%m-%d"])
-        level = serializers.ChoiceField(choices=["all", "pcn", "practice"], required=False)
+        level = serializers.ChoiceField(choices=list(LEVELS), required=False)
         code = serializers.CharField(required=False, max_length=20)
         window = serializers.IntegerField(required=False, min_value=1, max_value=24)
 
@@ -108,21 +116,20 @@ class MetricDetailApi(_MetricsApi):
             "The snapshot rows of exactly that period, every breakdown. For anyone but an "
             "administrator, counts from 1 to 7, and means, rates, shares and percentages "
             "resting on 1 to 7, are null and their row says suppressed. 404 when the period "
-            "has not been computed. `window` (months, default 6) applies to demand only."
+            f"has not been computed. `window` (months, default {DEFAULT_WINDOW}) applies to "
+            f"{_WINDOWED} only."
         ),
         parameters=[
             OpenApiParameter(
                 "metric",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                enum=list(METRICS),
-                description="Metric name (METRICS.md).",
+                enum=list(METRIC_NAMES),
+                description="Metric name (docs/metrics.md).",
             ),
             OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
             OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
-            OpenApiParameter(
-                "level", OpenApiTypes.STR, enum=["all", "pcn", "practice"], required=False
-            ),
+            OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), required=False),
             OpenApiParameter(
                 "code",
                 OpenApiTypes.STR,
@@ -133,71 +140,17 @@ class MetricDetailApi(_MetricsApi):
                 "window",
                 OpenApiTypes.INT,
                 required=False,
-                description=f"Demand only: months before and after referral (default {DEMAND_DEFAULT_WINDOW}).",
+                description=(
+                    f"{_WINDOWED.capitalize()} only: months before and after referral "
+                    f"(default {DEFAULT_WINDOW})."
+                ),
             ),
         ],
         responses={200: MetricDetailOutputSerializer},
-        examples=[
-            OpenApiExample(
-                "friends",
-                response_only=True,
-                value={
-                    "metric": "friends",
-                    "start": "2026-01-01",
-                    "end": "2026-03-31",
-                    "computed_at": "2026-04-01T02:00:00Z",
-                    "rows": [
-                        {
-                            "level": "all",
-                            "code": None,
-                            "dimension": "total",
-                            "group": "all",
-                            "values": {
-                                "n": 120,
-                                "mean_baseline": 2.1,
-                                "mean_followup": 3.4,
-                                "mean_change": 1.3,
-                                "pct_increased": 55.0,
-                                "pct_no_change": 35.0,
-                                "pct_decreased": 10.0,
-                            },
-                            "suppressed": False,
-                        },
-                        {
-                            "level": "all",
-                            "code": None,
-                            "dimension": "sex",
-                            "group": "other",
-                            "values": {
-                                "n": None,
-                                "mean_baseline": None,
-                                "mean_followup": None,
-                                "mean_change": None,
-                                "pct_increased": None,
-                                "pct_no_change": None,
-                                "pct_decreased": None,
-                            },
-                            "suppressed": True,
-                        },
-                    ],
-                },
-            ),
-            OpenApiExample(
-                "not computed",
-                response_only=True,
-                status_codes=["404"],
-                value={
-                    "error": {
-                        "status": 404,
-                        "message": "friends has not been computed for 2026-01-01 to 2026-03-31.",
-                        "fields": {},
-                    }
-                },
-            ),
-        ],
+        examples=_examples("metric_retrieve"),
     )
     def get(self, request: Request, metric: str) -> Response:
-        info = metric_info_get(metric=metric)
+        info = metric_shown(metric=metric)
         if info is None:
             known = ", ".join(m.name for m in metrics_enabled())
             raise ValidationError({"metric": [f"Unknown metric {metric!r}; one of: {known}."]})
@@ -205,7 +158,7 @@ class MetricDetailApi(_MetricsApi):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         start, end = data["start"], data["end"]
-        window = window_for(metric=metric, window=data.get("window"))
+        window = info.window_for(data.get("window"))
         level, code = data.get("level"), data.get("code")
         if level == "all":
             code = ""
@@ -221,14 +174,8 @@ class MetricDetailApi(_MetricsApi):
             raise NotFound(
                 f"{metric} has no {level} figures{' for ' + code if code else ''} for {period}."
             )
-        shown = rows_present(metric=metric, rows=rows, exact=exact_for(request.user))
-        shown.sort(
-            key=lambda r: (
-                LEVEL_ORDER.get(r["level"], 9),
-                r["code"],
-                _dimension_key(r["dimension"], info),
-                _group_key(r["dimension"], r["group"]),
-            )
+        shown = info.rows_ordered(
+            rows_present(metric=metric, rows=rows, exact=exact_for(request.user))
         )
         return Response(
             {
@@ -267,33 +214,7 @@ class MetricListApi(_MetricsApi):
         operation_id="metric_list",
         summary="The metrics and the periods computed for each",
         responses={200: MetricListOutputSerializer(many=True)},
-        examples=[
-            OpenApiExample(
-                "metrics",
-                response_only=True,
-                value={
-                    "metrics": [
-                        {
-                            "metric": "friends",
-                            "title": "Increase in numbers of friends",
-                            "caveat": "Self-reported; not a count of contacts in any app.",
-                            "values": ["n", "mean_baseline", "mean_followup", "mean_change"],
-                            "dimensions": ["total", "imd_quintile", "age_band", "sex"],
-                            "levels": ["all", "pcn", "practice"],
-                            "periods": [
-                                {
-                                    "start": "2026-01-01",
-                                    "end": "2026-03-31",
-                                    "window": None,
-                                    "computed_at": "2026-04-01T02:00:00Z",
-                                    "url": "/api/v1/metrics/friends/?start=2026-01-01&end=2026-03-31",
-                                }
-                            ],
-                        }
-                    ]
-                },
-            )
-        ],
+        examples=_examples("metric_list"),
     )
     def get(self, request: Request) -> Response:
         periods = metric_periods_list()

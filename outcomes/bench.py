@@ -222,7 +222,8 @@ def generate(*, scale: float, dense: bool, months: list[int]) -> dict[str, int]:
     from assets.models import Asset, Category, LedBy
     from champions.models import Champion
     from outcomes import demo
-    from outcomes.metrics.sql import T, month_start
+    from outcomes.metrics.periods import month_start
+    from outcomes.metrics.sql import T
     from outcomes.models import PopulationCell
     from referrals.models import (
         Connection,
@@ -486,7 +487,8 @@ def _copy_import(path: str) -> int:
 def _jobs_child(start: str, end: str) -> None:
     """In a child process: every metric job for one period, timed one by one."""
     _setup()
-    from outcomes.services.metrics import METRIC_NAMES, metric_compute
+    from outcomes.metrics.registry import METRIC_NAMES
+    from outcomes.services.metrics import metric_compute
 
     times = {}
     for metric in METRIC_NAMES:
@@ -524,7 +526,8 @@ def _csv_write(path: Path, practice_codes: list[str]) -> int:
 def measure(*, quarter: tuple[dt.date, dt.date], import_practices: int) -> dict[str, Any]:
     from django.db import connection
 
-    from outcomes.metrics.sql import T, month_end, month_of, month_start
+    from outcomes.metrics.periods import month_end, month_of, month_start
+    from outcomes.metrics.sql import T
     from socialrx.models import Practice
 
     report: dict[str, Any] = {}
@@ -594,8 +597,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from outcomes.metrics.sql import month_end, month_of, month_start
-    from outcomes.services.metrics import quarter_of
+    from outcomes.metrics.periods import month_end, month_of, month_start, quarter_of
 
     call_command("migrate", verbosity=0)
     today = timezone.localdate()

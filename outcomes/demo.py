@@ -17,16 +17,12 @@ from typing import Any
 
 from django.db import connection
 
-from outcomes.metrics.sql import (
-    PERSON_DIMENSIONS,
-    T,
-    is_postgres,
-    month_index,
-    month_of,
-    month_start,
-)
+from outcomes.metrics.dimensions import PERSON_DIMENSIONS
+from outcomes.metrics.periods import month_of, month_start, standard_periods
+from outcomes.metrics.registry import METRIC_NAMES
+from outcomes.metrics.sql import T, is_postgres, month_index
 from outcomes.models import AppointmentExtract, PopulationCell
-from outcomes.services.metrics import METRIC_NAMES, metric_compute, standard_periods
+from outcomes.services.metrics import metric_compute
 from socialrx.models import Practice
 
 MONTHS = 24

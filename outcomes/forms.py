@@ -9,77 +9,10 @@ from django import forms
 
 from socialrx.forms import NhsFormMixin
 
+from .metrics.definition import DEFAULT_WINDOW, WINDOW_CHOICES, Metric
+from .metrics.dimensions import LEVEL_LABELS, dimension_label
+from .metrics.periods import parse_period, period_label, picker_periods
 from .selectors import Period
-from .services.dashboard import (
-    DEMAND_DEFAULT_WINDOW,
-    LEVEL_LABELS,
-    MetricInfo,
-    dimension_label,
-)
-
-PICKER_QUARTERS = 8
-PICKER_YEARS = 12
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
-
-
-def _year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    if start.day == 1 and end == _month_end(end.year, end.month):
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        if months == 3 and start.month in (1, 4, 7, 10):
-            return f"{start:%B} to {end:%B %Y} (quarter)"
-        if months == 12:
-            return f"12 months to {end:%B %Y} ({start:%b %Y} to {end:%b %Y})"
-    if start == _year_before(end) + dt.timedelta(days=1):
-        return f"12 months to {end:%-d %B %Y}"
-    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
-
-
-def picker_periods(*, today: dt.date) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Calendar quarters (the current one and the ones before) and 12-month ranges ending on a
-    month end (last month and the ones before), as (key, label)."""
-    quarters = []
-    q_month = (today.month - 1) // 3 * 3 + 1
-    year, month = today.year, q_month
-    for _ in range(PICKER_QUARTERS):
-        start = dt.date(year, month, 1)
-        ey, em = _add_months(year, month, 2)
-        end = _month_end(ey, em)
-        quarters.append((f"{start.isoformat()}/{end.isoformat()}", period_label(start, end)))
-        year, month = _add_months(year, month, -3)
-    years = []
-    year, month = _add_months(today.year, today.month, -1)
-    for _ in range(PICKER_YEARS):
-        end = _month_end(year, month)
-        sy, sm = _add_months(year, month, -11)
-        start = dt.date(sy, sm, 1)
-        years.append((f"{start.isoformat()}/{end.isoformat()}", period_label(start, end)))
-        year, month = _add_months(year, month, -1)
-    return quarters, years
-
-
-def parse_period(key: str) -> tuple[dt.date, dt.date] | None:
-    try:
-        start_s, end_s = key.split("/")
-        start, end = dt.date.fromisoformat(start_s), dt.date.fromisoformat(end_s)
-    except ValueError:
-        return None
-    return (start, end) if start <= end else None
 
 
 class MetricFilterForm(NhsFormMixin, forms.Form):
@@ -89,9 +22,13 @@ class MetricFilterForm(NhsFormMixin, forms.Form):
     window = forms.TypedChoiceField(
         label="Months before and after referral",
         coerce=int,
-        choices=[(3, "3 months"), (6, "6 months"), (12, "12 months")],
-        initial=DEMAND_DEFAULT_WINDOW,
-        error_messages={"invalid_choice": "Choose 3, 6 or 12 months"},
+        choices=[(w, f"{w} months") for w in WINDOW_CHOICES],
+        initial=DEFAULT_WINDOW,
+        error_messages={
+            "invalid_choice": "Choose "
+            + ", ".join(str(w) for w in WINDOW_CHOICES[:-1])
+            + f" or {WINDOW_CHOICES[-1]} months"
+        },
     )
     level = forms.ChoiceField(
         label="Level", error_messages={"invalid_choice": "Choose a level from the list"}
@@ -106,7 +43,7 @@ class MetricFilterForm(NhsFormMixin, forms.Form):
     def __init__(
         self,
         *args: Any,
-        info: MetricInfo,
+        info: Metric,
         periods: list[Period],
         today: dt.date,
         **kwargs: Any,
@@ -141,4 +78,4 @@ class MetricFilterForm(NhsFormMixin, forms.Form):
         return parsed
 
     def clean_window(self) -> int:
-        return self.cleaned_data.get("window") or DEMAND_DEFAULT_WINDOW
+        return self.info.window_for(self.cleaned_data.get("window"))

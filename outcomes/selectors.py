@@ -9,13 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 
 from socialrx.models import PCN, Practice
 
+from .metrics.periods import period_key
 from .models import MetricSnapshot, Run
-
-LEVEL_ORDER = {"all": 0, "pcn": 1, "practice": 2}
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Period:
 
     @property
     def key(self) -> str:
-        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+        return period_key(self.start, self.end)
 
 
 def metric_periods_list(*, metric: str | None = None) -> list[Period]:
@@ -124,15 +123,16 @@ def level_codes_list(
     return sorted(labelled, key=lambda cl: cl[1].lower())
 
 
+def metric_run_params(*, metric: str, start: dt.date, end: dt.date, window: int) -> dict:
+    """What a metric Run records about its job, and how a page finds the latest one."""
+    return {"metric": metric, "start": start.isoformat(), "end": end.isoformat(), "window": window}
+
+
 def metric_run_latest(*, metric: str, start: dt.date, end: dt.date, window: int) -> Run | None:
-    params = {
-        "metric": metric,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "window": window,
-    }
+    params = metric_run_params(metric=metric, start=start, end=end, window=window)
     return Run.objects.filter(kind=f"metric:{metric}", params=params).order_by("-pk").first()
 
 
-def metric_run_get(*, pk: int) -> Run | None:
-    return Run.objects.filter(pk=pk, kind__startswith="metric:").first()
+def metric_runs() -> QuerySet[Run]:
+    """The Runs of metric jobs (not imports)."""
+    return Run.objects.filter(kind__startswith="metric:")

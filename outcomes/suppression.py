@@ -1,138 +1,21 @@
-"""Small-number suppression (METRICS.md "Common rules").
+"""Small-number suppression (docs/metrics.md, "Common rules").
 
 For anyone who is not an administrator, a count from 1 to 7 is withheld, and so is any mean,
 rate, share or percentage whose n, numerator or denominator is from 1 to 7. Zero is shown.
 Stored snapshots keep exact values; suppression is applied only when rows are shown (pages,
-CSV, API). ``BASES`` says, per metric and value name, which counts each value rests on; the
-table in docs/dashboards.md is the same mapping in words.
+CSV, API). Which counts each value rests on is part of the value's definition in
+``outcomes.metrics.registry``; the table in docs/dashboards.md is the same mapping in words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from outcomes.metrics.definition import Basis, Count, Metric, PctOf
+from outcomes.metrics.registry import METRICS
+
 SMALLEST_SHOWN = 8  # counts 1..7 are withheld
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count held in the same row: the sum of these values (a single name for a plain count,
-    several for a denominator such as citizen-led + sector-led)."""
-
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PctOf:
-    """The numerator behind a stored percentage: ``pct`` % of the count ``of`` (rounded to
-    the nearest whole number, as the count it came from was whole)."""
-
-    pct: str
-    of: str
-
-
-@dataclass(frozen=True)
-class QuintileCounts:
-    """Counts in the same level and code's IMD-quintile rows (an index computed across them)."""
-
-    groups: tuple[str, ...]
-    names: tuple[str, ...]
-
-
-Basis = Count | PctOf | QuintileCounts
-
-
-def _count(*names: str) -> tuple[Basis, ...]:
-    return (Count(names),)
-
-
-def _change_bases(pct_names: tuple[str, ...]) -> dict[str, tuple[Basis, ...]]:
-    """friends / wellbeing: every value rests on the cohort n; each percentage also on the
-    number of people it counts."""
-    bases: dict[str, tuple[Basis, ...]] = {"n": _count("n")}
-    for name in ("mean_baseline", "mean_followup", "mean_change"):
-        bases[name] = _count("n")
-    for name in pct_names:
-        bases[name] = (Count(("n",)), PctOf(name, "n"))
-    return bases
-
-
-_CHANGE_PCTS = ("pct_increased", "pct_no_change", "pct_decreased")
-
-BASES: dict[str, dict[str, tuple[Basis, ...]]] = {
-    "friends": _change_bases(_CHANGE_PCTS),
-    "wellbeing": _change_bases(_CHANGE_PCTS),
-    "citizen_led": {
-        "citizen_led_active": _count("citizen_led_active"),
-        "sector_led_active": _count("sector_led_active"),
-        "citizen_led_share": (
-            Count(("citizen_led_active",)),
-            Count(("citizen_led_active", "sector_led_active")),
-        ),
-        "citizen_led_formed": _count("citizen_led_formed"),
-        "connections": _count("connections"),
-        "connections_to_citizen_led": _count("connections_to_citizen_led"),
-        "connections_citizen_share": (
-            Count(("connections_to_citizen_led",)),
-            Count(("connections",)),
-        ),
-        "volunteers_from_referred": _count("volunteers_from_referred"),
-    },
-    "coverage": {
-        "population": _count("population"),
-        "reached": _count("reached"),
-        "reach_per_1000": (Count(("reached",)), Count(("population",))),
-        "unregistered_reached": _count("unregistered_reached"),
-        # A ratio of two quintiles' rates rests on both quintiles' numerators and denominators.
-        "rate_ratio_q1_q5": (QuintileCounts(("1", "5"), ("reached", "population")),),
-        # The index weighs every quintile's rate by its population share: all five rest on it.
-        "concentration_index": (
-            QuintileCounts(("1", "2", "3", "4", "5"), ("reached", "population")),
-        ),
-    },
-    "demand": {
-        "n": _count("n"),
-        "mean_pre": _count("n"),
-        "mean_post": _count("n"),
-        "mean_change": _count("n"),
-        "pct_reduced": (Count(("n",)), PctOf("pct_reduced", "n")),
-        # Attendance skew (per practice): patients and appointments are both counts.
-        "list_size": _count("list_size"),
-        "appointments": _count("appointments"),
-        "frequent_attenders": _count("frequent_attenders"),
-        "frequent_attender_share": (
-            PctOf("frequent_attender_share", "appointments"),
-            Count(("appointments",)),
-            Count(("frequent_attenders",)),
-        ),
-        "frequent_attenders_referred_pct": (
-            PctOf("frequent_attenders_referred_pct", "frequent_attenders"),
-            Count(("frequent_attenders",)),
-        ),
-        "zero_attender_pct": (PctOf("zero_attender_pct", "list_size"), Count(("list_size",))),
-    },
-    "connections": {"connections": _count("connections")},
-    "service": {
-        "referrals": _count("referrals"),
-        # The median is over the referrals that had a conversation. When the computation stores
-        # that number (median_days_n) the median rests on it; otherwise on all referrals
-        # received, the only count the row holds (see docs/dashboards.md).
-        "median_days_to_first_conversation": (Count(("median_days_n",)),),
-        "median_days_n": _count("median_days_n"),
-        "open_cases": _count("open_cases"),
-    },
-}
-
-# Values that sum to a known total: withholding one of them while showing the others would
-# let anyone work it out by subtraction, so they are withheld together.
-COMPLEMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "friends": (_CHANGE_PCTS,),
-    "wellbeing": (_CHANGE_PCTS,),
-}
-
-_FALLBACKS: dict[tuple[str, str], str] = {("service", "median_days_n"): "referrals"}
 
 
 def is_small(count: Any) -> bool:
@@ -146,19 +29,19 @@ class _Unknown(Exception):
     """A basis count is missing: the value is withheld rather than guessed safe."""
 
 
-def _value(values: Mapping[str, Any], name: str, metric: str) -> Any:
+def _value(values: Mapping[str, Any], name: str, metric: Metric) -> Any:
     if name in values:
         return values[name]
-    fallback = _FALLBACKS.get((metric, name))
-    if fallback is not None and fallback in values:
-        return values[fallback]
+    described = metric.value(name)
+    if described is not None and described.fallback and described.fallback in values:
+        return values[described.fallback]
     raise _Unknown(name)
 
 
 def _basis_counts(
     basis: Basis,
     *,
-    metric: str,
+    metric: Metric,
     values: Mapping[str, Any],
     quintiles: Mapping[str, Mapping[str, Any]],
 ) -> list[Any]:
@@ -193,14 +76,16 @@ def value_withheld(
     value = values.get(name)
     if value is None:
         return False
-    bases = BASES.get(metric, {}).get(name)
-    if bases is None:
+    described = METRICS[metric].value(name) if metric in METRICS else None
+    if described is None:
         return True
     try:
         return any(
             is_small(c)
-            for b in bases
-            for c in _basis_counts(b, metric=metric, values=values, quintiles=quintiles or {})
+            for b in described.bases
+            for c in _basis_counts(
+                b, metric=METRICS[metric], values=values, quintiles=quintiles or {}
+            )
         )
     except _Unknown:
         return True
@@ -218,7 +103,8 @@ def row_suppress(
         for n in values
         if value_withheld(metric=metric, name=n, values=values, quintiles=quintiles)
     ]
-    for group in COMPLEMENTS.get(metric, ()):
+    complements = METRICS[metric].complements if metric in METRICS else ()
+    for group in complements:
         if any(n in withheld for n in group):
             withheld += [n for n in group if n not in withheld and values.get(n) is not None]
     shown = {n: (None if n in withheld else v) for n, v in values.items()}

@@ -1,16 +1,15 @@
-"""M2 ``citizen_led``, the NHS England ``connections`` measure and the ``service`` figures."""
+"""``citizen_led``, the NHS England ``connections`` measure and the ``service`` figures."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
 
+from outcomes.metrics.dimensions import TOTAL, groups_of
 from outcomes.metrics.sql import (
-    CATEGORIES,
-    LEVELS,
-    TOTAL,
     SnapshotRow,
     T,
     date_param,
@@ -24,15 +23,17 @@ from outcomes.metrics.sql import (
     share,
     sql_in,
 )
-from referrals.models import OPEN_STATUSES, ConnectionKind, ConnectionOutcome, Source
+from referrals.models import OPEN_STATUSES
 
 # --- citizen_led ----------------------------------------------------------------------------
 
 
-def citizen_led(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
-    levels = ("all",)
-    dims = ("category",)
-    assets = _assets(start, end)
+def citizen_led(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    # Groups and connections are counted by the category of the group; a directory group
+    # belongs to no practice, so there is one level, the whole area.
+    assets = _assets(start, end, dimensions, levels)
     connections = grouped(
         f"""cohort AS (
             SELECT a.category, a.led_by FROM {T["connection"]} c
@@ -44,7 +45,7 @@ def citizen_led(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
             "connections": "COUNT(*)",
             "to_citizen": "SUM(CASE WHEN led_by = 'citizen' THEN 1 ELSE 0 END)",
         },
-        dimensions=dims,
+        dimensions=dimensions,
         levels=levels,
     )
     volunteers = grouped(
@@ -59,7 +60,7 @@ def citizen_led(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
         levels=levels,
     )
     rows = []
-    for key in grid({"category": CATEGORIES}, levels):
+    for key in grid(groups_of(*dimensions), levels):
         a, c = assets.get(key, {}), connections.get(key, {})
         citizen_active = int(a.get("citizen_active") or 0)
         sector_active = int(a.get("sector_active") or 0)
@@ -87,7 +88,7 @@ def citizen_led(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
     return rows
 
 
-def _assets(start: dt.date, end: dt.date) -> dict:
+def _assets(start: dt.date, end: dt.date, dimensions: Sequence[str], levels: Sequence[str]) -> dict:
     return grouped(
         f"""cohort AS (
             SELECT category, led_by,
@@ -102,20 +103,17 @@ def _assets(start: dt.date, end: dt.date) -> dict:
             "sector_active": "SUM(CASE WHEN led_by <> 'citizen' THEN active ELSE 0 END)",
             "formed": "SUM(CASE WHEN led_by = 'citizen' THEN formed ELSE 0 END)",
         },
-        dimensions=("category",),
-        levels=("all",),
+        dimensions=dimensions,
+        levels=levels,
     )
 
 
 # --- connections ----------------------------------------------------------------------------
 
-CONNECTION_DIMENSIONS = {
-    "kind": tuple(ConnectionKind.values),
-    "outcome": tuple(ConnectionOutcome.values),
-}
 
-
-def connections(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
+def connections(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
     pa_sql, pa_params = person_attributes(end)
     found = grouped(
         f"""pa AS ({pa_sql}),
@@ -126,18 +124,17 @@ def connections(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
         )""",
         [*pa_params, date_param(start), date_param(end)],
         {"connections": "COUNT(*)"},
-        dimensions=tuple(CONNECTION_DIMENSIONS),
+        dimensions=dimensions,
+        levels=levels,
     )
     return rows_from(
-        grid(CONNECTION_DIMENSIONS, LEVELS),
+        grid(groups_of(*dimensions), levels),
         found,
         lambda _key, agg: {"connections": int(agg.get("connections") or 0)},
     )
 
 
 # --- service --------------------------------------------------------------------------------
-
-SERVICE_DIMENSIONS = {"source": tuple(Source.values)}
 
 
 def _status_on(end: dt.date) -> tuple[str, list[Any]]:
@@ -159,7 +156,9 @@ def _status_on(end: dt.date) -> tuple[str, list[Any]]:
     return sql, [datetime_param(end_of_day), datetime_param(end_of_day), date_param(end)]
 
 
-def service(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
+def service(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
     pa_sql, pa_params = person_attributes(end)
     status_sql, status_params = _status_on(end)
     received = f"""pa AS ({pa_sql}),
@@ -172,13 +171,16 @@ def service(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
             WHERE r.received_on BETWEEN %s AND %s
         )"""
     received_params = [*pa_params, date_param(start), date_param(end)]
-    dims = tuple(SERVICE_DIMENSIONS)
-    counts = grouped(received, received_params, {"referrals": "COUNT(*)"}, dimensions=dims)
+    dims = tuple(dimensions)
+    counts = grouped(
+        received, received_params, {"referrals": "COUNT(*)"}, dimensions=dims, levels=levels
+    )
     medians = grouped_median(
         received,
         received_params,
         f"{day_number('first_on')} - {day_number('received_on')}",
         dimensions=dims,
+        levels=levels,
     )
     open_cases = grouped(
         f"""pa AS ({pa_sql}),
@@ -190,6 +192,7 @@ def service(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
         [*pa_params, date_param(end), *status_params],
         {"open_cases": "COUNT(*)"},
         dimensions=dims,
+        levels=levels,
     )
     return [
         SnapshotRow(
@@ -200,5 +203,5 @@ def service(*, start: dt.date, end: dt.date, **_: Any) -> list[SnapshotRow]:
                 "open_cases": int(open_cases.get(key, {}).get("open_cases") or 0),
             },
         )
-        for key in grid(SERVICE_DIMENSIONS, LEVELS)
+        for key in grid(groups_of(*dimensions), levels)
     ]

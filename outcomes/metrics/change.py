@@ -1,13 +1,14 @@
-"""M1 ``friends`` and its twin ``wellbeing`` (SWEMWBS metric score): baseline against
-follow-up for the people who have a follow-up in the period."""
+"""``friends`` and its twin ``wellbeing`` (SWEMWBS metric score): baseline against follow-up
+for the people who have a follow-up in the period."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from outcomes.metrics.dimensions import groups_of
 from outcomes.metrics.sql import (
-    PERSON_DIMENSIONS,
     Key,
     SnapshotRow,
     T,
@@ -22,24 +23,15 @@ from outcomes.metrics.sql import (
 )
 
 FOLLOW_UP_MIN_DAYS = 56
-VALUE_NAMES = (
-    "n",
-    "mean_baseline",
-    "mean_followup",
-    "mean_change",
-    "pct_increased",
-    "pct_no_change",
-    "pct_decreased",
-)
-# (table, date column, value column) per metric.
+# (table, date column, value column) of each kind of answer.
 SOURCES = {
     "friends": (T["friends"], "observed_on", "friends_count"),
     "wellbeing": (T["swemwbs"], "completed_on", "metric_score"),
 }
 
 
-def _cohort(metric: str, start: dt.date, end: dt.date) -> tuple[str, list[Any]]:
-    table, date_col, value_col = SOURCES[metric]
+def _cohort(source: str, start: dt.date, end: dt.date) -> tuple[str, list[Any]]:
+    table, date_col, value_col = SOURCES[source]
     pa_sql, pa_params = person_attributes(end)
     # Ties on one date are broken by id: the first recorded is the baseline, the last
     # recorded is the follow-up.
@@ -98,7 +90,21 @@ def change_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def compute(*, metric: str, start: dt.date, end: dt.date, window: int = 0) -> list[SnapshotRow]:
-    ctes, params = _cohort(metric, start, end)
-    found = grouped(ctes, params, AGGREGATES, dimensions=tuple(PERSON_DIMENSIONS))
-    return rows_from(grid(PERSON_DIMENSIONS), found, change_values)
+def _compute(
+    source: str, *, start: dt.date, end: dt.date, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    ctes, params = _cohort(source, start, end)
+    found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
+    return rows_from(grid(groups_of(*dimensions), levels), found, change_values)
+
+
+def friends(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    return _compute("friends", start=start, end=end, dimensions=dimensions, levels=levels)
+
+
+def wellbeing(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    return _compute("wellbeing", start=start, end=end, dimensions=dimensions, levels=levels)

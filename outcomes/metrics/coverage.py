@@ -1,15 +1,14 @@
-"""M3 ``coverage``: people reached (a conversation in the period) per 1,000 registered, by
+"""``coverage``: people reached (a conversation in the period) per 1,000 registered, by
 group, with the deprivation gradient as a rate ratio and a concentration index."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from outcomes.metrics.dimensions import DIMENSIONS, TOTAL, groups_of
 from outcomes.metrics.sql import (
-    LEVELS,
-    PERSON_DIMENSIONS,
-    TOTAL,
     Key,
     SnapshotRow,
     T,
@@ -21,15 +20,15 @@ from outcomes.metrics.sql import (
     sql_in,
 )
 
-QUINTILES = ("1", "2", "3", "4", "5")
+QUINTILES = DIMENSIONS["imd_quintile"].groups[:5]
 
 
-def _population() -> dict[Key, dict[str, Any]]:
+def _population(dimensions: Sequence[str], levels: Sequence[str]) -> dict[Key, dict[str, Any]]:
     # Groups outside the published lists are counted as unknown rather than dropped, so that
     # the groups of a dimension always add up to the total.
     columns = ",\n".join(
         f"CASE WHEN c.{dim} IN {sql_in(groups[:-1])} THEN c.{dim} ELSE 'unknown' END AS {dim}"
-        for dim, groups in PERSON_DIMENSIONS.items()
+        for dim, groups in groups_of(*dimensions).items()
     )
     ctes = f"""
         cohort AS MATERIALIZED (
@@ -41,11 +40,13 @@ def _population() -> dict[Key, dict[str, Any]]:
         )
     """
     return grouped(
-        ctes, [], {"population": "COALESCE(SUM(cnt), 0)"}, dimensions=tuple(PERSON_DIMENSIONS)
+        ctes, [], {"population": "COALESCE(SUM(cnt), 0)"}, dimensions=dimensions, levels=levels
     )
 
 
-def _reached(start: dt.date, end: dt.date) -> dict[Key, dict[str, Any]]:
+def _reached(
+    start: dt.date, end: dt.date, dimensions: Sequence[str], levels: Sequence[str]
+) -> dict[Key, dict[str, Any]]:
     pa_sql, pa_params = person_attributes(end)
     ctes = f"""
         pa AS ({pa_sql}),
@@ -64,7 +65,8 @@ def _reached(start: dt.date, end: dt.date) -> dict[Key, dict[str, Any]]:
             "reached": "SUM(CASE WHEN practice_id IS NOT NULL THEN 1 ELSE 0 END)",
             "unregistered": "SUM(CASE WHEN practice_id IS NULL THEN 1 ELSE 0 END)",
         },
-        dimensions=tuple(PERSON_DIMENSIONS),
+        dimensions=dimensions,
+        levels=levels,
     )
 
 
@@ -92,9 +94,11 @@ def concentration_index(populations: list[float], rates: list[float | None]) -> 
     return 2 / mu * weighted - 1
 
 
-def compute(*, start: dt.date, end: dt.date, window: int = 0, **_: Any) -> list[SnapshotRow]:
-    population = _population()
-    reached = _reached(start, end)
+def compute(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    population = _population(dimensions, levels)
+    reached = _reached(start, end, dimensions, levels)
 
     def group_values(key: Key) -> dict[str, Any]:
         pop = int(population.get(key, {}).get("population") or 0)
@@ -102,7 +106,7 @@ def compute(*, start: dt.date, end: dt.date, window: int = 0, **_: Any) -> list[
         return {"population": pop, "reached": got, "reach_per_1000": per_1000(got, pop)}
 
     rows = []
-    for key in grid(PERSON_DIMENSIONS, LEVELS):
+    for key in grid(groups_of(*dimensions), levels):
         values = group_values(key)
         level, code, dim, _group = key
         if (dim, _group) == TOTAL:

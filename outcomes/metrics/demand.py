@@ -1,17 +1,17 @@
-"""M4 ``demand``: GP appointments in the W months before and after a person's first
+"""``demand``: GP appointments in the W months before and after a person's first
 referral, and the attendance skew of each practice's list."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
 
+from outcomes.metrics.dimensions import TOTAL, groups_of
+from outcomes.metrics.periods import month_end, month_of, month_start
 from outcomes.metrics.sql import (
-    LEVELS,
-    PERSON_DIMENSIONS,
-    TOTAL,
     Key,
     SnapshotRow,
     T,
@@ -20,10 +20,7 @@ from outcomes.metrics.sql import (
     grouped,
     is_postgres,
     mean,
-    month_end,
     month_index,
-    month_of,
-    month_start,
     person_attributes,
     share,
 )
@@ -231,12 +228,14 @@ def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def compute(*, start: dt.date, end: dt.date, window: int = 6, **_: Any) -> list[SnapshotRow]:
+def compute(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
     ctes, params = _cohort(start, end, window)
-    found = grouped(ctes, params, AGGREGATES, dimensions=tuple(PERSON_DIMENSIONS))
+    found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
     skew = _skew(end)
     rows = []
-    for key in grid(PERSON_DIMENSIONS, LEVELS):
+    for key in grid(groups_of(*dimensions), levels):
         values = demand_values(key, found.get(key, {}))
         level, code, dim, group = key
         if (dim, group) == TOTAL:

@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
-from assets.models import Asset, Category
+from assets.models import Asset
 from champions.models import Champion
+from outcomes.metrics.dimensions import AGE_BANDS, DIMENSIONS, LEVELS, PERSON_DIMENSIONS, TOTAL
 from outcomes.models import AppointmentCount, AppointmentExtract, PopulationCell
 from referrals.models import (
     Connection,
@@ -24,31 +25,11 @@ from referrals.models import (
     FriendsObservation,
     Person,
     Referral,
+    ReferralStatus,
     ReferralStatusChange,
     SwemwbsResponse,
 )
 from socialrx.models import PCN, LsoaImd, Postcode, Practice
-
-LEVELS = ("all", "pcn", "practice")
-TOTAL = ("total", "all")
-AGE_BANDS = (
-    (0, 17, "0-17"),
-    (18, 24, "18-24"),
-    (25, 34, "25-34"),
-    (35, 44, "35-44"),
-    (45, 54, "45-54"),
-    (55, 64, "55-64"),
-    (65, 74, "65-74"),
-    (75, 84, "75-84"),
-    (85, None, "85+"),
-)
-PERSON_DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "imd_quintile": ("1", "2", "3", "4", "5", "unknown"),
-    "age_band": (*(band for _, _, band in AGE_BANDS), "unknown"),
-    "sex": ("female", "male", "other", "unknown"),
-    "ethnicity": ("asian", "black", "mixed", "white", "other", "unknown"),
-}
-CATEGORIES = tuple(Category.values)
 
 # Table names, read from the models so that a db_table change cannot silently break a query.
 T = {
@@ -111,8 +92,8 @@ def day_number(col: str) -> str:
 
 
 # Memory PostgreSQL may use per sort or hash in a metric job (the 12-month per-patient
-# totals of the attendance skew: about a million groups at DESIGN.md scale). The default
-# 4MB would spill them to disk several times over.
+# totals of the attendance skew: about a million groups for an integrated care system of a
+# million patients). The default 4MB would spill them to disk several times over.
 POSTGRES_WORK_MEM = "256MB"
 
 
@@ -137,21 +118,21 @@ def datetime_param(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def month_of(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_start(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(index: int) -> dt.date:
-    return month_start(index + 1) - dt.timedelta(days=1)
+# The only codes a literal IN list may hold: every group of every dimension and every
+# referral status. Anything else (user input above all) is refused, never quoted.
+SQL_CODES = frozenset(
+    {group for dimension in DIMENSIONS.values() for group in dimension.groups}
+    | set(ReferralStatus.values)
+)
 
 
 def sql_in(values: Iterable[str]) -> str:
-    """A literal IN list of our own fixed codes (never user input)."""
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+    """A literal IN list of known codes (``SQL_CODES``); ValueError for anything else."""
+    codes = list(values)
+    unknown = [v for v in codes if not isinstance(v, str) or v not in SQL_CODES]
+    if unknown or not codes:
+        raise ValueError(f"Not a known code for an SQL IN list: {unknown or 'empty list'!r}")
+    return "(" + ", ".join(f"'{v}'" for v in codes) + ")"
 
 
 # --- people --------------------------------------------------------------------------------

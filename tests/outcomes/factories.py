@@ -70,8 +70,9 @@ def snapshot_rows(
     metric: str, start: dt.date, end: dt.date, *, window: int = 6
 ) -> dict[tuple[str, str, str, str], dict]:
     """Compute ``metric`` and read back its stored rows keyed (level, code, dimension, group)."""
+    from outcomes.metrics.registry import window_for
     from outcomes.models import MetricSnapshot
-    from outcomes.services.metrics import metric_compute, snapshot_window
+    from outcomes.services.metrics import metric_compute
 
     metric_compute(metric=metric, start=start, end=end, window=window)
     return {
@@ -80,7 +81,7 @@ def snapshot_rows(
             metric=metric,
             start=start,
             end=end,
-            window=snapshot_window(metric=metric, window=window),
+            window=window_for(metric=metric, window=window),
         )
     }
 

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
+from outcomes.metrics.registry import METRICS
 from outcomes.models import Run
-from outcomes.services.dashboard import METRICS
 from referrals.access import person_get_for
 from tests.outcomes.factories_dashboard import (
     YEAR,
@@ -576,7 +576,7 @@ def test_run_status_of_an_import_run_is_404(db, client_for, admin_user):
 
 
 def test_dashboards_know_every_computed_metric():
-    from outcomes.services.metrics import METRIC_NAMES
+    from outcomes.metrics.registry import METRIC_NAMES
 
     assert set(METRIC_NAMES) == set(METRICS)
 
@@ -621,7 +621,7 @@ def test_metric_page_withholds_a_small_cohort(db, client_for, commissioner):
     [(8.25, "8.3"), (-1.75, "-1.8"), (2.0, "2.0"), (1234.56, "1,234.6"), (120, "120"), (0, "0")],
 )
 def test_figures_round_to_one_decimal_place_half_up(value, text):
-    from outcomes.views import cell_text
+    from outcomes.presentation import cell_text
 
     assert cell_text(value, withheld=False) == text
     assert cell_text(value, withheld=True) == "*"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from outcomes.metrics.sql import month_of, month_start
+from outcomes.metrics.periods import month_of, month_start
 from outcomes.models import AppointmentExtract
 from tests.outcomes.factories import (
     ALL,

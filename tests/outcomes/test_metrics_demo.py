@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Sum
 
 from outcomes import demo
+from outcomes.metrics.registry import METRIC_NAMES
 from outcomes.models import AppointmentCount, AppointmentExtract, MetricSnapshot, PopulationCell
-from outcomes.services.metrics import METRIC_NAMES
 from socialrx.demo import demo_context
 from tests.outcomes.factories import PersonFactory, nhs_number
 from tests.referrals.factories import ReferralFactory

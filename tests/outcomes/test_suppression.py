@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from outcomes.services.dashboard import METRICS
-from outcomes.suppression import BASES, exact_for, is_small, row_suppress, rows_present
+from outcomes.metrics.registry import METRICS
+from outcomes.suppression import exact_for, is_small, row_suppress, rows_present
 from tests.outcomes.factories_dashboard import change_values
+
+# What each value of each metric rests on, as the registry defines it.
+BASES = {name: metric.bases for name, metric in METRICS.items()}
 
 
 @pytest.mark.parametrize(("count", "small"), [(0, False), (1, True), (7, True), (8, False)])
@@ -341,7 +344,7 @@ def test_rows_present_leaves_stored_values_untouched(commissioner):
 
 
 def test_every_value_name_in_metrics_md_has_a_basis():
-    """The value names of METRICS.md (as the dashboards list them) all have a suppression
+    """The value names of docs/metrics.md (as the dashboards list them) all have a suppression
     rule, so no figure falls through to "withheld because unknown"."""
     for name, info in METRICS.items():
         assert set(info.values) <= set(BASES[name]), name
@@ -362,8 +365,9 @@ def test_every_value_the_computations_store_has_a_basis(practice_a):
     is in the mapping: an unmapped name would be withheld from commissioners as unknown."""
     import datetime as dt
 
+    from outcomes.metrics.registry import METRIC_NAMES
     from outcomes.models import MetricSnapshot
-    from outcomes.services.metrics import METRIC_NAMES, metric_compute
+    from outcomes.services.metrics import metric_compute
 
     for metric in METRIC_NAMES:
         metric_compute(metric=metric, start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from outcomes.services.metrics import DEFAULT_WINDOW, METRIC_NAMES, metric_compute
+from outcomes.metrics.definition import DEFAULT_WINDOW
+from outcomes.metrics.registry import METRIC_NAMES
+from outcomes.services.metrics import metric_compute
 
 
 def _date(value: str) -> dt.date:

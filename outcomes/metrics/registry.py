@@ -1,0 +1,371 @@
+"""Every metric, described once: how it is computed, the values it stores (their kind, label
+and the counts each rests on for small-number suppression), its breakdowns and levels, and
+what the dashboards say about it. Pages, CSV, the API, suppression, the jobs and the
+``compute_metrics`` command all read a metric from here. Definitions: docs/metrics.md; what
+the dashboards show and withhold: docs/dashboards.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from outcomes.metrics import activity, change, coverage, demand
+from outcomes.metrics.definition import (
+    Count,
+    Kind,
+    Metric,
+    PctOf,
+    QuintileCounts,
+    Value,
+    value_of_n,
+)
+from outcomes.metrics.dimensions import PEOPLE_DIMENSIONS
+
+_CHANGE_PCTS = ("pct_increased", "pct_no_change", "pct_decreased")
+
+
+def _change_values(*labels: str) -> tuple[Value, ...]:
+    """friends and wellbeing: the cohort n, then (with these labels) the means at baseline and
+    follow-up, the mean change, and the shares who went up, stayed the same and went down."""
+    names = ("mean_baseline", "mean_followup", "mean_change", *_CHANGE_PCTS)
+    kinds: tuple[Kind, ...] = ("mean", "mean", "mean", "percent", "percent", "percent")
+    return (
+        Value("n", "People in the cohort", "count"),
+        *(
+            value_of_n(name, label, kind)
+            for name, label, kind in zip(names, labels, kinds, strict=True)
+        ),
+    )
+
+
+SWEMWBS_COPYRIGHT = (
+    "SWEMWBS © NHS Health Scotland, University of Warwick and University of Edinburgh, "
+    "used under registration with its owners."
+)
+
+_METRICS = [
+    Metric(
+        name="friends",
+        title="Increase in numbers of friends",
+        question="Do people have more friends they could call on after support?",
+        caveat="Self-reported; not a count of contacts in any app.",
+        compute=change.friends,
+        stored_values=_change_values(
+            "Mean friends at baseline",
+            "Mean friends at follow-up",
+            "Mean change in friends (follow-up − baseline)",
+            "% with more friends",
+            "% with the same number",
+            "% with fewer friends",
+        ),
+        headline="mean_change",
+        cohort=("n",),
+        dimensions=PEOPLE_DIMENSIONS,
+        chart_total=_CHANGE_PCTS,
+        chart_group="mean_change",
+        secondary=("pct_increased",),
+        complements=(_CHANGE_PCTS,),
+        how=(
+            "In a “what matters to you” conversation, people are asked how many friends "
+            "they could call on. Their first answer is the baseline.",
+            "The cohort is everyone with a later answer in the period, at least 8 weeks "
+            "after the baseline; their latest such answer is the follow-up.",
+        ),
+    ),
+    Metric(
+        name="wellbeing",
+        title="Mental wellbeing (SWEMWBS)",
+        question="Does wellbeing improve after support?",
+        caveat="Self-reported SWEMWBS metric scores (7–35); people who answered twice only.",
+        compute=change.wellbeing,
+        stored_values=_change_values(
+            "Mean score at baseline",
+            "Mean score at follow-up",
+            "Mean change in score (follow-up − baseline)",
+            "% with a higher score",
+            "% with the same score",
+            "% with a lower score",
+        ),
+        headline="mean_change",
+        cohort=("n",),
+        dimensions=PEOPLE_DIMENSIONS,
+        chart_total=_CHANGE_PCTS,
+        chart_group="mean_change",
+        notice=SWEMWBS_COPYRIGHT,
+        secondary=("pct_increased",),
+        complements=(_CHANGE_PCTS,),
+        setting="SWEMWBS_ENABLED",
+        how=(
+            "The Short Warwick-Edinburgh Mental Wellbeing Scale: seven statements scored 1 "
+            "to 5, summed and converted to a metric score from 7 to 35.",
+            "Baseline, follow-up and cohort as for friends: the first score, and the latest "
+            "score in the period at least 8 weeks later.",
+        ),
+    ),
+    Metric(
+        name="citizen_led",
+        title="Citizen-led, not sector-led, support",
+        question="Is support run by local people growing beside sector-led services?",
+        caveat=(
+            "Counts the community directory, which is kept by people: a group missing "
+            "from the directory is missing here."
+        ),
+        compute=activity.citizen_led,
+        stored_values=(
+            Value(
+                "citizen_led_active", "Citizen-led groups active at the end of the period", "count"
+            ),
+            Value(
+                "sector_led_active", "Sector-led groups active at the end of the period", "count"
+            ),
+            Value(
+                "citizen_led_share",
+                "% of active groups that are citizen-led",
+                "percent",
+                (
+                    Count(("citizen_led_active",)),
+                    Count(("citizen_led_active", "sector_led_active")),
+                ),
+            ),
+            Value("citizen_led_formed", "Citizen-led groups started in the period", "count"),
+            Value("connections", "Connections made", "count"),
+            Value("connections_to_citizen_led", "Connections to citizen-led groups", "count"),
+            Value(
+                "connections_citizen_share",
+                "% of connections to citizen-led groups",
+                "percent",
+                (Count(("connections_to_citizen_led",)), Count(("connections",))),
+            ),
+            Value("volunteers_from_referred", "New volunteers who were once referred", "count"),
+        ),
+        headline="citizen_led_share",
+        cohort=("citizen_led_active", "sector_led_active"),
+        dimensions=("category",),
+        levels=("all",),
+        chart_total=("citizen_led_active", "sector_led_active"),
+        chart_group="citizen_led_share",
+        secondary=("citizen_led_formed", "connections_citizen_share"),
+        how=(
+            "A group is citizen-led when local people or volunteers run it with no paid "
+            "staff; any other group is sector-led. Groups are counted as active on the last "
+            "day of the period.",
+            "Connections are those made in the period; new volunteers who were once "
+            "referred are people whose volunteering started in the period after a referral.",
+        ),
+    ),
+    Metric(
+        name="coverage",
+        title="Coverage of the whole population, fairly distributed",
+        question="Does the service reach people in proportion to need?",
+        caveat=(
+            "Reach is people with at least one conversation; population is the imported "
+            "practice lists. Reach per 1,000 in small groups moves a lot by chance."
+        ),
+        compute=coverage.compute,
+        stored_values=(
+            Value("population", "Registered population", "count"),
+            Value("reached", "Registered people reached", "count"),
+            Value(
+                "reach_per_1000",
+                "Reached per 1,000 registered",
+                "rate",
+                (Count(("reached",)), Count(("population",))),
+            ),
+            Value("unregistered_reached", "People reached with no registered practice", "count"),
+            # A ratio of two quintiles' rates rests on both quintiles' numerators and
+            # denominators.
+            Value(
+                "rate_ratio_q1_q5",
+                "Rate ratio, most / least deprived quintile",
+                "ratio",
+                (QuintileCounts(("1", "5"), ("reached", "population")),),
+            ),
+            # The index weighs every quintile's rate by its population share: all five rest
+            # on it.
+            Value(
+                "concentration_index",
+                "Concentration index (below 0: more deprived reached more)",
+                "index",
+                (QuintileCounts(("1", "2", "3", "4", "5"), ("reached", "population")),),
+            ),
+        ),
+        headline="reach_per_1000",
+        cohort=("reached", "population"),
+        dimensions=PEOPLE_DIMENSIONS,
+        default_dimension="imd_quintile",
+        chart_total=("reach_per_1000",),
+        chart_group="reach_per_1000",
+        secondary=("rate_ratio_q1_q5", "concentration_index"),
+        how=(
+            "Reached: registered people with at least one conversation in the period, per "
+            "1,000 of the registered population in the same group.",
+            "The rate ratio divides the reach of the most deprived fifth of areas (IMD "
+            "quintile 1) by that of the least deprived (quintile 5): above 1 means the more "
+            "deprived are reached more.",
+            "The concentration index runs from −1 to 1: below 0, reach is concentrated among "
+            "more deprived people, as proportionate universalism wants.",
+        ),
+    ),
+    Metric(
+        name="demand",
+        title="Demand on general practice",
+        question="Do people use fewer GP appointments after a referral?",
+        caveat=(
+            "Capacity freed in general practice is often taken up by others; fewer "
+            "appointments for a cohort do not prove fewer appointments overall."
+        ),
+        compute=demand.compute,
+        stored_values=(
+            Value("n", "People in the cohort", "count"),
+            value_of_n("mean_pre", "Mean appointments before referral", "mean"),
+            value_of_n("mean_post", "Mean appointments after referral", "mean"),
+            value_of_n("mean_change", "Mean change (after − before)", "mean"),
+            value_of_n("pct_reduced", "% with fewer appointments after", "percent"),
+            # Attendance skew (per practice): patients and appointments are both counts.
+            Value("list_size", "List size", "count"),
+            Value("appointments", "Appointments in 12 months", "count"),
+            Value("frequent_attenders", "Frequent attenders (top 3%)", "count"),
+            Value(
+                "frequent_attender_share",
+                "% of appointments used by frequent attenders",
+                "percent",
+                (
+                    PctOf("frequent_attender_share", "appointments"),
+                    Count(("appointments",)),
+                    Count(("frequent_attenders",)),
+                ),
+            ),
+            Value(
+                "frequent_attenders_referred_pct",
+                "% of frequent attenders ever referred",
+                "percent",
+                (
+                    PctOf("frequent_attenders_referred_pct", "frequent_attenders"),
+                    Count(("frequent_attenders",)),
+                ),
+            ),
+            Value(
+                "zero_attender_pct",
+                "% of patients with no appointment in 12 months",
+                "percent",
+                (PctOf("zero_attender_pct", "list_size"), Count(("list_size",))),
+            ),
+        ),
+        headline="mean_change",
+        cohort=("n",),
+        dimensions=PEOPLE_DIMENSIONS,
+        chart_total=("mean_pre", "mean_post"),
+        chart_group="mean_change",
+        uses_window=True,
+        secondary=("pct_reduced",),
+        how=(
+            "GP appointments in the months before a person's first referral are compared "
+            "with the same number of months after it (the window; the referral month is left "
+            "out).",
+            "The cohort is people whose “after” months ended in the period and whose "
+            "practice sent appointment extracts for every month compared.",
+            "Per practice, over the last 12 months: the top 3% of patients by appointments "
+            "(frequent attenders), their share of all appointments, and how many of them "
+            "have been referred.",
+        ),
+    ),
+    Metric(
+        name="connections",
+        title="Connections made",
+        question="How many connections to community support were made, and of what kind?",
+        caveat=(
+            "A leaflet and an accompanied introduction are both “a connection”; the split "
+            "matters more than the total."
+        ),
+        compute=activity.connections,
+        stored_values=(Value("connections", "Connections made", "count"),),
+        headline="connections",
+        cohort=("connections",),
+        dimensions=("kind", "outcome"),
+        default_dimension="kind",
+        chart_total=("connections",),
+        chart_group="connections",
+        how=(
+            "Connections made in the period, by kind (a leaflet or contact details, a "
+            "supported introduction, or going along together) and by what has become of "
+            "them since.",
+        ),
+    ),
+    Metric(
+        name="service",
+        title="Demand on the link-worker service",
+        question="How many referrals come in, from where, and how fast are people seen?",
+        caveat=(
+            "Describes the service's workload, not its outcomes; no figure is shown per "
+            "link worker."
+        ),
+        compute=activity.service,
+        stored_values=(
+            Value("referrals", "Referrals received", "count"),
+            # The median is over the referrals that had a conversation. When the computation
+            # stores that number (median_days_n) the median rests on it; otherwise on all
+            # referrals received, the only count the row holds (see docs/dashboards.md).
+            Value(
+                "median_days_to_first_conversation",
+                "Median days to first conversation",
+                "median",
+                (Count(("median_days_n",)),),
+            ),
+            Value(
+                "median_days_n",
+                "Referrals with a first conversation",
+                "count",
+                listed=False,
+                fallback="referrals",
+            ),
+            Value("open_cases", "Open cases at the end of the period", "count"),
+        ),
+        headline="referrals",
+        cohort=("referrals",),
+        dimensions=("source",),
+        default_dimension="source",
+        chart_total=("referrals", "open_cases"),
+        chart_group="referrals",
+        secondary=("median_days_to_first_conversation", "open_cases"),
+        how=(
+            "Referrals received in the period, by where they came from; the median number "
+            "of days from receiving a referral to the first conversation; and cases still "
+            "open on the last day of the period.",
+        ),
+    ),
+]
+
+# In the order the jobs compute them.
+METRICS: dict[str, Metric] = {m.name: m for m in _METRICS}
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+# The four inquiry metrics come first on every page (docs/dashboards.md), then the rest.
+PAGE_ORDER = ("friends", "citizen_led", "coverage", "demand", "connections", "service", "wellbeing")
+
+
+def metric_get(*, metric: str) -> Metric:
+    """The metric of that name; ValueError for any other name."""
+    try:
+        return METRICS[metric]
+    except KeyError:
+        raise ValueError(
+            f"Unknown metric {metric!r}: expected one of {', '.join(METRIC_NAMES)}"
+        ) from None
+
+
+def metrics_enabled() -> list[Metric]:
+    """Metrics in the order pages show them, leaving out any whose setting is switched off."""
+    return [
+        METRICS[m]
+        for m in PAGE_ORDER
+        if not METRICS[m].setting or getattr(settings, METRICS[m].setting, True)
+    ]
+
+
+def metric_shown(*, metric: str) -> Metric | None:
+    """The metric of that name if pages and the API show it."""
+    return next((m for m in metrics_enabled() if m.name == metric), None)
+
+
+def window_for(*, metric: str, window: int | None) -> int:
+    """The window a metric's snapshots are keyed by (see ``Metric.window_for``)."""
+    return METRICS[metric].window_for(window) if metric in METRICS else 0

@@ -1,0 +1,116 @@
+"""Metric jobs with a ``Run`` row: an administrator's recomputation of one metric for one
+period (started from its dashboard page, which polls the Run), and the nightly refresh of
+every metric. The Celery tasks in ``outcomes.tasks`` only parse their arguments and call
+these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from outcomes.metrics.definition import DEFAULT_WINDOW
+from outcomes.metrics.periods import standard_periods
+from outcomes.metrics.registry import METRIC_NAMES
+from outcomes.models import Run
+from outcomes.selectors import metric_run_params
+from outcomes.services.metrics import metric_compute
+
+logger = logging.getLogger(__name__)
+
+
+def _run_update(run_id: int | None, **fields: object) -> None:
+    if run_id is not None:
+        Run.objects.filter(pk=run_id).update(**fields)
+
+
+def metric_run_compute(
+    *, metric: str, start: dt.date, end: dt.date, window: int, run_id: int | None
+) -> int:
+    """Compute one metric for one period; when ``run_id`` names a Run, record its progress.
+    A failure leaves the previous snapshot rows in place, marks the Run failed and is raised
+    again (so the worker logs it too). Returns the rows written."""
+    _run_update(run_id, status=Run.Status.RUNNING, started_at=timezone.now(), total=1)
+    try:
+        written = metric_compute(metric=metric, start=start, end=end, window=window)
+    except Exception as error:
+        logger.exception("metric %s for %s..%s failed", metric, start, end)
+        _run_update(
+            run_id,
+            status=Run.Status.FAILED,
+            finished_at=timezone.now(),
+            result={"error": f"{type(error).__name__}: {error}"},
+        )
+        raise
+    _run_update(
+        run_id,
+        status=Run.Status.DONE,
+        progress=F("progress") + 1,
+        finished_at=timezone.now(),
+        result={"rows": written},
+    )
+    return written
+
+
+def metrics_refresh_enqueue(*, today: dt.date, window: int = DEFAULT_WINDOW) -> int:
+    """Queue every metric for the current quarter and the 12 months to ``today``; returns how
+    many jobs were queued."""
+    from outcomes.tasks import metric_compute_task
+
+    queued = 0
+    for start, end in standard_periods(today=today):
+        for metric in METRIC_NAMES:
+            metric_compute_task.delay(metric, start.isoformat(), end.isoformat(), window)
+            queued += 1
+    return queued
+
+
+def _enqueue(*, run_id: int, metric: str, start: dt.date, end: dt.date, window: int) -> None:
+    # Imported here: the task module imports this one.
+    from outcomes.tasks import metric_compute_task
+
+    # The Run keeps the snapshot key (window 0 for a metric without one); a job always takes
+    # a window in months, which such a metric ignores.
+    months = window or DEFAULT_WINDOW
+    try:
+        metric_compute_task.delay(metric, start.isoformat(), end.isoformat(), months, run_id)
+    except Exception as error:
+        # The broker is down (or, with tasks run in-process, the job failed and has already
+        # marked its Run). Either way the page must not fail, and a Run never left queued.
+        logger.exception("metric %s: could not run or queue the job", metric)
+        Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+            status=Run.Status.FAILED,
+            finished_at=timezone.now(),
+            result={"error": f"Could not queue the job ({type(error).__name__})."},
+        )
+
+
+def metric_recompute_start(
+    *, metric: str, start: dt.date, end: dt.date, window: int, by: Any
+) -> Run:
+    """Create a Run for recomputing one metric for one period (``window``: the snapshot
+    window, 0 for a metric without one) and enqueue its job once the Run is committed. A run
+    for the same period that is still queued or running is returned instead of starting a
+    second one (a double click starts one job)."""
+    params = metric_run_params(metric=metric, start=start, end=end, window=window)
+    with transaction.atomic():
+        active = (
+            Run.objects.select_for_update()
+            .filter(
+                kind=f"metric:{metric}",
+                params=params,
+                status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+            )
+            .first()
+        )
+        if active is not None:
+            return active
+        run = Run.objects.create(kind=f"metric:{metric}", params=params, created_by=by)
+        transaction.on_commit(
+            lambda: _enqueue(run_id=run.pk, metric=metric, start=start, end=end, window=window)
+        )
+    return run
