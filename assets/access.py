@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from socialrx.http import get_in_scope_or_404
 from socialrx.models import Role
 
 from .models import Asset, Gap, ListingStatus
@@ -29,10 +29,7 @@ def assets_visible_to(*, user: Any) -> QuerySet[Asset]:
 
 
 def asset_get_visible(*, user: Any, pk: int) -> Asset:
-    try:
-        return assets_visible_to(user=user).get(pk=pk)
-    except (Asset.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such listing") from None
+    return get_in_scope_or_404(assets_visible_to(user=user), what="listing", pk=pk)
 
 
 def assets_kept_by(*, user: Any) -> QuerySet[Asset]:
@@ -47,10 +44,7 @@ def assets_kept_by(*, user: Any) -> QuerySet[Asset]:
 
 def asset_get_kept(*, user: Any, pk: int) -> Asset:
     """A listing ``user`` keeps; any other listing is out of their scope (404)."""
-    try:
-        return assets_kept_by(user=user).get(pk=pk)
-    except (Asset.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such listing") from None
+    return get_in_scope_or_404(assets_kept_by(user=user), what="listing", pk=pk)
 
 
 def can_see_keepers(*, user: Any) -> bool:
@@ -69,7 +63,4 @@ def gaps_for(*, user: Any) -> QuerySet[Gap]:
 
 
 def gap_get_for(*, user: Any, pk: int) -> Gap:
-    try:
-        return gaps_for(user=user).get(pk=pk)
-    except (Gap.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such gap") from None
+    return get_in_scope_or_404(gaps_for(user=user), what="gap", pk=pk)

@@ -16,7 +16,7 @@ class AssetAdmin(admin.ModelAdmin):
     list_filter = ["listing_status", "capacity", "category", "led_by"]
     search_fields = ["name", "postcode", "asset_ref"]
     filter_horizontal = ["maintainers"]
-    raw_id_fields = ["started_by_user", "started_by_person", "proposed_by", "last_confirmed_by"]
+    raw_id_fields = ["started_by_user", "proposed_by", "last_confirmed_by"]
     inlines = [SessionInline]
 
 

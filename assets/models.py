@@ -158,14 +158,11 @@ class Asset(models.Model):
     )
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
-    # Who started it. A person who was referred is pointed to by a string reference so the
-    # directory never imports referrals; only champions code sets it and nothing here shows it.
+    # Who started it. When that was a person who was referred, champions records which one
+    # (``champions.GroupStartedByPerson``): the directory knows no one's case.
     started_by = models.CharField(max_length=20, choices=StartedBy.choices, blank=True)
     started_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_by_person = models.ForeignKey(
-        "referrals.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     fills_gap = models.ForeignKey(
         Gap, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
@@ -328,7 +325,7 @@ class Asset(models.Model):
         return warnings
 
     def is_active_on(self, day: dt.date) -> bool:
-        """METRICS.md: started_on empty or <= d, and ended_on empty or > d."""
+        """docs/metrics.md: started_on empty or <= d, and ended_on empty or > d."""
         return (self.started_on is None or self.started_on <= day) and (
             self.ended_on is None or self.ended_on > day
         )

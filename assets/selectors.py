@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
@@ -190,10 +188,6 @@ def distance_miles(asset: Asset) -> float | None:
     if value is None:
         return None
     return math.sqrt(value) / KM_PER_MILE
-
-
-def stale_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
-    return (now or timezone.now()) - dt.timedelta(days=settings.LISTING_STALE_DAYS)
 
 
 def assets_for_print() -> QuerySet[Asset]:

@@ -89,10 +89,6 @@ def _display(asset: Asset, name: str) -> str:
     return str(value)
 
 
-def _sessions_text(sessions: list[Session] | Any) -> str:
-    return "; ".join(str(s) for s in sessions)
-
-
 def asset_propose(
     *,
     asset: Asset,
@@ -149,23 +145,26 @@ def asset_reject(*, asset: Asset, by: User) -> Asset:
     return asset
 
 
-def asset_update(
-    *,
-    asset: Asset,
-    before: dict[str, str],
-    sessions_before: str,
-    sessions_after: str,
-    by: User,
+def asset_snapshot(asset: Asset) -> dict[str, str]:
+    """What a listing's history compares: every tracked field as shown, then its sessions."""
+    snapshot = {name: _display(asset, name) for name in TRACKED_FIELDS}
+    snapshot["sessions"] = "; ".join(str(s) for s in asset.sessions.all())
+    return snapshot
+
+
+def asset_edit(
+    *, asset: Asset, before: dict[str, str], form: Any, formset: Any, by: User
 ) -> AssetChange | None:
-    """Record an edit already applied to ``asset`` (a bound ModelForm) and save it. Edits to
-    approved listings go live at once; those by anyone but an administrator wait for review.
-    ``before`` is :func:`asset_snapshot` taken before the form was bound."""
-    after = asset_snapshot(asset)
-    changes = {k: [before[k], after[k]] for k in TRACKED_FIELDS if before[k] != after[k]}
-    if sessions_before != sessions_after:
-        changes["sessions"] = [sessions_before, sessions_after]
+    """Save a keeper's edit (a valid listing form and sessions formset bound to ``asset``) and
+    record what changed. ``before`` is :func:`asset_snapshot` taken before the form was bound,
+    since validating a model form already changes the instance. Edits to approved listings go
+    live at once; those by anyone but an administrator wait for review."""
     with transaction.atomic():
+        form.save(commit=False)
+        formset.save()
         asset.save()
+        after = asset_snapshot(asset)
+        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         if not changes:
             return None
         return AssetChange.objects.create(
@@ -175,10 +174,6 @@ def asset_update(
             changes=changes,
             needs_review=asset.listing_status == ListingStatus.APPROVED and not by.is_admin,
         )
-
-
-def asset_snapshot(asset: Asset) -> dict[str, str]:
-    return {name: _display(asset, name) for name in TRACKED_FIELDS}
 
 
 def asset_confirm(*, asset: Asset, by: Any = None, via_email_link: bool = False) -> Asset:

@@ -3,22 +3,19 @@ their listings, the signed "still running" link, moderation, gaps."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from socialrx.access import role_required
-from socialrx.models import Role, User
+from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
+from socialrx.models import Role
 
 from . import selectors, services
 from .access import (
@@ -39,31 +36,6 @@ from .forms import (
 from .models import Asset, AssetChange, GapStatus, ListingNotice
 
 PAGE_SIZE = 20
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-class SignedInRequest(HtmxHttpRequest):
-    """A request behind ``login_required`` or ``role_required``: the user is a real user."""
-
-    user: User  # type: ignore[assignment]
-
-
-def _partial(request: HttpRequest) -> bool:
-    """htmx asked for a piece of the page (a history restore wants the whole page)."""
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
-
-
-def _render(
-    request: HttpRequest, template: str, partial: str, context: dict[str, Any]
-) -> HttpResponse:
-    """The whole page, or only the named partial when htmx asks."""
-    if _partial(request):
-        return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
 
 
 # --- public directory -----------------------------------------------------------------------
@@ -100,7 +72,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "staff_view": request.user.is_authenticated,
     }
-    return _render(request, "assets/directory.html", "results", context)
+    return render_page(request, "assets/directory.html", "results", context)
 
 
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +215,7 @@ def listing_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _to_row(asset)
     services.asset_confirm(asset=asset, by=request.user)
-    if _partial(request):
+    if wants_partial(request):
         return _row(request, asset, done="Confirmed as still running. Thank you.")
     messages.success(request, f"Thank you: {asset.name} is confirmed as still running.")
     return redirect("assets:my_listings")
@@ -257,7 +229,7 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
         return _to_row(asset)
     form = CapacityForm(request.POST, prefix=f"a{asset.pk}")
     if not form.is_valid():
-        if _partial(request):
+        if wants_partial(request):
             return _row(request, asset, form)
         assets = list(selectors.listings_kept(user=request.user))
         forms = _capacity_forms(assets)
@@ -274,7 +246,7 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
         member_count=form.cleaned_data["member_count"],
         by=request.user,
     )
-    if _partial(request):
+    if wants_partial(request):
         return _row(request, asset, done="Places and members updated.")
     messages.success(request, f"{asset.name} is updated.")
     return redirect("assets:my_listings")
@@ -285,21 +257,10 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
 def listing_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
     before = services.asset_snapshot(asset)
-    sessions_before = "; ".join(str(s) for s in asset.sessions.all())
     form = ListingForm(request.POST or None, instance=asset, prefix="listing")
     formset = SessionFormSet(request.POST or None, instance=asset, prefix="sessions")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            asset = form.save(commit=False)
-            formset.save()
-            sessions_after = "; ".join(str(s) for s in asset.sessions.all())
-            services.asset_update(
-                asset=asset,
-                before=before,
-                sessions_before=sessions_before,
-                sessions_after=sessions_after,
-                by=request.user,
-            )
+        services.asset_edit(asset=asset, before=before, form=form, formset=formset, by=request.user)
         messages.success(request, f"{asset.name} is updated.")
         return redirect("assets:my_listings")
     status = 400 if request.method == "POST" else 200
@@ -338,7 +299,7 @@ def moderation(request: SignedInRequest) -> HttpResponse:
 @role_required()
 @require_POST
 def moderation_decide(request: SignedInRequest, pk: int, decision: str) -> HttpResponse:
-    asset = get_object_or_404(Asset, pk=pk)
+    asset = get_in_scope_or_404(Asset.objects.all(), what="listing", pk=pk)
     if decision == "approve":
         services.asset_approve(asset=asset, by=request.user)
         messages.success(request, f"{asset.name} is approved and now in the directory.")
@@ -353,9 +314,11 @@ def moderation_decide(request: SignedInRequest, pk: int, decision: str) -> HttpR
 @role_required()
 @require_POST
 def change_reviewed(request: SignedInRequest, pk: int) -> HttpResponse:
-    change = get_object_or_404(AssetChange, pk=pk, needs_review=True)
+    change = get_in_scope_or_404(
+        AssetChange.objects.filter(needs_review=True), what="change", pk=pk
+    )
     services.change_mark_reviewed(change=change, by=request.user)
-    if _partial(request):
+    if wants_partial(request):
         return HttpResponse("")
     return redirect("assets:moderation")
 
@@ -374,7 +337,7 @@ def gaps(request: SignedInRequest) -> HttpResponse:
         "status": status,
         "statuses": GapStatus.choices,
     }
-    return _render(request, "assets/gaps.html", "gap_list", context)
+    return render_page(request, "assets/gaps.html", "gap_list", context)
 
 
 @role_required(Role.LINK_WORKER)
@@ -397,7 +360,7 @@ def gap_status(request: SignedInRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("Choose a status.", status=400)
     services.gap_status_set(gap=gap, status=form.cleaned_data["status"], by=request.user)
-    if _partial(request):
+    if wants_partial(request):
         gap = selectors.gaps_list().get(pk=gap.pk)
         return render(
             request, "assets/gaps.html#gap_row", {"gap": gap, "statuses": GapStatus.choices}

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from socialrx.http import get_in_scope_or_404
 from socialrx.models import Role
 
 from .models import Champion, Event, HoursLog
@@ -35,10 +36,8 @@ def champions_for(*, user: Any) -> QuerySet[Champion]:
 
 
 def champion_get_for(*, user: Any, pk: int) -> Champion:
-    try:
-        return champions_for(user=user).select_related("home_practice", "user").get(pk=pk)
-    except (Champion.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such volunteer") from None
+    scope = champions_for(user=user).select_related("home_practice", "user")
+    return get_in_scope_or_404(scope, what="volunteer", pk=pk)
 
 
 def own_champion(*, user: Any) -> Champion:
@@ -53,14 +52,10 @@ def own_champion(*, user: Any) -> Champion:
 
 def hours_log_get_for(*, user: Any, pk: int) -> HoursLog:
     """A volunteer's own hours entry. Another volunteer's entry is not found."""
-    try:
-        return HoursLog.objects.get(pk=pk, champion__user=user, champion__user__isnull=False)
-    except (HoursLog.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such entry") from None
+    scope = HoursLog.objects.filter(champion__user=user, champion__user__isnull=False)
+    return get_in_scope_or_404(scope, what="entry", pk=pk)
 
 
 def event_get_for(*, user: Any, pk: int) -> Event:
-    try:
-        return Event.objects.get(pk=pk, champion__user=user, champion__user__isnull=False)
-    except (Event.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such event") from None
+    scope = Event.objects.filter(champion__user=user, champion__user__isnull=False)
+    return get_in_scope_or_404(scope, what="event", pk=pk)

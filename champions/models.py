@@ -249,3 +249,21 @@ class VolunteerInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Volunteer invitation {self.pk} ({self.get_state_display()})"
+
+
+class GroupStartedByPerson(models.Model):
+    """A group in the directory that a person who was referred started. The link lives here,
+    not on the listing, so that the directory never refers to anyone's case."""
+
+    asset = models.OneToOneField(
+        "assets.Asset", on_delete=models.CASCADE, related_name="started_by_referred"
+    )
+    person = models.ForeignKey("referrals.Person", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "group started by a person who was referred"
+        verbose_name_plural = "groups started by people who were referred"
+
+    def __str__(self) -> str:
+        return f"Group {self.asset_id} started by person {self.person_id}"

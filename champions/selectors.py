@@ -116,7 +116,7 @@ def groups_for(*, champion: Champion) -> QuerySet[Asset]:
     if champion.user_id:
         runs |= Q(maintainers=champion.user_id) | Q(started_by_user=champion.user_id)
     if champion.person_id:
-        runs |= Q(started_by_person=champion.person_id)
+        runs |= Q(started_by_referred__person=champion.person_id)
     # A subquery keeps the maintainers join from repeating a group.
     return Asset.objects.filter(pk__in=Asset.objects.filter(runs).values("pk")).order_by("name")
 

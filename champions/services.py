@@ -42,6 +42,22 @@ def _audit(*, by: Any, action: str, obj: Any, champion: Champion, detail: str = 
     audit_record(user=by, action=action, obj=obj, person_id=champion.person_id, detail=detail)
 
 
+def champion_view_log(*, champion: Champion, by: User) -> None:
+    """A member of staff opened a volunteer's record."""
+    _audit(by=by, action=AuditLog.Action.VIEW, obj=champion, champion=champion)
+
+
+def invitation_page_view_log(*, person: Person, by: User) -> None:
+    """Asking someone to volunteer shows their name and contact details: a view of their record."""
+    audit_record(
+        user=by,
+        action=AuditLog.Action.VIEW,
+        obj=person,
+        person_id=person.pk,
+        detail="volunteer invitation page",
+    )
+
+
 def champion_save(*, champion: Champion, by: Any, changed: list[str] | None = None) -> Champion:
     """Create (``champion.pk`` empty) or update a champion record from an admin's form."""
     creating = champion.pk is None

@@ -10,17 +10,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from referrals.access import people_for, person_get_for
 from socialrx.access import role_required
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Role
+from socialrx.http import SignedInRequest, form_add_service_errors, render_page, wants_partial
+from socialrx.models import Role
 
 from . import selectors, services
 from .access import (
@@ -42,16 +41,6 @@ from .forms import (
 )
 from .models import Champion, ChampionRole, InvitationState, VolunteerInvitation
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _partial(request: HtmxHttpRequest) -> bool:
-    """htmx asked for a piece of the page (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 volunteer_only = role_required(Role.VOLUNTEER, admin_ok=False)
 staff_only = role_required(Role.LINK_WORKER)
 admin_only = role_required(Role.ADMIN)
@@ -65,8 +54,8 @@ PAGE_SIZE = 50
 
 
 @role_required(Role.VOLUNTEER, Role.LINK_WORKER)
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    user: Any = request.user
+def home(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     if user.role != Role.VOLUNTEER:
         return redirect("champions:list")
     champion = selectors.champion_for_user(user=user)
@@ -88,7 +77,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def profile(request: HtmxHttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     form = ProfileForm(request.POST or None, instance=champion)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +90,7 @@ def profile(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def training(request: HtmxHttpRequest) -> HttpResponse:
+def training(request: SignedInRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -111,7 +100,7 @@ def training(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _activity_page(
-    request: HtmxHttpRequest,
+    request: SignedInRequest,
     *,
     form_class: type[HoursForm] | type[EventForm],
     create: Callable[..., Any],
@@ -131,9 +120,9 @@ def _activity_page(
             try:
                 just_saved = create(champion=champion, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form_add_service_errors(form, exc)
             else:
-                if not _partial(request):
+                if not wants_partial(request):
                     messages.success(request, saved)
                     return redirect(request.path)
                 form = form_class(groups=groups)
@@ -146,13 +135,12 @@ def _activity_page(
         "just_saved": just_saved,
         "saved_message": saved,
     }
-    name = f"{template}#{partial}" if _partial(request) else template
-    return render(request, name, context)
+    return render_page(request, template, partial, context)
 
 
 @volunteer_only
 @vary_on_headers("HX-Request")
-def hours(request: HtmxHttpRequest) -> HttpResponse:
+def hours(request: SignedInRequest) -> HttpResponse:
     return _activity_page(
         request,
         form_class=HoursForm,
@@ -166,10 +154,10 @@ def hours(request: HtmxHttpRequest) -> HttpResponse:
 
 @volunteer_only
 @require_POST
-def hours_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def hours_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     entry = hours_log_get_for(user=request.user, pk=pk)
     services.hours_log_delete(entry=entry, by=request.user)
-    if _partial(request):
+    if wants_partial(request):
         return HttpResponse("")
     messages.success(request, "The entry has been removed.")
     return redirect("champions:hours")
@@ -177,7 +165,7 @@ def hours_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @volunteer_only
 @vary_on_headers("HX-Request")
-def events(request: HtmxHttpRequest) -> HttpResponse:
+def events(request: SignedInRequest) -> HttpResponse:
     return _activity_page(
         request,
         form_class=EventForm,
@@ -191,17 +179,17 @@ def events(request: HtmxHttpRequest) -> HttpResponse:
 
 @volunteer_only
 @require_POST
-def event_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def event_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     event = event_get_for(user=request.user, pk=pk)
     services.event_delete(event=event, by=request.user)
-    if _partial(request):
+    if wants_partial(request):
         return HttpResponse("")
     messages.success(request, "The event has been removed.")
     return redirect("champions:events")
 
 
 @volunteer_only
-def groups(request: HtmxHttpRequest) -> HttpResponse:
+def groups(request: SignedInRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -211,7 +199,7 @@ def groups(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @volunteer_only
-def my_referrals(request: HtmxHttpRequest) -> HttpResponse:
+def my_referrals(request: SignedInRequest) -> HttpResponse:
     champion = own_champion(user=request.user)
     return render(
         request,
@@ -223,7 +211,7 @@ def my_referrals(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _certificate(request: HtmxHttpRequest, champion: Champion) -> HttpResponse:
+def _certificate(request: SignedInRequest, champion: Champion) -> HttpResponse:
     return render(
         request,
         "champions/certificate.html",
@@ -237,7 +225,7 @@ def _certificate(request: HtmxHttpRequest, champion: Champion) -> HttpResponse:
 
 
 @volunteer_only
-def certificate(request: HtmxHttpRequest) -> HttpResponse:
+def certificate(request: SignedInRequest) -> HttpResponse:
     return _certificate(request, own_champion(user=request.user))
 
 
@@ -245,7 +233,7 @@ def certificate(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @staff_only
-def champion_list(request: HtmxHttpRequest) -> HttpResponse:
+def champion_list(request: SignedInRequest) -> HttpResponse:
     form = ChampionFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.champion_list(
@@ -267,11 +255,9 @@ def champion_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @staff_only
-def champion_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def champion_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     champion = champion_get_for(user=request.user, pk=pk)
-    audit_record(
-        user=request.user, action=AuditLog.Action.VIEW, obj=champion, person_id=champion.person_id
-    )
+    services.champion_view_log(champion=champion, by=request.user)
     person_visible = bool(
         champion.person_id and people_for(user=request.user).filter(pk=champion.person_id).exists()
     )
@@ -299,11 +285,11 @@ def champion_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-def champion_certificate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def champion_certificate(request: SignedInRequest, pk: int) -> HttpResponse:
     return _certificate(request, champion_get_for(user=request.user, pk=pk))
 
 
-def _champion_form_page(request: HtmxHttpRequest, champion: Champion) -> HttpResponse:
+def _champion_form_page(request: SignedInRequest, champion: Champion) -> HttpResponse:
     form = ChampionForm(request.POST or None, instance=champion)
     if request.method == "POST" and form.is_valid():
         saved = services.champion_save(
@@ -315,24 +301,24 @@ def _champion_form_page(request: HtmxHttpRequest, champion: Champion) -> HttpRes
 
 
 @admin_only
-def champion_create(request: HtmxHttpRequest) -> HttpResponse:
+def champion_create(request: SignedInRequest) -> HttpResponse:
     return _champion_form_page(request, Champion())
 
 
 @admin_only
-def champion_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def champion_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _champion_form_page(request, champion_get_for(user=request.user, pk=pk))
 
 
 @staff_only
-def training_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def training_add(request: SignedInRequest, pk: int) -> HttpResponse:
     champion = champion_get_for(user=request.user, pk=pk)
     form = TrainingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.training_record_create(champion=champion, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "The training record has been added.")
             return redirect("champions:detail", pk=champion.pk)
@@ -340,7 +326,7 @@ def training_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-def hours_add_for(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def hours_add_for(request: SignedInRequest, pk: int) -> HttpResponse:
     """A link worker logging hours for a volunteer who has no login (many never sign in)."""
     champion = champion_get_for(user=request.user, pk=pk)
     form = HoursForm(request.POST or None, groups=selectors.group_choices_for(champion=champion))
@@ -348,7 +334,7 @@ def hours_add_for(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             services.hours_log_create(champion=champion, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{champion.given_name}'s hours have been saved.")
             return redirect("champions:detail", pk=champion.pk)
@@ -356,7 +342,7 @@ def hours_add_for(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_only
-def login_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def login_create(request: SignedInRequest, pk: int) -> HttpResponse:
     """Give an existing volunteer a login (administrators)."""
     champion = champion_get_for(user=request.user, pk=pk)
     form = LoginForm(request.POST or None, initial={"email": champion.email})
@@ -369,7 +355,7 @@ def login_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 champion=champion, email=form.cleaned_data["email"], by=request.user
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "The login has been made and the email sent.")
             return redirect("champions:detail", pk=champion.pk)
@@ -377,15 +363,9 @@ def login_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-def invite(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
+def invite(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = person_get_for(user=request.user, pk=person_id)
-    audit_record(
-        user=request.user,
-        action=AuditLog.Action.VIEW,
-        obj=person,
-        person_id=person.pk,
-        detail="volunteer invitation page",
-    )
+    services.invitation_page_view_log(person=person, by=request.user)
     existing = Champion.objects.filter(person=person).first()
     previous = list(VolunteerInvitation.objects.filter(person=person).select_related("invited_by"))
     form: Form = InviteForm(request.POST or None)
@@ -394,14 +374,14 @@ def invite(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
         try:
             invitation = services.volunteer_invitation_record(
                 person=person,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 role=data["role"],
                 state=data["state"],
                 consent_confirmed=data["consent_confirmed"],
                 login_email=data["login_email"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             if invitation.state == InvitationState.ACCEPTED:
                 messages.success(request, f"{person.full_name} is now a volunteer.")

@@ -2,7 +2,44 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from socialrx.registry import ADMIN_HOME, NAV, SIGN_IN, Link
+
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
     default_auto_field = "django.db.models.BigAutoField"
+
+    links = {
+        NAV: [
+            Link("Caseload", "referrals:caseload", roles=("link_worker",), admin=True, order=10),
+            Link(
+                "Make a referral",
+                "referrals:practice_referral_create",
+                roles=("practice_staff",),
+                order=30,
+            ),
+            Link(
+                "Our referrals", "referrals:practice_referrals", roles=("practice_staff",), order=40
+            ),
+        ],
+        SIGN_IN: [
+            Link(
+                "Ask for a conversation",
+                "referrals:self_referral",
+                intro="Want to talk to a link worker?",
+                description="no account needed",
+            )
+        ],
+        ADMIN_HOME: [
+            Link(
+                "Enquiries through closed routes",
+                "referrals:closed_route_enquiries",
+                description="referrals that arrived through a route this service has switched off",
+                order=10,
+            )
+        ],
+    }
+    role_homes = {
+        "link_worker": "referrals:caseload",
+        "practice_staff": "referrals:practice_referrals",
+    }

@@ -14,12 +14,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Entries are added by the apps' issues; keep them all here.
+    # Every periodic job, so one look shows what runs when.
     "assets-listing-reminders": {
         "task": "assets.tasks.send_listing_reminders",
         "schedule": crontab(hour=7, minute=15),
     },
-    # METRICS.md: every metric for the current quarter and the last 12 months, at night.
+    # docs/metrics.md: every metric for the current quarter and the last 12 months, at night.
     "outcomes-metrics-refresh": {
         "task": "outcomes.tasks.metrics_refresh_task",
         "schedule": crontab(hour=2, minute=30),

@@ -1,4 +1,4 @@
-"""Administrators' pages: users, teams, practices and PCNs (the foundation issue)."""
+"""Administrators' pages: users, teams, practices and PCNs."""
 
 from __future__ import annotations
 

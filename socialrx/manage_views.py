@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Field, Q, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import manage_services as services
 from .access import role_required
+from .http import SignedInRequest, get_in_scope_or_404, render_page
 from .manage_forms import PCNForm, PracticeForm, TeamForm, UserFilterForm, UserForm
 from .models import PCN, Practice, Role, Team, User
 
@@ -25,7 +26,7 @@ PAGE_SIZE = 50
 
 
 @admin_only
-def admin_home(request: HttpRequest) -> HttpResponse:
+def admin_home(request: SignedInRequest) -> HttpResponse:
     counts = {
         "users": User.objects.filter(is_active=True).count(),
         "teams": Team.objects.count(),
@@ -58,7 +59,7 @@ def _user_queryset(form: UserFilterForm) -> QuerySet[User]:
 
 
 @admin_only
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: SignedInRequest) -> HttpResponse:
     # Searches come by POST so that names stay out of URLs and server logs.
     data = request.POST if request.method == "POST" else None
     form = UserFilterForm(data)
@@ -70,14 +71,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
         else {}
     )
     context = {"form": form, "page": page, "filters": filters}
-    template = "socialrx/manage/user_list.html"
-    if request.htmx:  # type: ignore[attr-defined]
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, "socialrx/manage/user_list.html", "results", context)
 
 
 @admin_only
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: SignedInRequest) -> HttpResponse:
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.instance
@@ -96,8 +94,10 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @admin_only
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User.objects.select_related("team", "practice"), pk=pk)
+def user_edit(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(
+        User.objects.select_related("team", "practice"), what="user", pk=pk
+    )
     before = _user_values(target)
     # A copy: a rejected form must not change the name shown in the page heading.
     form = UserForm(request.POST or None, instance=copy.copy(target), editor=request.user)
@@ -131,8 +131,8 @@ def _caseload_count(user: User) -> int:
 
 
 @admin_only
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User, pk=pk)
+def user_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(User.objects.all(), what="user", pk=pk)
     error = ""
     if request.method == "POST":
         try:
@@ -158,8 +158,8 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_POST
-def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User, pk=pk)
+def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(User.objects.all(), what="user", pk=pk)
     try:
         services.user_set_active(user=target, active=True, by=request.user)
     except ValidationError as exc:
@@ -171,8 +171,8 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_POST
-def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User, pk=pk)
+def user_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(User.objects.all(), what="user", pk=pk)
     try:
         services.user_password_reset_send(user=target, by=request.user)
     except ValidationError as exc:
@@ -186,7 +186,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _record_form(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     form_class: type[ModelForm],
     instance: Any,
@@ -211,7 +211,7 @@ def _record_form(
 
 
 @admin_only
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: SignedInRequest) -> HttpResponse:
     teams = Team.objects.annotate(
         member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
         practice_count=Count("practices", distinct=True),
@@ -220,31 +220,31 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 
 @admin_only
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: SignedInRequest) -> HttpResponse:
     return _record_form(
         request, form_class=TeamForm, instance=None, noun="team", list_url="socialrx:team_list"
     )
 
 
 @admin_only
-def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def team_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _record_form(
         request,
         form_class=TeamForm,
-        instance=get_object_or_404(Team, pk=pk),
+        instance=get_in_scope_or_404(Team.objects.all(), what="team", pk=pk),
         noun="team",
         list_url="socialrx:team_list",
     )
 
 
 @admin_only
-def practice_list(request: HttpRequest) -> HttpResponse:
+def practice_list(request: SignedInRequest) -> HttpResponse:
     practices = Practice.objects.select_related("pcn", "team", "named_link_worker").order_by("name")
     return render(request, "socialrx/manage/practice_list.html", {"practices": practices})
 
 
 @admin_only
-def practice_create(request: HttpRequest) -> HttpResponse:
+def practice_create(request: SignedInRequest) -> HttpResponse:
     return _record_form(
         request,
         form_class=PracticeForm,
@@ -255,35 +255,35 @@ def practice_create(request: HttpRequest) -> HttpResponse:
 
 
 @admin_only
-def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _record_form(
         request,
         form_class=PracticeForm,
-        instance=get_object_or_404(Practice, pk=pk),
+        instance=get_in_scope_or_404(Practice.objects.all(), what="practice", pk=pk),
         noun="practice",
         list_url="socialrx:practice_list",
     )
 
 
 @admin_only
-def pcn_list(request: HttpRequest) -> HttpResponse:
+def pcn_list(request: SignedInRequest) -> HttpResponse:
     pcns = PCN.objects.annotate(practice_count=Count("practices")).order_by("name")
     return render(request, "socialrx/manage/pcn_list.html", {"pcns": pcns})
 
 
 @admin_only
-def pcn_create(request: HttpRequest) -> HttpResponse:
+def pcn_create(request: SignedInRequest) -> HttpResponse:
     return _record_form(
         request, form_class=PCNForm, instance=None, noun="PCN", list_url="socialrx:pcn_list"
     )
 
 
 @admin_only
-def pcn_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def pcn_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _record_form(
         request,
         form_class=PCNForm,
-        instance=get_object_or_404(PCN, pk=pk),
+        instance=get_in_scope_or_404(PCN.objects.all(), what="pcn", pk=pk),
         noun="PCN",
         list_url="socialrx:pcn_list",
     )

@@ -12,7 +12,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0002_initial'),
-        ('referrals', '0002_initial'),
         ('socialrx', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -166,11 +165,6 @@ class Migration(migrations.Migration):
             model_name='asset',
             name='started_by',
             field=models.CharField(blank=True, choices=[('volunteer', 'A volunteer'), ('referred_person', 'A person who was referred'), ('link_worker', 'A link worker'), ('organisation', 'An organisation')], max_length=20),
-        ),
-        migrations.AddField(
-            model_name='asset',
-            name='started_by_person',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.person'),
         ),
         migrations.AddField(
             model_name='asset',

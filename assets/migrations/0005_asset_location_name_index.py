@@ -10,7 +10,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0004_search_vector_trigger'),
-        ('referrals', '0002_initial'),
         ('socialrx', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -391,3 +391,18 @@ def test_groups_include_those_the_volunteer_started(client_for, volunteer, champ
     content = client_for(volunteer).get(reverse("champions:groups")).content.decode()
     assert started.name in content
     assert content.count(">Canal walkers</h2>") == 1
+
+
+def test_groups_include_one_started_while_they_were_referred(client_for, volunteer, champion):
+    from champions.models import GroupStartedByPerson
+    from tests.assets.factories import AssetFactory
+    from tests.referrals.factories import PersonFactory
+
+    champion.person = PersonFactory()
+    champion.save(update_fields=["person"])
+    started = AssetFactory(name="Knit and natter", started_by="referred_person")
+    GroupStartedByPerson.objects.create(asset=started, person=champion.person)
+    AssetFactory(name="Someone else's group")
+    content = client_for(volunteer).get(reverse("champions:groups")).content.decode()
+    assert started.name in content
+    assert "Someone else&#x27;s group" not in content and "Someone else's group" not in content

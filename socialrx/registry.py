@@ -1,0 +1,99 @@
+"""What each app adds to the shared pages, so that the core names no app's URLs.
+
+An app declares, on its ``AppConfig``:
+
+- ``links``: a mapping from a place on a shared page to the :class:`Link` it puts there. The
+  places are the header navigation (``NAV``), the footer (``FOOTER``), the sign-in page
+  (``SIGN_IN``), the administration page (``ADMIN_HOME``) and the actions beside a person's
+  record (``PERSON_ACTIONS``, whose URLs take the person's id).
+- ``role_homes``: the URL name of the page each role lands on after signing in.
+
+The core reads them through :func:`links_for` and :func:`role_home`; base templates render
+them with the ``registry`` template tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+
+NAV = "nav"
+FOOTER = "footer"
+SIGN_IN = "sign_in"
+ADMIN_HOME = "admin_home"
+PERSON_ACTIONS = "person_actions"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    # Roles that see the link; ``None``: everyone who reaches the page.
+    roles: tuple[str, ...] | None = None
+    # Administrators see it whatever their role.
+    admin: bool = False
+    # Text before the link, and text after it (shown after a colon or a dash by the page).
+    intro: str = ""
+    description: str = ""
+    # Where it sits among every app's links in the same place: lower first.
+    order: int = 100
+
+    def shown_to(self, user: Any) -> bool:
+        if self.roles is None:
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.role in self.roles or (self.admin and user.is_admin)
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    """A link as a page shows it: its URL worked out."""
+
+    link: Link
+    href: str
+
+    @property
+    def label(self) -> str:
+        return self.link.label
+
+    @property
+    def intro(self) -> str:
+        return self.link.intro
+
+    @property
+    def description(self) -> str:
+        return self.link.description
+
+
+def declared_links(place: str) -> list[Link]:
+    """Every app's links for ``place``, in order."""
+    found: list[Link] = []
+    for config in apps.get_app_configs():
+        found.extend(getattr(config, "links", {}).get(place, ()))
+    return sorted(found, key=lambda link: link.order)
+
+
+def links_for(place: str, *, user: Any = None, args: tuple[Any, ...] = ()) -> list[ShownLink]:
+    """The links ``user`` sees in ``place``, with ``args`` for their URLs (a person's id)."""
+    return [
+        ShownLink(link=link, href=reverse(link.url_name, args=args))
+        for link in declared_links(place)
+        if link.shown_to(user)
+    ]
+
+
+def role_homes() -> dict[str, str]:
+    homes: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        for role, url_name in getattr(config, "role_homes", {}).items():
+            homes.setdefault(role, url_name)
+    return homes
+
+
+def role_home(role: str) -> str | None:
+    """The URL name of the page ``role`` starts from, if an app declared one."""
+    return role_homes().get(role)
