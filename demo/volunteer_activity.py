@@ -10,9 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from assets.models import Asset, LedBy
-from socialrx.demo import keep_timestamps
-
-from .models import (
+from champions.models import (
     Champion,
     Event,
     EventKind,
@@ -21,7 +19,8 @@ from .models import (
     TrainingRecord,
     VolunteerInvitation,
 )
-from .services import consent_wording_for
+from champions.services import consent_wording_for
+from demo.core import keep_timestamps
 
 ORGANISATIONS = [
     "Hillside Community Association",

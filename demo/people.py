@@ -15,11 +15,8 @@ from typing import Any
 
 from django.db import models
 
-from socialrx.demo import keep_timestamps
-from socialrx.models import Practice
-from socialrx.validators import patient_key
-
-from .models import (
+from demo.core import keep_timestamps
+from referrals.models import (
     CaseNote,
     ClosedRouteEnquiry,
     Connection,
@@ -41,7 +38,9 @@ from .models import (
     Source,
     SwemwbsResponse,
 )
-from .questionnaires import swemwbs_score
+from referrals.questionnaires import swemwbs_score
+from socialrx.models import Practice
+from socialrx.validators import patient_key
 
 PEOPLE = 300
 DAYS = 540  # 18 months

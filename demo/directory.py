@@ -8,9 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from socialrx.models import Postcode
-
-from .models import (
+from assets.models import (
     Asset,
     AssetChange,
     AssetKind,
@@ -27,6 +25,7 @@ from .models import (
     Session,
     StartedBy,
 )
+from socialrx.models import Postcode
 
 C, V, S, M = LedBy.CITIZEN, LedBy.VCSE, LedBy.STATUTORY, LedBy.COMMERCIAL
 

@@ -290,12 +290,13 @@ def main(argv: list[str] | None = None) -> None:
         )
 
         call_command("flush", interactive=False, verbosity=0)
-        from assets import demo as assets_demo
-        from socialrx.demo import demo_context, seed_core
+        from demo.core import demo_context, seed_core
+
+        from demo import directory as demo_directory
 
         ctx = demo_context()
         seed_core(ctx)
-        assets_demo.seed(ctx)
+        demo_directory.seed(ctx)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         located = [p for p, *_ in ctx.postcodes] or ["M1 1AE"]

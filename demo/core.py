@@ -1,9 +1,8 @@
 """Demo data, core step: PCNs, teams, practices, postcodes and the staff users.
 
-``python manage.py seed_demo`` (outcomes/management/commands/seed_demo.py) calls
-:func:`seed_core` and then each app's ``demo.seed(ctx)`` in dependency order, passing one
-:class:`DemoContext` along. The core imports no app, so anything an app adds to the context
-is typed loosely here.
+``python manage.py seed_demo`` calls :func:`seed_core` and then each area's ``seed(ctx)``
+(directory, people, volunteers, outcomes) in dependency order, passing one
+:class:`DemoContext` along. What the later steps add to the context is typed loosely here.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models
 from django.utils import timezone
 
-from .models import PCN, LsoaImd, Postcode, Practice, Role, StaffType, Team, User
+from socialrx.models import PCN, LsoaImd, Postcode, Practice, Role, StaffType, Team, User
 
 # One shared password for every demo login; printed by `manage.py demo_logins`. Demo data
 # only: never seed a real deployment.
@@ -29,7 +28,7 @@ DEMO_SEED = 20260101
 
 @dataclass
 class DemoContext:
-    """What each app's ``seed(ctx)`` reads from and adds to."""
+    """What each step's ``seed(ctx)`` reads from and adds to."""
 
     rng: random.Random
     today: dt.date
@@ -44,7 +43,7 @@ class DemoContext:
     administrator: User | None = None
     # (postcode, lsoa code, imd decile) triples people and assets are placed at.
     postcodes: list[tuple[str, str, int]] = field(default_factory=list)
-    # Filled by the apps' steps (assets, referrals, champions, outcomes).
+    # Filled by the later steps (directory, people, volunteers).
     assets: list[Any] = field(default_factory=list)
     people: list[Any] = field(default_factory=list)
     referrals: list[Any] = field(default_factory=list)

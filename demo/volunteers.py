@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from champions.models import Champion, ChampionRole
+from demo.volunteer_activity import seed_activity
 from referrals.models import ReferralStatus
-
-from .demo_activity import seed_activity
-from .models import Champion, ChampionRole
 
 VOLUNTEERS = 20
 FROM_REFERRED = 4

@@ -1,6 +1,6 @@
 """Benchmark of the outcome metric jobs at integrated-care-system scale (DESIGN.md).
 
-    python -m outcomes.bench [--scale 1.0] [--dense] [--skip-generate]
+    python -m bench.metrics [--scale 1.0] [--dense] [--skip-generate]
 
 Runs against PostgreSQL: ``DATABASE_URL``, or postgres://postgres@127.0.0.1:5432/socialrx_bench
 (created when missing). It WIPES that database's practices, people and outcome data, then
@@ -111,8 +111,7 @@ def insert_select(model: Any, columns: dict[str, str], source: str, *, ctes: str
     apps' migrations do not break the generator."""
     from django.db import models
     from django.utils import timezone
-
-    from outcomes.demo import execute
+    from demo.outcomes import execute
 
     values = dict(columns)
     now = timezone.now().isoformat()
@@ -221,7 +220,7 @@ def generate(*, scale: float, dense: bool, months: list[int]) -> dict[str, int]:
 
     from assets.models import Asset, Category, LedBy
     from champions.models import Champion
-    from outcomes import demo
+    from demo import outcomes as demo
     from outcomes.metrics.sql import T, month_start
     from outcomes.models import PopulationCell
     from referrals.models import (
@@ -438,9 +437,9 @@ def generate(*, scale: float, dense: bool, months: list[int]) -> dict[str, int]:
 
 
 def _child(*args: str) -> tuple[dict[str, Any], float]:
-    """Run ``python -m outcomes.bench ARGS`` and return its JSON answer and peak RSS (MB)."""
+    """Run ``python -m bench.metrics ARGS`` and return its JSON answer and peak RSS (MB)."""
     out = subprocess.run(
-        [sys.executable, "-m", "outcomes.bench", *args],
+        [sys.executable, "-m", "bench.metrics", *args],
         check=True,
         capture_output=True,
         text=True,
