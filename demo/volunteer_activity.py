@@ -1,7 +1,7 @@
 """Demo data, second half of the champions step: what the 20 demo volunteers do. Home bases,
 contact details, training, hours, events (a celebration among them), the groups the volunteers
 with logins keep, and the recorded consent of the volunteers who were once referred.
-``champions.demo.seed`` calls :func:`seed_activity` once the champions exist."""
+``demo.volunteers.seed`` calls :func:`seed_activity` once the champions exist."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Demo data: 20 volunteers (health champions, community connectors, group leaders). The
 volunteer logins made by the core step get profiles; a few volunteers were once referred
-themselves (DESIGN.md: people become volunteers)."""
+themselves, as people who were helped often go on to help others."""
 
 from __future__ import annotations
 
