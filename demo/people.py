@@ -247,11 +247,11 @@ def _plans(ctx: Any, people: list[Person]) -> list[ReferralPlan]:
 def _plan(
     ctx: Any, person: Person, received: dt.date, n: int, following: dt.date | None
 ) -> ReferralPlan:
-    """Referral number ``n``; one ``following`` by a later referral was closed before it."""
+    """Referral number ``n`` and its history. When the person was referred again on
+    ``following``, this referral had closed by the day before."""
     rng = ctx.rng
     plan = ReferralPlan(_referral(ctx, person, received, n), person)
-    returning = following is not None
-    status = RS.CLOSED if returning else _status_for(ctx, (ctx.today - received).days)
+    status = RS.CLOSED if following else _status_for(ctx, (ctx.today - received).days)
     plan.history = _history(ctx, received, status)
     if following is not None and plan.history[-1][0] != RS.CLOSED:
         plan.history.append((RS.CLOSED, following - dt.timedelta(days=1)))
