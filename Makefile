@@ -35,8 +35,8 @@ test: install
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/socialrx_bench)
 
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m outcomes.bench $(BENCH_ARGS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m assets.bench $(DIRECTORY_BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.metrics $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.directory $(DIRECTORY_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -48,7 +48,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy socialrx referrals assets champions outcomes
+	$(BIN)/mypy socialrx referrals assets champions outcomes demo bench
 
 worker: install
 	$(BIN)/celery -A socialrx worker --loglevel=INFO

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from assets.models import Asset, Category, LedBy
 from champions.models import Champion
+from demo.core import DEMO_PASSWORD
 from referrals.models import (
     Connection,
     ConnectionKind,
@@ -28,7 +29,6 @@ from referrals.models import (
     ReferralStatusChange,
     Source,
 )
-from socialrx.demo import DEMO_PASSWORD
 from socialrx.models import PCN, Practice, Role, Team, User
 
 pytestmark = pytest.mark.django_db

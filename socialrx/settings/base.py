@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "referrals",
     "champions",
     "outcomes",
+    "demo",
 ]
 
 MIDDLEWARE = [

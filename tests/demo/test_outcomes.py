@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.db.models import Sum
 
-from outcomes import demo
+from demo import outcomes as demo_outcomes
+from demo.core import demo_context
 from outcomes.metrics.registry import METRIC_NAMES
 from outcomes.models import AppointmentCount, AppointmentExtract, MetricSnapshot, PopulationCell
-from socialrx.demo import demo_context
 from tests.outcomes.factories import PersonFactory, nhs_number
 from tests.referrals.factories import ReferralFactory
 from tests.socialrx.factories import PracticeFactory
@@ -22,7 +22,7 @@ TODAY = dt.date(2026, 11, 23)
 
 def test_population_cells_add_up_exactly_to_the_list_size():
     practice = PracticeFactory()
-    cells = demo.population_cells(practice.pk, 2345, 0.7)
+    cells = demo_outcomes.population_cells(practice.pk, 2345, 0.7)
 
     assert sum(c.count for c in cells) == 2345
     deprived = sum(c.count for c in cells if c.imd_quintile == "1")
@@ -37,7 +37,7 @@ def test_seed_makes_extracts_skewed_attendance_and_full_dashboards():
     ctx = demo_context(today=TODAY)
     ctx.practices = [practice]
 
-    demo.seed(ctx)
+    demo_outcomes.seed(ctx)
 
     assert AppointmentExtract.objects.filter(practice=practice).count() == 24
     assert AppointmentExtract.objects.latest("month").month == dt.date(2026, 11, 1)

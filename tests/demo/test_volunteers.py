@@ -3,15 +3,14 @@ them), groups they keep, and recorded consent for those who were once referred."
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from assets.models import Asset
 from champions.models import Champion, Event, EventKind, InvitationState, VolunteerInvitation
-from socialrx.demo import demo_context, seed_core
+from demo import directory, people, volunteers
+from demo.core import demo_context, seed_core
 from socialrx.models import Role, User
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +20,8 @@ def test_demo_volunteers_have_records_and_activity():
     # The steps up to and including champions (outcomes builds on them, not they on it).
     ctx = demo_context()
     seed_core(ctx)
-    for step in ("assets.demo", "referrals.demo", "champions.demo"):
-        importlib.import_module(step).seed(ctx)
+    for step in (directory.seed, people.seed, volunteers.seed):
+        step(ctx)
     champions = Champion.objects.annotate(
         n_training=Count("training", distinct=True),
         n_hours=Count("hours_logs", distinct=True),

@@ -1,35 +1,45 @@
 """Demo data, core step: PCNs, teams, practices, postcodes and the staff users.
 
-``python manage.py seed_demo`` (outcomes/management/commands/seed_demo.py) calls
-:func:`seed_core` and then each app's ``demo.seed(ctx)`` in dependency order, passing one
-:class:`DemoContext` along. The core imports no app, so anything an app adds to the context
-is typed loosely here.
+``python manage.py seed_demo`` calls :func:`seed_core` and then each area's ``seed(ctx)``
+(directory, people, volunteers, outcomes) in dependency order, passing one
+:class:`DemoContext` along. What the later steps add to the context is typed loosely here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import models
 from django.utils import timezone
 
-from .models import PCN, LsoaImd, Postcode, Practice, Role, StaffType, Team, User
+from socialrx.models import PCN, LsoaImd, Postcode, Practice, Role, StaffType, Team, User
 
 # One shared password for every demo login; printed by `manage.py demo_logins`. Demo data
 # only: never seed a real deployment.
 DEMO_PASSWORD = "socialrx-demo"
 DEMO_SEED = 20260101
+# Names, places and phrases the demo picks from, kept out of the code.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def demo_data(name: str) -> Any:
+    """The parsed ``demo/data/<name>.json`` (read once; callers must not change it)."""
+    return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 @dataclass
 class DemoContext:
-    """What each app's ``seed(ctx)`` reads from and adds to."""
+    """What each step's ``seed(ctx)`` reads from and adds to."""
 
     rng: random.Random
     today: dt.date
@@ -44,7 +54,7 @@ class DemoContext:
     administrator: User | None = None
     # (postcode, lsoa code, imd decile) triples people and assets are placed at.
     postcodes: list[tuple[str, str, int]] = field(default_factory=list)
-    # Filled by the apps' steps (assets, referrals, champions, outcomes).
+    # Filled by the later steps (directory, people, volunteers).
     assets: list[Any] = field(default_factory=list)
     people: list[Any] = field(default_factory=list)
     referrals: list[Any] = field(default_factory=list)
@@ -120,6 +130,32 @@ def keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
     finally:
         for f, auto_now, auto_now_add in switched:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
+
+
+def weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
+    """One value of ``(value, weight)`` pairs, drawn by weight."""
+    return rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def with_when(obj: Any, when: dt.datetime) -> Any:
+    """Mark ``obj`` with the moment :func:`create_dated` back-dates it to."""
+    obj._when = when
+    return obj
+
+
+def create_dated(
+    model: type[models.Model], objs: list[Any], stamp_fields: Iterable[str] = ()
+) -> list:
+    """bulk_create with each object's ``stamp_fields`` (its ``auto_now``/``auto_now_add``
+    fields) set to the object's ``_when``."""
+    stamp_fields = list(stamp_fields)
+    for obj in objs:
+        for name in stamp_fields:
+            setattr(obj, name, obj._when)
+    if not stamp_fields:
+        return model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+    with keep_timestamps(model):
+        return model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
 
 
 def demo_context(*, today: dt.date | None = None, seed: int = DEMO_SEED) -> DemoContext:

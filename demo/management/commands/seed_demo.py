@@ -1,27 +1,30 @@
 """Build a small, believable demo world: ``python manage.py seed_demo``.
 
-The core step (socialrx.demo) makes PCNs, teams, practices and staff; each app then adds its
-part through ``<app>.demo.seed(ctx)``, in dependency order. outcomes is the one app allowed to
-import all the others, so the command lives here.
+The core step (``demo.core``) makes PCNs, teams, practices and staff; each area then adds its
+part through its ``seed(ctx)``, in dependency order.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from socialrx.demo import DEMO_SEED, demo_context, demo_usernames, seed_core
+from demo import directory, outcomes, people, volunteers
+from demo.core import DEMO_SEED, DemoContext, demo_context, demo_usernames, seed_core
 from socialrx.models import Practice, User
 
-# Apps' demo modules, in the order their data depends on each other. outcomes.demo is
-# optional: it is called only when it exists.
-STEPS = ["assets.demo", "referrals.demo", "champions.demo", "outcomes.demo"]
+# The areas' steps, in the order their data depends on each other.
+STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
+    ("directory", directory.seed),
+    ("people", people.seed),
+    ("volunteers", volunteers.seed),
+    ("outcomes", outcomes.seed),
+]
 
 
 def _flush() -> None:
@@ -67,11 +70,9 @@ class Command(BaseCommand):
                 _flush()
             ctx = demo_context(seed=options["seed"])
             seed_core(ctx)
-            for name in STEPS:
-                if importlib.util.find_spec(name) is None:
-                    continue
+            for name, step in STEPS:
                 step_started = time.monotonic()
-                importlib.import_module(name).seed(ctx)
+                step(ctx)
                 if options["verbosity"] > 1:
                     self.stdout.write(f"  {name}: {time.monotonic() - step_started:.1f}s")
         self.stdout.write(

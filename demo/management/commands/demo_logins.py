@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from socialrx.demo import DEMO_PASSWORD, LINK_WORKERS, PRACTICE_STAFF, VOLUNTEER_USERS
+from demo.core import DEMO_PASSWORD, LINK_WORKERS, PRACTICE_STAFF, VOLUNTEER_USERS
 from socialrx.models import Role, User
 
 SEES: dict[str, str] = {

@@ -1,7 +1,7 @@
 """Demo data, second half of the champions step: what the 20 demo volunteers do. Home bases,
 contact details, training, hours, events (a celebration among them), the groups the volunteers
 with logins keep, and the recorded consent of the volunteers who were once referred.
-``champions.demo.seed`` calls :func:`seed_activity` once the champions exist."""
+``demo.volunteers.seed`` calls :func:`seed_activity` once the champions exist."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from assets.models import Asset, LedBy
-from socialrx.demo import keep_timestamps
-
-from .models import (
+from champions.models import (
     Champion,
     Event,
     EventKind,
@@ -21,7 +19,8 @@ from .models import (
     TrainingRecord,
     VolunteerInvitation,
 )
-from .services import consent_wording_for
+from champions.services import consent_wording_for
+from demo.core import keep_timestamps
 
 ORGANISATIONS = [
     "Hillside Community Association",
@@ -66,64 +65,86 @@ def _day_between(ctx: Any, start: dt.date, end: dt.date) -> dt.date:
 
 
 def seed_activity(ctx: Any) -> None:
-    rng = ctx.rng
     champions: list[Champion] = list(ctx.champions)
     _profiles(ctx, champions)
     groups = _maintained_groups(ctx)
-
-    training, hours, events = [], [], []
+    training: list[TrainingRecord] = []
+    hours: list[HoursLog] = []
+    events: list[Event] = []
     for i, champion in enumerate(champions):
         start = champion.started_on or ctx.days_ago(365)
         end = min(champion.ended_on or ctx.today, ctx.today)
-        for course, course_hours, qualification in rng.sample(COURSES, k=rng.randint(1, 3)):
-            training.append(
-                TrainingRecord(
-                    champion=champion,
-                    course=course,
-                    completed_on=_day_between(ctx, start, min(end, start + dt.timedelta(days=120))),
-                    hours=course_hours,
-                    qualification=qualification,
-                )
-            )
+        training += _training(ctx, champion, start, end)
         kept = groups.get(champion.user_id, []) if champion.user_id else []
-        weeks = max(1, (end - start).days // 7)
-        for _ in range(min(weeks, rng.randint(6, 24))):
-            hours.append(
-                HoursLog(
-                    champion=champion,
-                    on=_day_between(ctx, start, end),
-                    hours=rng.choice(HOURS),
-                    activity=rng.choice(ACTIVITIES),
-                    asset=rng.choice(kept) if kept and rng.random() < 0.8 else None,
-                )
-            )
-        for kind, title in rng.sample(EVENTS, k=rng.randint(1, 3)):
-            events.append(
-                Event(
-                    champion=champion,
-                    kind=kind,
-                    on=_day_between(ctx, start, end),
-                    title=title,
-                    hours=rng.choice(HOURS),
-                    asset=rng.choice(kept) if kept else None,
-                )
-            )
-        # Every third volunteer went to (or threw) a celebration; the first one always did.
-        if i % 3 == 0:
-            events.append(
-                Event(
-                    champion=champion,
-                    kind=EventKind.CELEBRATION,
-                    on=_day_between(ctx, start, end),
-                    title=rng.choice(CELEBRATIONS),
-                    hours=Decimal("0") if i % 2 else Decimal("2"),
-                    asset=kept[0] if kept else None,
-                )
-            )
+        hours += _hours(ctx, champion, start, end, kept)
+        events += _events(ctx, i, champion, start, end, kept)
     TrainingRecord.objects.bulk_create(training)
     HoursLog.objects.bulk_create(hours)
     Event.objects.bulk_create(events)
     _invitations(ctx, champions)
+
+
+def _training(ctx: Any, champion: Champion, start: dt.date, end: dt.date) -> list[TrainingRecord]:
+    """One to three courses, in their first four months."""
+    rng = ctx.rng
+    return [
+        TrainingRecord(
+            champion=champion,
+            course=course,
+            completed_on=_day_between(ctx, start, min(end, start + dt.timedelta(days=120))),
+            hours=course_hours,
+            qualification=qualification,
+        )
+        for course, course_hours, qualification in rng.sample(COURSES, k=rng.randint(1, 3))
+    ]
+
+
+def _hours(
+    ctx: Any, champion: Champion, start: dt.date, end: dt.date, kept: list[Asset]
+) -> list[HoursLog]:
+    """Hours given, mostly at the groups they keep."""
+    rng = ctx.rng
+    weeks = max(1, (end - start).days // 7)
+    return [
+        HoursLog(
+            champion=champion,
+            on=_day_between(ctx, start, end),
+            hours=rng.choice(HOURS),
+            activity=rng.choice(ACTIVITIES),
+            asset=rng.choice(kept) if kept and rng.random() < 0.8 else None,
+        )
+        for _ in range(min(weeks, rng.randint(6, 24)))
+    ]
+
+
+def _events(
+    ctx: Any, i: int, champion: Champion, start: dt.date, end: dt.date, kept: list[Asset]
+) -> list[Event]:
+    rng = ctx.rng
+    events = [
+        Event(
+            champion=champion,
+            kind=kind,
+            on=_day_between(ctx, start, end),
+            title=title,
+            hours=rng.choice(HOURS),
+            asset=rng.choice(kept) if kept else None,
+        )
+        for kind, title in rng.sample(EVENTS, k=rng.randint(1, 3))
+    ]
+    # Every third volunteer went to (or threw) a celebration; the first one always did.
+    if i % 3 == 0:
+        events.append(
+            Event(
+                champion=champion,
+                kind=EventKind.CELEBRATION,
+                on=_day_between(ctx, start, end),
+                title=rng.choice(CELEBRATIONS),
+                hours=Decimal("0") if i % 2 else Decimal("2"),
+                asset=kept[0] if kept else None,
+            )
+        )
+    return events
 
 
 def _profiles(ctx: Any, champions: list[Champion]) -> None:

@@ -1,12 +1,12 @@
-"""Benchmark of the directory search page at integrated-care-system scale (DESIGN.md).
+"""Benchmark of the directory search page at integrated-care-system scale.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialrx python -m assets.bench [--runs 30]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialrx python -m bench.directory [--runs 30]
 
 Needs PostgreSQL. It never touches the database DATABASE_URL names: it creates a throwaway
 database beside it (``<name>_assets_bench``), migrates it, generates 20,000 listings (with
 sessions, organisations and 2,000 located postcodes), times the search page through Django's
 test client over several realistic queries, then does the same over the demo data
-(``socialrx.demo`` core step and ``assets.demo``), and drops the database.
+(``demo.core`` and ``demo.directory``), and drops the database.
 
 Figures and how to read them: docs/directory.md.
 """
@@ -19,6 +19,8 @@ import random
 import statistics
 import time
 from typing import Any
+
+from bench.common import admin_connection, django_setup, postgres_config
 
 ASSET_COUNT = 20_000
 POSTCODE_COUNT = 2_000
@@ -96,36 +98,18 @@ SENTENCES = [
 
 
 def _throwaway_url(url: str) -> tuple[str, dict[str, Any]]:
-    import environ
-
-    config = environ.Env.db_url_config(url)
-    if not config["ENGINE"].endswith("postgresql"):
-        raise SystemExit(
-            "assets.bench needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite has no "
-            "full-text search, so its figures would mean nothing)."
-        )
+    config = postgres_config(
+        url, why=": SQLite has no full-text search, so its figures would mean nothing"
+    )
     name = f"{config['NAME']}_assets_bench"
     base = url.rsplit("/", 1)[0]
     return f"{base}/{name}", config | {"BENCH_NAME": name}
 
 
-def _admin_connection(config: dict[str, Any]) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
 def _recreate(config: dict[str, Any], *, drop_only: bool = False) -> None:
     from psycopg import sql
 
-    with _admin_connection(config) as admin:
+    with admin_connection(config) as admin:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(config["BENCH_NAME"])
@@ -258,15 +242,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL", "")
     if not url:
-        raise SystemExit("assets.bench needs DATABASE_URL set to a PostgreSQL database.")
+        raise SystemExit("bench.directory needs DATABASE_URL set to a PostgreSQL database.")
     bench_url, config = _throwaway_url(url)
     _recreate(config)
     os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialrx.settings.dev")
-    import django
+    django_setup()
     from django.conf import settings
 
-    django.setup()
     settings.DEBUG = False  # no query log growing in memory while timing
     settings.ALLOWED_HOSTS = ["localhost"]
     settings.WHITENOISE_AUTOREFRESH = False
@@ -290,12 +272,12 @@ def main(argv: list[str] | None = None) -> None:
         )
 
         call_command("flush", interactive=False, verbosity=0)
-        from assets import demo as assets_demo
-        from socialrx.demo import demo_context, seed_core
+        from demo import directory as demo_directory
+        from demo.core import demo_context, seed_core
 
         ctx = demo_context()
         seed_core(ctx)
-        assets_demo.seed(ctx)
+        demo_directory.seed(ctx)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         located = [p for p, *_ in ctx.postcodes] or ["M1 1AE"]

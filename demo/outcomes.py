@@ -1,7 +1,7 @@
 """Demo data, outcomes step: registered populations, 24 monthly GP appointment extracts per
 practice, then every metric for the standard periods so the dashboards are full.
 
-The generators here are shared with the benchmark (``python -m outcomes.bench``): the
+The generators here are shared with the benchmark (``python -m bench.metrics``): the
 appointment rows are made by one ``INSERT … SELECT`` in the database (PostgreSQL or SQLite),
 with a deterministic integer hash for randomness, so a demo of a few thousand patients and an
 integrated care system of a million are made by the same code.
@@ -250,7 +250,7 @@ def seed(ctx: Any) -> None:
     cells = []
     for practice in practices:
         sizes[practice.pk] = rng.randint(2000, 3200)
-        # The first PCN's practices serve the more deprived area (as socialrx.demo places them).
+        # The first PCN's practices serve the more deprived area (as demo.core places them).
         deprived = ctx.pcns and practice.pcn_id == ctx.pcns[0].pk
         deprivation = rng.uniform(0.6, 0.9) if deprived else rng.uniform(0.1, 0.4)
         cells += population_cells(practice.pk, sizes[practice.pk], deprivation)

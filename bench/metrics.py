@@ -1,0 +1,283 @@
+"""Benchmark of appointment imports and the outcome metric jobs at integrated-care-system scale.
+
+    python -m bench.metrics [--scale 1.0] [--dense] [--skip-generate]
+
+Runs against PostgreSQL: ``DATABASE_URL``, or postgres://postgres@127.0.0.1:5432/socialrx_bench
+(created when missing). It WIPES that database's practices, people and outcome data, then
+generates, at scale 1: 100 practices of 10,000 registered patients (1,000,000), 100,000 people
+referred (every tenth patient), 1,000,000 conversations, 20,000 community assets, and 24 months
+of appointment extracts (rows only for patient-months with at least one appointment, about 7
+million; ``--dense`` writes a row for every patient-month, 24 million). Then it reports:
+
+- appointment import throughput and peak memory (``outcomes.imports`` on a generated CSV, run
+  in a child process, at two file sizes to show memory staying flat);
+- the floor: one plain aggregate over the appointment rows the demand job reads;
+- each metric job's time for one quarter, and the jobs' peak memory.
+
+See docs/performance.md for the figures and how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    Timer,
+    admin_connection,
+    django_setup,
+    peak_rss_mb,
+    postgres_config,
+)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/socialrx_bench"
+
+
+def _database_ensure(url: str) -> None:
+    """Create the benchmark database when it does not exist."""
+    from psycopg import sql
+
+    config = postgres_config(url)
+    with admin_connection(config) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            print(f"Created database {config['NAME']}.")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    django_setup()
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def _child(*args: str) -> tuple[dict[str, Any], float]:
+    """Run ``python -m bench.metrics ARGS`` and return its JSON answer and peak RSS (MB)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.metrics", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    return answer, answer.pop("peak_rss_mb")
+
+
+def _import_child(path: str) -> None:
+    """In a child process: import one appointments CSV and report rows, seconds and peak RSS."""
+    _setup()
+    began = time.monotonic()
+    try:
+        from outcomes.imports import data_import
+
+    except ImportError:
+        _copy_import(path)
+        how = "COPY (outcomes.imports not available)"
+    else:
+        result = data_import(kind="appointments", path_or_file=path)
+        if not result.ok:
+            raise SystemExit(f"import refused: {result.summary()}")
+        how = "outcomes.imports"
+    seconds = time.monotonic() - began
+    print(json.dumps({"seconds": seconds, "how": how, "peak_rss_mb": peak_rss_mb()}))
+
+
+def _copy_import(path: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor, open(path, "rb") as f:
+        cursor.execute(
+            "CREATE TEMP TABLE staged (ods_code text, month text, patient_key text, appointments int)"
+        )
+        with cursor.cursor.copy("COPY staged FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute("SELECT COUNT(*) FROM staged")
+        return cursor.fetchone()[0]
+
+
+def _jobs_child(start: str, end: str) -> None:
+    """In a child process: every metric job for one period, timed one by one."""
+    _setup()
+    from outcomes.metrics.registry import METRIC_NAMES
+    from outcomes.services.metrics import metric_compute
+
+    times = {}
+    for metric in METRIC_NAMES:
+        began = time.monotonic()
+        rows = metric_compute(
+            metric=metric, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
+        )
+        times[metric] = {"seconds": time.monotonic() - began, "rows": rows}
+    print(json.dumps({"jobs": times, "peak_rss_mb": peak_rss_mb()}))
+
+
+def _csv_write(path: Path, practice_codes: list[str]) -> int:
+    """An appointments.csv (ods_code, month, patient_key, appointments) of these practices'
+    whole extracts, written by COPY … TO STDOUT."""
+    from django.db import connection
+
+    from outcomes.metrics.sql import T
+
+    codes = ", ".join(f"'{c}'" for c in practice_codes)
+    query = f"""COPY (
+        SELECT pr.ods_code, to_char(a.month, 'YYYY-MM'), a.patient_key, a.appointments
+        FROM {T["appointments"]} a JOIN {T["practice"]} pr ON pr.id = a.practice_id
+        WHERE pr.ods_code IN ({codes}) ORDER BY pr.ods_code, a.month
+    ) TO STDOUT WITH (FORMAT csv)"""
+    lines = 0
+    with connection.cursor() as cursor, path.open("wb") as f:
+        f.write(b"ods_code,month,patient_key,appointments\n")
+        with cursor.cursor.copy(query) as copy:
+            for chunk in copy:
+                f.write(chunk)
+                lines += bytes(chunk).count(b"\n")
+    return lines
+
+
+def measure(*, quarter: tuple[dt.date, dt.date], import_practices: int) -> dict[str, Any]:
+    from django.db import connection
+
+    from outcomes.metrics.periods import month_end, month_of, month_start
+    from outcomes.metrics.sql import T
+    from socialrx.models import Practice
+
+    report: dict[str, Any] = {}
+    codes = list(Practice.objects.order_by("ods_code").values_list("ods_code", flat=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, share in (("small", 4), ("large", 1)):
+            chosen = codes[: max(1, import_practices // share)]
+            path = Path(tmp) / f"appointments_{label}.csv"
+            lines = _csv_write(path, chosen)
+            with Timer(f"import {lines:,} rows ({len(chosen)} practices × 24 months)"):
+                answer, rss = _child("--import-child", str(path))
+            report[f"import_{label}"] = {
+                "rows": lines,
+                "seconds": answer["seconds"],
+                "rows_per_second": lines / answer["seconds"],
+                "peak_rss_mb": rss,
+                "file_mb": path.stat().st_size / 1e6,
+                "how": answer["how"],
+            }
+    last = month_of(quarter[1])
+    floor_from, floor_to = month_start(last - 11), month_end(last)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {T['appointments']}")
+        report["appointment_rows"] = cursor.fetchone()[0]
+        # Warm the cache the same way for the floor and for the jobs.
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {T['appointments']} WHERE month BETWEEN %s AND %s",
+            [floor_from, floor_to],
+        )
+        report["floor_rows"] = cursor.fetchone()[0]
+        with Timer("floor: SUM(appointments) GROUP BY practice over the 12 months") as t:
+            cursor.execute(
+                f"""SELECT practice_id, SUM(appointments) FROM {T["appointments"]}
+                    WHERE month BETWEEN %s AND %s GROUP BY practice_id""",
+                [floor_from, floor_to],
+            )
+            cursor.fetchall()
+        report["floor_seconds"] = t.seconds
+    with Timer(f"every metric job for {quarter[0]}..{quarter[1]}"):
+        answer, rss = _child("--jobs-child", quarter[0].isoformat(), quarter[1].isoformat())
+    report["jobs"] = answer["jobs"]
+    report["jobs_peak_rss_mb"] = rss
+    report["jobs_total_seconds"] = sum(j["seconds"] for j in answer["jobs"].values())
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1 = a large integrated care system (1,000,000 patients).",
+    )
+    parser.add_argument("--dense", action="store_true", help="A row for every patient-month.")
+    parser.add_argument(
+        "--skip-generate", action="store_true", help="Measure the data already generated."
+    )
+    parser.add_argument("--import-child", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    if args.import_child:
+        _import_child(args.import_child)
+        return
+    if args.jobs_child:
+        _jobs_child(*args.jobs_child)
+        return
+
+    _database_ensure(os.environ["DATABASE_URL"])
+    _setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from outcomes.metrics.periods import month_end, month_of, month_start, quarter_of
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    # 24 complete months before this one; the quarter measured is the last complete one.
+    months = list(range(month_of(today) - 24, month_of(today)))
+    quarter = quarter_of(month_start(months[-1]))
+    if quarter[1] > month_end(months[-1]):
+        quarter = quarter_of(quarter[0] - dt.timedelta(days=1))
+    print(
+        f"outcomes benchmark, scale {args.scale}, on {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
+    )
+    counts: dict[str, float] = {}
+    if not args.skip_generate:
+        print("Generating:")
+        began = time.monotonic()
+        from bench.world import generate
+
+        counts = dict(generate(scale=args.scale, dense=args.dense, months=months))
+        counts["generate_seconds"] = round(time.monotonic() - began, 1)
+    print("Measuring:")
+    report = measure(quarter=quarter, import_practices=max(1, round(10 * args.scale)))
+    report["counts"] = counts
+    report["scale"] = args.scale
+    report["dense"] = args.dense
+    report["quarter"] = [quarter[0].isoformat(), quarter[1].isoformat()]
+    _print_report(report)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    print("\nResults")
+    for key, value in report["counts"].items():
+        print(f"  {key}: {value:,}" if isinstance(value, int) else f"  {key}: {value}")
+    print(f"  appointment rows in the table: {report['appointment_rows']:,}")
+    for label in ("small", "large"):
+        imp = report[f"import_{label}"]
+        print(
+            f"  import ({imp['how']}): {imp['rows']:,} rows in {imp['seconds']:.1f}s = "
+            f"{imp['rows_per_second']:,.0f} rows/s, peak RSS {imp['peak_rss_mb']:.0f} MB"
+        )
+    floor = report["floor_seconds"]
+    print(f"  floor ({report['floor_rows']:,} rows, 12 months): {floor:.2f}s")
+    for metric, job in report["jobs"].items():
+        ratio = f" ({job['seconds'] / floor:.1f}× floor)" if metric == "demand" and floor else ""
+        print(f"  {metric}: {job['seconds']:.2f}s, {job['rows']} rows{ratio}")
+    print(
+        f"  all jobs: {report['jobs_total_seconds']:.1f}s, "
+        f"peak RSS {report['jobs_peak_rss_mb']:.0f} MB"
+    )
+    print("JSON " + json.dumps(report, default=str))
+
+
+if __name__ == "__main__":
+    main()
