@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import casework, intake
+from .views import casework, feedback, intake
 
 app_name = "referrals"
 
@@ -50,8 +50,8 @@ urlpatterns: list[URLPattern] = [
         name="referral_status_change",
     ),
     path("case/referrals/<int:pk>/close/", casework.referral_close, name="referral_close"),
-    path("case/referrals/<int:pk>/feedback/", casework.feedback_create, name="feedback_create"),
-    path("case/feedback/<int:pk>/", casework.feedback_letter, name="feedback_letter"),
+    path("case/referrals/<int:pk>/feedback/", feedback.feedback_create, name="feedback_create"),
+    path("case/feedback/<int:pk>/", feedback.feedback_letter, name="feedback_letter"),
     path("case/goals/<int:pk>/status/", casework.goal_status, name="goal_status"),
     path(
         "case/connections/<int:pk>/outcome/",

@@ -126,7 +126,7 @@ def referral_intake(
 
 
 def _practice_scope(
-    *, by: Any | None, route: str, person: PersonDetails, referral: ReferralDetails
+    *, by: Any, route: str, person: PersonDetails, referral: ReferralDetails
 ) -> tuple[str, PersonDetails, ReferralDetails]:
     """Practice staff refer for their own practice only, as ``gp`` or ``practice_staff`` (by
     default as their staff type says); everyone else names the route."""
@@ -141,7 +141,7 @@ def _practice_scope(
         return route, person, referral
     practice = by.practice
     if practice is None:
-        raise PermissionDenied("Practice staff refer for their own practice")
+        raise PermissionDenied
     route = route or (Source.GP if by.staff_type == StaffType.GP else Source.PRACTICE_STAFF)
     if route not in PRACTICE_SOURCES:
         raise ValidationError({"source": "Practice staff may refer as gp or practice_staff"})

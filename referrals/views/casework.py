@@ -32,7 +32,6 @@ from ..forms.casework import (
     ConnectionForm,
     ConnectionOutcomeForm,
     ConversationForm,
-    FeedbackForm,
     GoalForm,
     GoalStatusForm,
     LinkWorkerForm,
@@ -46,7 +45,6 @@ from ..selectors.casework import (
     asset_search,
     caseload_for,
     connection_get_for,
-    feedback_get_for,
     goal_get_for,
     person_for_page,
     person_record,
@@ -56,7 +54,6 @@ from ..selectors.casework import (
 from ..services import status as status_service
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
 from ..services.conversations import conversation_log
-from ..services.feedback import feedback_send, feedback_snomed_for, feedback_support_prefill
 from ..services.goals import goal_add, goal_status_set
 from ..services.notes import case_note_add
 from ..services.people import person_link_worker_set, person_update, person_view_record
@@ -448,55 +445,3 @@ def note_create(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, "Note added.")
             return redirect(_person_url(person, "timeline"))
     return _person_page(request, person, note_form=form)
-
-
-# --- feedback to the referrer ----------------------------------------------------------------
-
-
-@casework_view
-@require_http_methods(["GET", "POST"])
-def feedback_create(request: SignedInRequest, pk: int) -> HttpResponse:
-    referral = referral_for_case(user=request.user, pk=pk)
-    form = FeedbackForm(
-        request.POST or None,
-        initial={
-            "snomed_code": feedback_snomed_for(referral=referral),
-            "support_offered": feedback_support_prefill(person=referral.person),
-            "needs_and_concerns": referral.reason,
-            "outcomes": referral.closure_outcome,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            feedback = feedback_send(referral=referral, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "Feedback saved."
-                + (
-                    " The referrer has been emailed that it is ready."
-                    if referral.referrer_email
-                    else ""
-                ),
-            )
-            return redirect("referrals:feedback_letter", pk=feedback.pk)
-    return render(
-        request,
-        f"{T}feedback_form.html",
-        {"referral": referral, "person": referral.person, "form": form},
-    )
-
-
-@casework_view
-@require_GET
-def feedback_letter(request: SignedInRequest, pk: int) -> HttpResponse:
-    feedback = feedback_get_for(user=request.user, pk=pk)
-    person = feedback.referral.person
-    person_view_record(person=person, by=request.user, what="feedback letter")
-    return render(
-        request,
-        f"{T}feedback_letter.html",
-        {"feedback": feedback, "referral": feedback.referral, "person": person},
-    )

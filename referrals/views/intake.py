@@ -60,7 +60,7 @@ def _candidate_row(person: Person) -> dict[str, Any]:
         "name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "area": (person.postcode or "").split(" ")[0],
-        "practice": person.practice.name if person.practice_id else "",
+        "practice": person.practice.name if person.practice is not None else "",
     }
 
 
