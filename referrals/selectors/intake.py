@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from assets.models import Asset
 from socialrx.http import get_in_scope_or_404
@@ -49,6 +49,15 @@ def practice_referral_get(*, user: Any, pk: int) -> Referral:
             ),
         )
     )
+    return get_in_scope_or_404(scope, what="referral", pk=pk)
+
+
+def referral_confirmation_get(*, user: Any, pk: int) -> Referral:
+    """A referral just made, for its confirmation page: in ``user``'s scope, or made by them
+    (a link worker may record a referral for another team's area, which they cannot see)."""
+    scope = Referral.objects.filter(
+        Q(pk__in=referrals_for(user=user).values("pk")) | Q(referred_by=user)
+    ).select_related("team", "link_worker")
     return get_in_scope_or_404(scope, what="referral", pk=pk)
 
 

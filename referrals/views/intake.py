@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,19 +25,19 @@ from socialrx.http import (
 )
 from socialrx.models import AuditLog, Role, StaffType
 
-from ..access import referrals_for
 from ..forms.intake import (
     CommunityReferralForm,
     OtherServiceReferralForm,
     PracticeReferralForm,
     SelfReferralForm,
 )
-from ..models import ClosedRouteEnquiry, Person, Referral, ReferralStatus, Source
+from ..models import ClosedRouteEnquiry, Person, ReferralStatus, Source
 from ..selectors.intake import (
     closed_route_enquiry_list,
     community_referral_assets_for,
     practice_referral_get,
     practice_referral_list,
+    referral_confirmation_get,
 )
 from ..services.enquiries import closed_route_enquiry_mark_handled
 from ..services.intake import (
@@ -158,10 +157,7 @@ def other_referral_create(request: SignedInRequest) -> HttpResponse:
 def referral_confirmation(request: SignedInRequest, pk: int) -> HttpResponse:
     """After a staff or volunteer referral. The maker may see it even when the referral went to
     a team they cannot see (a link worker recording for another team's area)."""
-    scope = Referral.objects.filter(
-        Q(pk__in=referrals_for(user=request.user).values("pk")) | Q(referred_by=request.user)
-    ).select_related("team", "link_worker")
-    referral = get_in_scope_or_404(scope, what="referral", pk=pk)
+    referral = referral_confirmation_get(user=request.user, pk=pk)
     audit_record(
         user=request.user,
         action=AuditLog.Action.VIEW,
