@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
+from socialrx.http import get_in_scope_or_404
 from socialrx.models import Role
 
 from .models import Person, Referral
@@ -26,10 +26,7 @@ def people_for(*, user: Any) -> QuerySet[Person]:
 
 
 def person_get_for(*, user: Any, pk: int) -> Person:
-    try:
-        return people_for(user=user).get(pk=pk)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such person") from None
+    return get_in_scope_or_404(people_for(user=user), what="person", pk=pk)
 
 
 def referrals_for(*, user: Any) -> QuerySet[Referral]:
@@ -49,15 +46,4 @@ def referrals_for(*, user: Any) -> QuerySet[Referral]:
 
 
 def referral_get_for(*, user: Any, pk: int) -> Referral:
-    try:
-        return referrals_for(user=user).get(pk=pk)
-    except (Referral.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such referral") from None
-
-
-def can_change_case(*, user: Any) -> bool:
-    """Whether ``user`` may change case records they can see (link workers and administrators;
-    anyone else who can see a referral sees it read-only: 403 where a change is asked)."""
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_admin or user.role == Role.LINK_WORKER
-    )
+    return get_in_scope_or_404(referrals_for(user=user), what="referral", pk=pk)

@@ -12,14 +12,14 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Practice, Role, StaffType
+from socialrx.models import AuditLog, Practice, Role
 from socialrx.validators import (
     format_postcode,
     nhs_number_is_valid,
@@ -29,16 +29,8 @@ from socialrx.validators import (
 
 from .access import referral_get_for
 from .models import Referral, ReferralStatus, Source
-from .services.intake import (
-    PersonDetails,
-    RouteClosedError,
-    closed_route_enquiry_create,
-    person_match_auto,
-    referral_submit,
-    route_is_open,
-)
-
-PRACTICE_SOURCES = (Source.GP, Source.PRACTICE_STAFF)
+from .services.intake import EnquiryKept, ReferralDetails, ReferralMade, referral_intake
+from .services.matching import Matching, PersonDetails
 
 ErrorResponse = inline_serializer(
     name="ApiError",
@@ -187,85 +179,79 @@ class ReferralCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user: Any = request.user
-        source, person_practice, referring_practice = self._scope(user=user, data=data)
         person_data = data["person"]
         referrer = data.get("referrer") or {}
-        if not route_is_open(route=source):
-            return self._closed(request, source=source, data=request.data)
-        details = PersonDetails(
-            given_name=person_data["given_name"],
-            family_name=person_data.get("family_name", ""),
-            date_of_birth=person_data.get("date_of_birth"),
-            nhs_number=person_data.get("nhs_number", ""),
-            postcode=person_data.get("postcode", ""),
-            phone=person_data.get("phone", ""),
-            email=person_data.get("email", ""),
-            communication_needs=person_data.get("communication_needs", ""),
-            practice=person_practice,
-        )
         try:
-            referral = referral_submit(
-                details=details,
-                person=person_match_auto(details=details),
-                source=source,
+            result = referral_intake(
+                route=data.get("source") or "",
+                person=PersonDetails(
+                    given_name=person_data["given_name"],
+                    family_name=person_data.get("family_name", ""),
+                    date_of_birth=person_data.get("date_of_birth"),
+                    nhs_number=person_data.get("nhs_number", ""),
+                    postcode=person_data.get("postcode", ""),
+                    phone=person_data.get("phone", ""),
+                    email=person_data.get("email", ""),
+                    communication_needs=person_data.get("communication_needs", ""),
+                    practice=_practice_by_ods(
+                        person_data.get("practice_ods_code", ""), field="person"
+                    ),
+                ),
+                referral=ReferralDetails(
+                    reason=data["reason"],
+                    consent_confirmed=data["consent_confirmed"],
+                    referring_practice=_practice_by_ods(
+                        data.get("referring_practice_ods_code", ""), field="referring"
+                    ),
+                    referrer_name=referrer.get("name") or user.get_full_name(),
+                    referrer_organisation=referrer.get("organisation", ""),
+                    referrer_email=referrer.get("email") or user.email,
+                ),
                 by=user,
-                consent_confirmed=data["consent_confirmed"],
-                reason=data["reason"],
-                referring_practice=referring_practice,
-                referrer_name=referrer.get("name") or user.get_full_name(),
-                referrer_organisation=referrer.get("organisation")
-                or (referring_practice.name if referring_practice else ""),
-                referrer_email=referrer.get("email") or user.email,
+                matching=Matching.AUTOMATIC,
+                enquiry_data=dict(request.data)
+                if hasattr(request.data, "keys")
+                else {"data": request.data},
             )
-        except RouteClosedError:
-            return self._closed(request, source=source, data=request.data)
         except DjangoValidationError as exc:
-            raise ValidationError(
-                {"person": exc.message_dict} if hasattr(exc, "error_dict") else exc.messages
-            ) from exc
+            raise ValidationError(_api_errors(exc)) from exc
+        if isinstance(result, EnquiryKept):
+            return Response(
+                {
+                    "enquiry_id": result.enquiry.pk,
+                    "route": result.enquiry.route,
+                    "message": "This route is not open; the referral was passed to the "
+                    "service's administrators.",
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
+        assert isinstance(result, ReferralMade)  # automatic matching never asks
         return Response(
-            ReferralOutput(_referral_for_output(referral.pk)).data, status=status.HTTP_201_CREATED
+            ReferralOutput(_referral_for_output(result.referral.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
 
-    def _scope(self, *, user: Any, data: dict[str, Any]) -> tuple[str, Any, Any]:
-        """The route and practices this caller may use."""
-        person_ods = data["person"].get("practice_ods_code", "")
-        if user.is_admin:
-            if not data.get("source"):
-                raise ValidationError({"source": ["Choose the referral route"]})
-            return (
-                data["source"],
-                _practice_by_ods(person_ods, field="person"),
-                _practice_by_ods(data.get("referring_practice_ods_code", ""), field="referring"),
-            )
-        if user.role != Role.PRACTICE_STAFF or user.practice is None:
-            raise PermissionDenied()
-        default = Source.GP if user.staff_type == StaffType.GP else Source.PRACTICE_STAFF
-        source = data.get("source") or default
-        if source not in PRACTICE_SOURCES:
-            raise ValidationError({"source": ["Practice staff may refer as gp or practice_staff"]})
-        ods_codes = {person_ods, data.get("referring_practice_ods_code", "")} - {""}
-        if ods_codes - {user.practice.ods_code}:
-            raise ValidationError(
-                {"referring_practice_ods_code": ["Practice staff refer for their own practice"]}
-            )
-        return source, user.practice, user.practice
 
-    def _closed(self, request: Request, *, source: str, data: Any) -> Response:
-        enquiry = closed_route_enquiry_create(
-            route=source,
-            data=dict(data) if hasattr(data, "keys") else {"data": data},
-            by=request.user,
-        )
-        return Response(
-            {
-                "enquiry_id": enquiry.pk,
-                "route": source,
-                "message": "This route is not open; the referral was passed to the service's "
-                "administrators.",
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
+# Errors about the referral itself; any other field is the person's.
+_REFERRAL_FIELDS = {
+    "source": "source",
+    "referring_practice": "referring_practice_ods_code",
+    "consent_confirmed": "consent_confirmed",
+    "reason": "reason",
+}
+
+
+def _api_errors(exc: DjangoValidationError) -> Any:
+    """The service's errors in the shape of the request body."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    errors: dict[str, Any] = {}
+    for name, messages in exc.message_dict.items():
+        if name in _REFERRAL_FIELDS:
+            errors[_REFERRAL_FIELDS[name]] = messages
+        else:
+            errors.setdefault("person", {})[name] = messages
+    return errors
 
 
 def _practice_by_ods(code: str, *, field: str) -> Practice | None:

@@ -196,6 +196,9 @@ class Referral(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_referrals",
     )
+    # Set when the link worker's email is claimed, so a notice is sent once however often the
+    # task runs.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -289,7 +292,8 @@ class Conversation(models.Model):
 
 
 class FriendsObservation(models.Model):
-    """METRICS.md M1: the number of friends the person could call on, on a date."""
+    """The number of friends the person could call on, on a date (the ``friends`` metric,
+    docs/metrics.md)."""
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="friends_observations"

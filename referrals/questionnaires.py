@@ -1,6 +1,6 @@
 """The wellbeing questionnaires offered in a "what matters to you" conversation, and their
 scoring. Pure functions with no database access, so that the outcomes app (which computes the
-``wellbeing`` metric, METRICS.md) scores exactly as the conversation form does."""
+``wellbeing`` metric, docs/metrics.md) scores exactly as the conversation form does."""
 
 from __future__ import annotations
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 from celery import shared_task
 
 
+@shared_task(
+    time_limit=60,
+    soft_time_limit=50,
+    # A mail server down or refusing for a moment (SMTP errors are OSErrors): try again later.
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def referral_notify_link_worker_task(*, referral_id: int) -> bool:
+    """Tell the named link worker about a new referral. The service claims the referral with a
+    conditional update, so a retry or a second delivery sends no second email."""
+    from .services.intake import referral_notify_link_worker
+
+    return referral_notify_link_worker(referral_id=referral_id)
+
+
 @shared_task(time_limit=60, soft_time_limit=50, autoretry_for=(OSError,), max_retries=3)
 def feedback_notice_send_task(*, feedback_id: int) -> bool:
     """Tell a referrer that feedback is waiting. Sending twice only repeats a notice that names
     no one, so a retry after a half-finished run does no harm."""
-    from .services.casework import feedback_notice_send
+    from .services.feedback import feedback_notice_send
 
     return feedback_notice_send(feedback_id=feedback_id)
-
-
-from .tasks_intake import *  # noqa: E402, F403

@@ -21,7 +21,7 @@ from socialrx.validators import (
 )
 
 from ..models import Source
-from ..services.intake import PersonDetails
+from ..services.matching import PersonDetails
 
 
 class NhsNumberField(forms.CharField):

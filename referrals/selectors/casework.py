@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import Http404
 from django.utils import timezone
 
 from assets.models import Asset, ListingStatus
+from socialrx.http import get_in_scope_or_404
 from socialrx.models import Role, User
 from socialrx.validators import normalise_nhs_number
 
@@ -23,6 +23,7 @@ from ..models import (
     Connection,
     ConnectionOutcomeChange,
     Conversation,
+    Feedback,
     Goal,
     Person,
     Referral,
@@ -73,52 +74,39 @@ def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Pe
 
 
 def person_for_page(*, user: Any, pk: int) -> Person:
-    try:
-        return people_for(user=user).select_related("link_worker", "practice", "team").get(pk=pk)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such person") from None
+    scope = people_for(user=user).select_related("link_worker", "practice", "team")
+    return get_in_scope_or_404(scope, what="person", pk=pk)
 
 
 def referral_for_case(*, user: Any, pk: int) -> Referral:
     """A referral on a case record the user may change. Practice staff and volunteers can see
     some referrals through ``referrals_for`` but never reach casework (their views 404 first);
     here only the case scope (``people_for``) counts."""
-    try:
-        return (
-            referrals_for(user=user)
-            .filter(person__in=people_for(user=user))
-            .select_related("person", "referring_practice")
-            .get(pk=pk)
-        )
-    except (Referral.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such referral") from None
+    scope = (
+        referrals_for(user=user)
+        .filter(person__in=people_for(user=user))
+        .select_related("person", "referring_practice")
+    )
+    return get_in_scope_or_404(scope, what="referral", pk=pk)
 
 
 def goal_get_for(*, user: Any, pk: int) -> Goal:
-    try:
-        return Goal.objects.select_related("person").get(pk=pk, person__in=people_for(user=user))
-    except (Goal.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such goal") from None
+    scope = Goal.objects.select_related("person").filter(person__in=people_for(user=user))
+    return get_in_scope_or_404(scope, what="goal", pk=pk)
 
 
 def connection_get_for(*, user: Any, pk: int) -> Connection:
-    try:
-        return Connection.objects.select_related("person", "asset").get(
-            pk=pk, person__in=people_for(user=user)
-        )
-    except (Connection.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such connection") from None
+    scope = Connection.objects.select_related("person", "asset").filter(
+        person__in=people_for(user=user)
+    )
+    return get_in_scope_or_404(scope, what="connection", pk=pk)
 
 
-def feedback_get_for(*, user: Any, pk: int) -> Any:
-    from ..models import Feedback
-
-    try:
-        return Feedback.objects.select_related(
-            "referral__person__practice", "referral__referring_practice", "sent_by"
-        ).get(pk=pk, referral__person__in=people_for(user=user))
-    except (Feedback.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such feedback") from None
+def feedback_get_for(*, user: Any, pk: int) -> Feedback:
+    scope = Feedback.objects.select_related(
+        "referral__person__practice", "referral__referring_practice", "sent_by"
+    ).filter(referral__person__in=people_for(user=user))
+    return get_in_scope_or_404(scope, what="feedback", pk=pk)
 
 
 def referral_open_for(*, person: Person) -> Referral | None:
@@ -136,8 +124,8 @@ def team_link_workers(*, team_id: int | None) -> QuerySet[User]:
 
 
 def asset_search(*, query: str, today: dt.date | None = None, limit: int = 20) -> list[Asset]:
-    """Active assets whose name contains ``query`` (METRICS.md: active on a day when started
-    on or before it and not yet ended)."""
+    """Active assets whose name contains ``query`` (active on a day when started on or before
+    it and not yet ended, as the metrics count them: docs/metrics.md)."""
     query = query.strip()
     if not query:
         return []

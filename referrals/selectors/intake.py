@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from assets.models import Asset
+from socialrx.http import get_in_scope_or_404
 
-from ..access import referral_get_for, referrals_for
+from ..access import referrals_for
 from ..models import ClosedRouteEnquiry, Feedback, Referral, ReferralStatusChange, Source
 
 
@@ -34,9 +35,9 @@ def practice_referral_list(*, user: Any, status: str = "") -> QuerySet[Referral]
 def practice_referral_get(*, user: Any, pk: int) -> Referral:
     """One referral in ``user``'s scope with its status history and feedback letters; nothing
     of the case itself (notes, conversations, goals) is loaded."""
-    referral = referral_get_for(user=user, pk=pk)
-    return (
-        Referral.objects.select_related("person", "link_worker", "team", "referring_practice")
+    scope = (
+        referrals_for(user=user)
+        .select_related("person", "link_worker", "team", "referring_practice")
         .prefetch_related(
             Prefetch(
                 "status_changes",
@@ -47,8 +48,17 @@ def practice_referral_get(*, user: Any, pk: int) -> Referral:
                 queryset=Feedback.objects.select_related("sent_by").order_by("-sent_at", "-id"),
             ),
         )
-        .get(pk=referral.pk)
     )
+    return get_in_scope_or_404(scope, what="referral", pk=pk)
+
+
+def referral_confirmation_get(*, user: Any, pk: int) -> Referral:
+    """A referral just made, for its confirmation page: in ``user``'s scope, or made by them
+    (a link worker may record a referral for another team's area, which they cannot see)."""
+    scope = Referral.objects.filter(
+        Q(pk__in=referrals_for(user=user).values("pk")) | Q(referred_by=user)
+    ).select_related("team", "link_worker")
+    return get_in_scope_or_404(scope, what="referral", pk=pk)
 
 
 def community_referrals_for(*, user: Any) -> QuerySet[Referral]:

@@ -1,12 +1,13 @@
 """Which team and which named link worker a person's case belongs to. Used by every route of
 referral and by the imports, so that the rule lives in one place.
 
-The rule (DESIGN.md: a named, continuing link worker; no queue dealing people to whoever is
-free): the team is the one serving the person's registered practice, or the team named by
-``DEFAULT_TEAM_CODE`` for people without one (the longest-standing team if that is unset). The link worker is the person's existing link
-worker while they are still an active member of that team; otherwise the practice's named link
-worker; otherwise the team's longest-standing active link worker (lowest id), so the choice is
-stable and never depends on who is least busy.
+The rule (a named, continuing link worker; no queue dealing people to whoever is free; see
+docs/architecture.md): the team is the one serving the person's registered practice, or the
+team named by ``DEFAULT_TEAM_CODE`` for people without one (the longest-standing team if that
+is unset). The link worker is the person's existing link worker while they are still an active
+member of that team; otherwise the practice's named link worker; otherwise the team's
+longest-standing active link worker (lowest id), so the choice is stable and never depends on
+who is least busy.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from socialrx.access import role_required
+from socialrx.http import SignedInRequest, form_add_service_errors, render_page, wants_partial
 from socialrx.models import Role
 
 from ..forms.casework import (
@@ -31,7 +32,6 @@ from ..forms.casework import (
     ConnectionForm,
     ConnectionOutcomeForm,
     ConversationForm,
-    FeedbackForm,
     GoalForm,
     GoalStatusForm,
     LinkWorkerForm,
@@ -45,14 +45,19 @@ from ..selectors.casework import (
     asset_search,
     caseload_for,
     connection_get_for,
-    feedback_get_for,
     goal_get_for,
     person_for_page,
     person_record,
     referral_for_case,
     team_link_workers,
 )
-from ..services import casework as services
+from ..services import status as status_service
+from ..services.connections import connection_make, connection_outcome_set, connection_warnings
+from ..services.conversations import conversation_log
+from ..services.goals import goal_add, goal_status_set
+from ..services.notes import case_note_add
+from ..services.people import person_link_worker_set, person_update, person_view_record
+from ..services.status import referral_allowed_statuses
 
 casework_view = role_required(Role.LINK_WORKER)
 
@@ -65,17 +70,12 @@ def _person_url(person: Person, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _errors_from(form: Any, exc: ValidationError, field: str | None = None) -> None:
-    for message in exc.messages:
-        form.add_error(field, message)
-
-
 # --- caseload --------------------------------------------------------------------------------
 
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: SignedInRequest) -> HttpResponse:
     """Filtering by status is a GET (no personal data); a search by name or NHS number is a
     POST, so it never appears in a URL, the browser history or a server log."""
     data = request.POST if request.method == "POST" else request.GET
@@ -95,20 +95,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "page": page,
         "status_choices": ReferralStatus.choices,
     }
-    template = f"{T}caseload.html"
-    htmx = getattr(request, "htmx", None)
-    # A history restore asks for the whole page again, though it comes from htmx.
-    if htmx and not htmx.history_restore_request:
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, f"{T}caseload.html", "results", context)
 
 
 # --- the person page -------------------------------------------------------------------------
 
 
-def _person_page(request: HttpRequest, person: Person, **forms: Any) -> HttpResponse:
+def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> HttpResponse:
     record = person_record(person=person)
-    services.person_view_record(person=person, by=request.user)
+    person_view_record(person=person, by=request.user)
     context = {
         "person": person,
         "record": record,
@@ -129,44 +124,42 @@ def _person_page(request: HttpRequest, person: Person, **forms: Any) -> HttpResp
 
 @casework_view
 @require_GET
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _person_page(request, person_for_page(user=request.user, pk=pk))
 
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
     # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
     # service must compare against what is stored to audit the fields that changed.
     form = PersonForm(request.POST or None, instance=copy.copy(person))
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.person_update(person=person, by=request.user, data=form.cleaned_data)
+            changed = person_update(person=person, by=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Details saved." if changed else "Nothing was changed.")
             return redirect(_person_url(person))
     if request.method == "GET":
-        services.person_view_record(person=person, by=request.user, what="edit details")
+        person_view_record(person=person, by=request.user, what="edit details")
     return render(request, f"{T}person_edit.html", {"person": person, "form": form})
 
 
 @casework_view
 @require_POST
-def person_link_worker(request: HttpRequest, pk: int) -> HttpResponse:
+def person_link_worker(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
     form = LinkWorkerForm(request.POST, link_workers=team_link_workers(team_id=person.team_id))
     if form.is_valid():
         try:
-            services.person_link_worker_set(
+            person_link_worker_set(
                 person=person, link_worker=form.cleaned_data["link_worker"], by=request.user
             )
         except ValidationError as exc:
-            _errors_from(form, exc, "link_worker")
+            form_add_service_errors(form, exc, field="link_worker")
         else:
             messages.success(request, "Named link worker changed.")
             return redirect(_person_url(person))
@@ -178,20 +171,20 @@ def person_link_worker(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def referral_status_change(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = referral_for_case(user=request.user, pk=pk)
-    allowed = services.referral_allowed_statuses(referral=referral)
+    allowed = referral_allowed_statuses(referral=referral)
     form = StatusChangeForm(request.POST or None, allowed=allowed)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_status_change(
+            status_service.referral_status_change(
                 referral=referral,
                 to_status=form.cleaned_data["to_status"],
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
         except ValidationError as exc:
-            _errors_from(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"Referral {referral.pk} is now {referral.get_status_display().lower()}."
@@ -211,19 +204,19 @@ def referral_status_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def referral_close(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_close(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = referral_for_case(user=request.user, pk=pk)
     form = CloseCaseForm(request.POST or None, initial={"closed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_close(
+            status_service.referral_close(
                 referral=referral,
                 outcome=form.cleaned_data["closure_outcome"],
                 on=form.cleaned_data["closed_on"],
                 by=request.user,
             )
         except ValidationError as exc:
-            _errors_from(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Referral {referral.pk} is closed.")
             return redirect(_person_url(referral.person))
@@ -239,13 +232,13 @@ def referral_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def conversation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_create(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
     form = ConversationForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.conversation_log(
+            conversation_log(
                 person=person,
                 by=request.user,
                 held_on=data["held_on"],
@@ -260,7 +253,7 @@ def conversation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 ons4=data["ons4"],
             )
         except ValidationError as exc:
-            _errors_from(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Conversation saved.")
             return redirect(_person_url(person, "timeline"))
@@ -281,18 +274,18 @@ def conversation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_POST
-def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_create(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
     form = GoalForm(request.POST)
     if form.is_valid():
         try:
-            goal = services.goal_add(
+            goal = goal_add(
                 person=person, description=form.cleaned_data["description"], by=request.user
             )
         except ValidationError as exc:
-            _errors_from(form, exc, "description")
+            form_add_service_errors(form, exc, field="description")
         else:
-            if getattr(request, "htmx", False):
+            if wants_partial(request):
                 return render(
                     request,
                     f"{T}person.html#goal_row",
@@ -300,7 +293,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             messages.success(request, "Goal added.")
             return redirect(_person_url(person, "goals"))
-    if getattr(request, "htmx", False):
+    if wants_partial(request):
         response = render(
             request, f"{T}person.html#goal_form", {"person": person, "goal_form": form}
         )
@@ -310,11 +303,11 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_POST
-def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_status(request: SignedInRequest, pk: int) -> HttpResponse:
     goal = goal_get_for(user=request.user, pk=pk)
     form = GoalStatusForm(request.POST)
     if form.is_valid():
-        services.goal_status_set(goal=goal, status=form.cleaned_data["status"], by=request.user)
+        goal_status_set(goal=goal, status=form.cleaned_data["status"], by=request.user)
     return _row_update(
         request,
         ok=form.is_valid(),
@@ -328,7 +321,7 @@ def goal_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _row_update(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     ok: bool,
     error: str,
@@ -340,7 +333,7 @@ def _row_update(
 ) -> HttpResponse:
     """A row-level change: htmx gets the row partial back (with the error in it); without
     JavaScript the page reloads at that section with a message."""
-    if getattr(request, "htmx", False):
+    if wants_partial(request):
         return render(
             request,
             f"{T}person.html#{partial}",
@@ -358,14 +351,14 @@ def _row_update(
 
 @casework_view
 @require_http_methods(["GET", "POST"])
-def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
+def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
     """Step one: find an active asset by name (GET: an asset name is not personal data). Step
     two: the connection form, with the directory's warnings to confirm."""
     person = person_for_page(user=request.user, pk=pk)
     search_form = AssetSearchForm(request.GET)
     query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
     results = asset_search(query=query)
-    if getattr(request, "htmx", False) and request.method == "GET" and "asset" not in request.GET:
+    if wants_partial(request) and request.method == "GET" and "asset" not in request.GET:
         return render(
             request,
             f"{T}connection_form.html#asset_results",
@@ -373,7 +366,7 @@ def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
     asset_id = request.POST.get("asset") if request.method == "POST" else request.GET.get("asset")
     asset = asset_active_get(pk=asset_id) if asset_id else None
-    warnings = services.connection_warnings(asset=asset) if asset else []
+    warnings = connection_warnings(asset=asset) if asset else []
     form = ConnectionForm(
         request.POST or None,
         initial={"asset": asset.pk if asset else None, "made_on": timezone.localdate()},
@@ -385,7 +378,7 @@ def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("confirm", "Confirm that you want to connect them despite the warnings")
         else:
             try:
-                services.connection_make(
+                connection_make(
                     person=person,
                     asset=asset,
                     kind=form.cleaned_data["kind"],
@@ -395,7 +388,7 @@ def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as exc:
-                _errors_from(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, f"Connected to {asset.name}.")
                 return redirect(_person_url(person, "connections"))
@@ -416,11 +409,11 @@ def connection_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_POST
-def connection_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def connection_outcome(request: SignedInRequest, pk: int) -> HttpResponse:
     connection = connection_get_for(user=request.user, pk=pk)
     form = ConnectionOutcomeForm(request.POST)
     if form.is_valid():
-        services.connection_outcome_set(
+        connection_outcome_set(
             connection=connection, outcome=form.cleaned_data["outcome"], by=request.user
         )
     return _row_update(
@@ -440,69 +433,15 @@ def connection_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @casework_view
 @require_POST
-def note_create(request: HttpRequest, pk: int) -> HttpResponse:
+def note_create(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
     form = CaseNoteForm(request.POST)
     if form.is_valid():
         try:
-            services.case_note_add(person=person, text=form.cleaned_data["text"], by=request.user)
+            case_note_add(person=person, text=form.cleaned_data["text"], by=request.user)
         except ValidationError as exc:
-            _errors_from(form, exc, "text")
+            form_add_service_errors(form, exc, field="text")
         else:
             messages.success(request, "Note added.")
             return redirect(_person_url(person, "timeline"))
     return _person_page(request, person, note_form=form)
-
-
-# --- feedback to the referrer ----------------------------------------------------------------
-
-
-@casework_view
-@require_http_methods(["GET", "POST"])
-def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = referral_for_case(user=request.user, pk=pk)
-    form = FeedbackForm(
-        request.POST or None,
-        initial={
-            "snomed_code": services.feedback_snomed_for(referral=referral),
-            "support_offered": services.feedback_support_prefill(person=referral.person),
-            "needs_and_concerns": referral.reason,
-            "outcomes": referral.closure_outcome,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            feedback = services.feedback_send(
-                referral=referral, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _errors_from(form, exc)
-        else:
-            messages.success(
-                request,
-                "Feedback saved."
-                + (
-                    " The referrer has been emailed that it is ready."
-                    if referral.referrer_email
-                    else ""
-                ),
-            )
-            return redirect("referrals:feedback_letter", pk=feedback.pk)
-    return render(
-        request,
-        f"{T}feedback_form.html",
-        {"referral": referral, "person": referral.person, "form": form},
-    )
-
-
-@casework_view
-@require_GET
-def feedback_letter(request: HttpRequest, pk: int) -> HttpResponse:
-    feedback = feedback_get_for(user=request.user, pk=pk)
-    person = feedback.referral.person
-    services.person_view_record(person=person, by=request.user, what="feedback letter")
-    return render(
-        request,
-        f"{T}feedback_letter.html",
-        {"feedback": feedback, "referral": feedback.referral, "person": person},
-    )

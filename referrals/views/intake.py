@@ -8,147 +8,132 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
 from socialrx.audit import audit_record
+from socialrx.http import (
+    HtmxRequest,
+    SignedInRequest,
+    form_add_service_errors,
+    get_in_scope_or_404,
+    render_page,
+    wants_partial,
+)
 from socialrx.models import AuditLog, Role, StaffType
 
-from ..access import referral_get_for
 from ..forms.intake import (
     CommunityReferralForm,
     OtherServiceReferralForm,
     PracticeReferralForm,
     SelfReferralForm,
 )
-from ..models import ClosedRouteEnquiry, Referral, ReferralStatus, Source
+from ..models import ClosedRouteEnquiry, Person, ReferralStatus, Source
 from ..selectors.intake import (
     closed_route_enquiry_list,
     community_referral_assets_for,
     practice_referral_get,
     practice_referral_list,
+    referral_confirmation_get,
 )
+from ..services.enquiries import closed_route_enquiry_mark_handled
 from ..services.intake import (
-    CREATE_NEW,
-    PersonDetails,
-    RouteClosedError,
-    closed_route_enquiry_create,
-    closed_route_enquiry_mark_handled,
-    person_match_auto,
-    person_resolve,
-    referral_submit,
-    route_is_open,
+    CandidatesToConfirm,
+    EnquiryKept,
+    ReferralDetails,
+    referral_intake,
     self_referral_rate_limited,
 )
+from ..services.matching import CREATE_NEW, Matching, PersonDetails
 
 T = "referrals/intake/"
 
 
-def _add_service_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _closed_route(request: HttpRequest, *, route: str, form: Any) -> HttpResponse:
-    closed_route_enquiry_create(route=route, data=form.enquiry_data(), by=request.user)
-    return redirect("referrals:enquiry_received")
-
-
-def _candidate_row(person: Any) -> dict[str, Any]:
+def _candidate_row(person: Person) -> dict[str, Any]:
     """Enough to tell whether it is the same person, and no more: the postcode's area only."""
     return {
         "pk": person.pk,
         "name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "area": (person.postcode or "").split(" ")[0],
-        "practice": person.practice.name if person.practice_id else "",
+        "practice": person.practice.name if person.practice is not None else "",
     }
 
 
 def _staff_intake(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     form: PracticeReferralForm,
     template: str,
-    source: str,
-    details: PersonDetails,
-    referral_fields: dict[str, Any],
-    context: dict[str, Any],
+    route: str,
+    person: PersonDetails,
+    referrer: dict[str, Any],
 ) -> HttpResponse:
-    """The staff routes' shared step: the duplicate warning, then one service call."""
-    if not route_is_open(route=source):
-        return _closed_route(request, route=source, form=form)
+    """The staff routes: the user confirms who the person is when they may already have a
+    record."""
     choice = request.POST.get("duplicate_choice", "")
     try:
-        resolution = person_resolve(details=details, choice=choice)
+        result = referral_intake(
+            route=route,
+            person=person,
+            referral=ReferralDetails(
+                reason=form.cleaned_data["reason"],
+                consent_confirmed=form.cleaned_data["consent_confirmed"],
+                **referrer,
+            ),
+            by=request.user,
+            matching=Matching.CONFIRM,
+            choice=choice,
+            enquiry_data=form.enquiry_data(),
+        )
     except ValidationError as exc:
-        _add_service_errors(form, exc)
-        return render(request, template, {"form": form, **context})
-    if resolution.needs_choice:
+        form_add_service_errors(form, exc)
+        return render(request, template, {"form": form})
+    if isinstance(result, EnquiryKept):
+        return redirect("referrals:enquiry_received")
+    if isinstance(result, CandidatesToConfirm):
         return render(
             request,
             template,
             {
                 "form": form,
-                "candidates": [_candidate_row(p) for p in resolution.candidates],
+                "candidates": [_candidate_row(p) for p in result.candidates],
                 "create_new": CREATE_NEW,
                 # Asked before and still no valid answer: say so.
                 "choice_error": bool(choice or request.POST.get("duplicate_asked")),
-                **context,
             },
         )
-    try:
-        referral = referral_submit(
-            details=details,
-            person=resolution.person,
-            source=source,
-            by=request.user,
-            consent_confirmed=form.cleaned_data["consent_confirmed"],
-            reason=form.cleaned_data["reason"],
-            **referral_fields,
-        )
-    except RouteClosedError:
-        return _closed_route(request, route=source, form=form)
-    except ValidationError as exc:
-        _add_service_errors(form, exc)
-        return render(request, template, {"form": form, **context})
-    return redirect("referrals:referral_confirmation", pk=referral.pk)
+    return redirect("referrals:referral_confirmation", pk=result.referral.pk)
 
 
 @role_required(Role.PRACTICE_STAFF, admin_ok=False)
 @require_http_methods(["GET", "POST"])
-def practice_referral_create(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def practice_referral_create(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     template = T + "practice_referral_form.html"
     form = PracticeReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        source = Source.GP if user.staff_type == StaffType.GP else Source.PRACTICE_STAFF
         return _staff_intake(
             request,
             form=form,
             template=template,
-            source=source,
-            details=form.person_details(practice=user.practice),
-            referral_fields={
+            route=Source.GP if user.staff_type == StaffType.GP else Source.PRACTICE_STAFF,
+            person=form.person_details(practice=user.practice),
+            referrer={
                 "referring_practice": user.practice,
                 "referrer_name": user.get_full_name(),
-                "referrer_organisation": user.practice.name,
                 "referrer_email": user.email,
             },
-            context={},
         )
     return render(request, template, {"form": form})
 
 
 @role_required(Role.LINK_WORKER)
 @require_http_methods(["GET", "POST"])
-def other_referral_create(request: HttpRequest) -> HttpResponse:
+def other_referral_create(request: SignedInRequest) -> HttpResponse:
     template = T + "other_referral_form.html"
     form = OtherServiceReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -157,27 +142,22 @@ def other_referral_create(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             template=template,
-            source=data["source"],
-            details=form.person_details(),
-            referral_fields={
+            route=data["source"],
+            person=form.person_details(),
+            referrer={
                 "referrer_name": data["referrer_name"],
                 "referrer_organisation": data["referrer_organisation"],
                 "referrer_email": data["referrer_email"],
             },
-            context={},
         )
     return render(request, template, {"form": form})
 
 
 @login_required
-def referral_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_confirmation(request: SignedInRequest, pk: int) -> HttpResponse:
     """After a staff or volunteer referral. The maker may see it even when the referral went to
     a team they cannot see (a link worker recording for another team's area)."""
-    try:
-        referral = referral_get_for(user=request.user, pk=pk)
-    except Http404:
-        referral = get_object_or_404(Referral, pk=pk, referred_by=request.user)
-    referral = Referral.objects.select_related("team", "link_worker").get(pk=referral.pk)
+    referral = referral_confirmation_get(user=request.user, pk=pk)
     audit_record(
         user=request.user,
         action=AuditLog.Action.VIEW,
@@ -194,21 +174,18 @@ def enquiry_received(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PRACTICE_STAFF)
 @vary_on_headers("HX-Request")
-def practice_referrals(request: HttpRequest) -> HttpResponse:
+def practice_referrals(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ReferralStatus.values:
         status = ""
     referrals = practice_referral_list(user=request.user, status=status)
     page = Paginator(referrals, 25).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": ReferralStatus.choices}
-    template = T + "practice_referrals.html"
-    if request.htmx:  # type: ignore[attr-defined]
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, T + "practice_referrals.html", "results", context)
 
 
 @role_required(Role.PRACTICE_STAFF)
-def practice_referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_referral_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = practice_referral_get(user=request.user, pk=pk)
     audit_record(
         user=request.user,
@@ -236,23 +213,21 @@ def self_referral(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form})
     if self_referral_rate_limited(client_address=request.META.get("REMOTE_ADDR", "")):
         return render(request, T + "self_referral_busy.html", status=429)
-    if not route_is_open(route=Source.SELF):
-        return _closed_route(request, route=Source.SELF, form=form)
-    details = form.person_details()
     try:
-        referral_submit(
-            details=details,
-            person=person_match_auto(details=details),
-            source=Source.SELF,
+        result = referral_intake(
+            route=Source.SELF,
+            person=form.person_details(),
+            # The person is asking for themselves.
+            referral=ReferralDetails(reason=form.cleaned_data["reason"], consent_confirmed=True),
             by=None,
-            consent_confirmed=True,  # the person is asking for themselves
-            reason=form.cleaned_data["reason"],
+            matching=Matching.AUTOMATIC,
+            enquiry_data=form.enquiry_data(),
         )
-    except RouteClosedError:
-        return _closed_route(request, route=Source.SELF, form=form)
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        form_add_service_errors(form, exc)
         return render(request, template, {"form": form})
+    if isinstance(result, EnquiryKept):
+        return redirect("referrals:enquiry_received")
     return redirect("referrals:self_referral_done")
 
 
@@ -262,38 +237,39 @@ def self_referral_done(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.VOLUNTEER)
 @require_http_methods(["GET", "POST"])
-def community_referral_create(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def community_referral_create(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     template = T + "community_referral_form.html"
     assets = community_referral_assets_for(user=user)
     form = CommunityReferralForm(request.POST or None, assets=assets)
     context = {"form": form, "has_groups": assets.exists()}
     if request.method != "POST" or not form.is_valid():
         return render(request, template, context)
-    if not route_is_open(route=Source.COMMUNITY):
-        return _closed_route(request, route=Source.COMMUNITY, form=form)
     data = form.cleaned_data
     asset = data.get("referring_asset")
-    details = form.person_details()
     try:
-        referral = referral_submit(
-            details=details,
-            person=person_match_auto(details=details),
-            source=Source.COMMUNITY,
+        result = referral_intake(
+            route=Source.COMMUNITY,
+            person=form.person_details(),
+            referral=ReferralDetails(
+                reason=data["reason"],
+                consent_confirmed=data["consent_confirmed"],
+                referring_asset=asset,
+                referrer_name=user.get_full_name() or user.username,
+                referrer_organisation=asset.name if asset else data.get("organisation_name", ""),
+                referrer_email=user.email,
+            ),
             by=user,
-            consent_confirmed=data["consent_confirmed"],
-            reason=data["reason"],
-            referring_asset=asset,
-            referrer_name=user.get_full_name() or user.username,
-            referrer_organisation=asset.name if asset else data.get("organisation_name", ""),
-            referrer_email=user.email,
+            matching=Matching.AUTOMATIC,
+            enquiry_data=form.enquiry_data(),
         )
-    except RouteClosedError:
-        return _closed_route(request, route=Source.COMMUNITY, form=form)
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        form_add_service_errors(form, exc)
         return render(request, template, context)
-    return redirect("referrals:referral_confirmation", pk=referral.pk)
+    if isinstance(result, EnquiryKept):
+        return redirect("referrals:enquiry_received")
+    assert not isinstance(result, CandidatesToConfirm)  # automatic matching never asks
+    return redirect("referrals:referral_confirmation", pk=result.referral.pk)
 
 
 def _with_rows(enquiry: ClosedRouteEnquiry) -> ClosedRouteEnquiry:
@@ -323,10 +299,10 @@ def closed_route_enquiries(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_POST
-def closed_route_enquiry_handled(request: HttpRequest, pk: int) -> HttpResponse:
-    enquiry = get_object_or_404(ClosedRouteEnquiry, pk=pk)
+def closed_route_enquiry_handled(request: HtmxRequest, pk: int) -> HttpResponse:
+    enquiry = get_in_scope_or_404(ClosedRouteEnquiry.objects.all(), what="enquiry", pk=pk)
     enquiry = closed_route_enquiry_mark_handled(enquiry=enquiry, by=request.user)
-    if request.htmx:  # type: ignore[attr-defined]
+    if wants_partial(request):
         enquiry = _with_rows(closed_route_enquiry_list().get(pk=enquiry.pk))
         return render(request, T + "closed_route_enquiries.html#enquiry_row", {"enquiry": enquiry})
     return redirect("referrals:closed_route_enquiries")

@@ -12,6 +12,7 @@ from referrals.models import (
     Goal,
     Person,
     Referral,
+    ReferralStatus,
     Source,
 )
 from tests.assets.factories import AssetFactory
@@ -76,3 +77,12 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     asset = factory.SubFactory(AssetFactory)
     made_on = factory.LazyFunction(dt.date.today)
     kind = ConnectionKind.SIGNPOST
+
+
+VALID_NHS = "9434765919"
+
+
+def make_case(*, practice, link_worker, status=ReferralStatus.ACTIVE, **person_kwargs):
+    person = PersonFactory(practice=practice, link_worker=link_worker, **person_kwargs)
+    ReferralFactory(person=person, status=status, link_worker=link_worker)
+    return person

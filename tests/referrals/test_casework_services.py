@@ -1,5 +1,3 @@
-# The shared casework fixtures come in through a star import.
-# ruff: noqa: F405
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +22,15 @@ from referrals.models import (
     ReferralStatusChange,
     SwemwbsResponse,
 )
-from referrals.services import casework as services
+from referrals.services.connections import connection_make, connection_outcome_set
+from referrals.services.conversations import conversation_log
+from referrals.services.feedback import feedback_send, feedback_snomed_for, feedback_support_prefill
+from referrals.services.goals import goal_add, goal_status_set
+from referrals.services.notes import case_note_add
+from referrals.services.people import person_link_worker_set, person_update
+from referrals.services.status import referral_close, referral_status_change
 from socialrx.models import AuditLog
-from tests.referrals.factories import ConnectionFactory, ReferralFactory
-from tests.referrals.test_casework_fixtures import *  # noqa: F403
+from tests.referrals.factories import VALID_NHS, ConnectionFactory, ReferralFactory, make_case
 from tests.socialrx.factories import LinkWorkerFactory
 
 TODAY = dt.date.today()
@@ -37,7 +40,7 @@ TODAY = dt.date.today()
 
 
 def test_status_change_is_recorded_with_who_and_when(referral, link_worker):
-    change = services.referral_status_change(
+    change = referral_status_change(
         referral=referral, to_status=ReferralStatus.CONTACTED, by=link_worker, note="Phoned"
     )
     referral.refresh_from_db()
@@ -57,8 +60,8 @@ def test_status_change_is_recorded_with_who_and_when(referral, link_worker):
 
 def test_full_path_received_contacted_active_closed(referral, link_worker):
     for status in (ReferralStatus.CONTACTED, ReferralStatus.ACTIVE):
-        services.referral_status_change(referral=referral, to_status=status, by=link_worker)
-    services.referral_close(referral=referral, outcome="Joined two groups", by=link_worker)
+        referral_status_change(referral=referral, to_status=status, by=link_worker)
+    referral_close(referral=referral, outcome="Joined two groups", by=link_worker)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
     assert referral.closed_on == timezone.localdate()
@@ -73,7 +76,7 @@ def test_full_path_received_contacted_active_closed(referral, link_worker):
     [ReferralStatus.DECLINED, ReferralStatus.WITHDRAWN, ReferralStatus.UNABLE_TO_CONTACT],
 )
 def test_ending_a_referral_sets_closed_on(referral, link_worker, to_status):
-    services.referral_status_change(referral=referral, to_status=to_status, by=link_worker)
+    referral_status_change(referral=referral, to_status=to_status, by=link_worker)
     referral.refresh_from_db()
     assert referral.status == to_status
     assert referral.closed_on == timezone.localdate()
@@ -81,39 +84,31 @@ def test_ending_a_referral_sets_closed_on(referral, link_worker, to_status):
 
 def test_received_referral_cannot_be_closed(referral, link_worker):
     with pytest.raises(ValidationError, match="cannot become closed"):
-        services.referral_close(referral=referral, outcome="x", by=link_worker)
+        referral_close(referral=referral, outcome="x", by=link_worker)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.RECEIVED
     assert not ReferralStatusChange.objects.exists()
 
 
 def test_ended_referral_cannot_change(referral, link_worker):
-    services.referral_status_change(
-        referral=referral, to_status=ReferralStatus.DECLINED, by=link_worker
-    )
+    referral_status_change(referral=referral, to_status=ReferralStatus.DECLINED, by=link_worker)
     with pytest.raises(ValidationError, match="can no longer change"):
-        services.referral_status_change(
-            referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker
-        )
+        referral_status_change(referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker)
     assert ReferralStatusChange.objects.count() == 1
 
 
 def test_active_referral_cannot_go_back_to_contacted(referral, link_worker):
-    services.referral_status_change(
-        referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker
-    )
+    referral_status_change(referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker)
     with pytest.raises(ValidationError, match="It can become: closed, withdrawn"):
-        services.referral_status_change(
+        referral_status_change(
             referral=referral, to_status=ReferralStatus.CONTACTED, by=link_worker
         )
 
 
 def test_closing_needs_an_outcome(referral, link_worker):
-    services.referral_status_change(
-        referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker
-    )
+    referral_status_change(referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker)
     with pytest.raises(ValidationError, match="outcome"):
-        services.referral_close(referral=referral, outcome="  ", by=link_worker)
+        referral_close(referral=referral, outcome="  ", by=link_worker)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ACTIVE
 
@@ -125,7 +120,7 @@ def test_conversation_with_friends_answer_creates_an_observation_on_its_date(
     person, referral, link_worker
 ):
     held_on = TODAY - dt.timedelta(days=3)
-    conversation = services.conversation_log(
+    conversation = conversation_log(
         person=person,
         by=link_worker,
         held_on=held_on,
@@ -145,13 +140,13 @@ def test_conversation_with_friends_answer_creates_an_observation_on_its_date(
 
 
 def test_conversation_without_friends_answer_creates_no_observation(person, referral, link_worker):
-    services.conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
+    conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
     assert Conversation.objects.count() == 1
     assert not FriendsObservation.objects.exists()
 
 
 def test_first_conversation_makes_received_referral_active(person, referral, link_worker):
-    services.conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
+    conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ACTIVE
     change = ReferralStatusChange.objects.get()
@@ -159,25 +154,21 @@ def test_first_conversation_makes_received_referral_active(person, referral, lin
 
 
 def test_first_conversation_makes_contacted_referral_active(person, referral, link_worker):
-    services.referral_status_change(
-        referral=referral, to_status=ReferralStatus.CONTACTED, by=link_worker
-    )
-    services.conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
+    referral_status_change(referral=referral, to_status=ReferralStatus.CONTACTED, by=link_worker)
+    conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ACTIVE
 
 
 def test_conversation_without_open_referral_is_kept_unlinked(person, link_worker):
     ReferralFactory(person=person, status=ReferralStatus.CLOSED)
-    conversation = services.conversation_log(
-        person=person, by=link_worker, held_on=TODAY, what_matters="x"
-    )
+    conversation = conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
     assert conversation.referral is None
     assert not ReferralStatusChange.objects.exists()
 
 
 def test_conversation_scores_swemwbs(person, referral, link_worker):
-    conversation = services.conversation_log(
+    conversation = conversation_log(
         person=person,
         by=link_worker,
         held_on=TODAY,
@@ -193,7 +184,7 @@ def test_conversation_scores_swemwbs(person, referral, link_worker):
 
 @pytest.mark.parametrize(("value", "raw", "metric"), [(1, 7, "7.00"), (5, 35, "35.00")])
 def test_conversation_swemwbs_edge_scores(person, link_worker, value, raw, metric):
-    services.conversation_log(
+    conversation_log(
         person=person, by=link_worker, held_on=TODAY, what_matters="x", swemwbs_items=[value] * 7
     )
     response = SwemwbsResponse.objects.get()
@@ -202,7 +193,7 @@ def test_conversation_swemwbs_edge_scores(person, link_worker, value, raw, metri
 
 def test_partial_swemwbs_saves_nothing(person, referral, link_worker):
     with pytest.raises(ValidationError, match="seven"):
-        services.conversation_log(
+        conversation_log(
             person=person, by=link_worker, held_on=TODAY, what_matters="x", swemwbs_items=[3] * 5
         )
     assert not Conversation.objects.exists()
@@ -212,14 +203,14 @@ def test_partial_swemwbs_saves_nothing(person, referral, link_worker):
 def test_swemwbs_refused_when_switched_off(settings, person, link_worker):
     settings.SWEMWBS_ENABLED = False
     with pytest.raises(ValidationError, match="switched off"):
-        services.conversation_log(
+        conversation_log(
             person=person, by=link_worker, held_on=TODAY, what_matters="x", swemwbs_items=[3] * 7
         )
     assert not Conversation.objects.exists()
 
 
 def test_ons4_all_answers_saved(person, link_worker):
-    services.conversation_log(
+    conversation_log(
         person=person,
         by=link_worker,
         held_on=TODAY,
@@ -232,7 +223,7 @@ def test_ons4_all_answers_saved(person, link_worker):
 
 def test_ons4_partial_answers_save_nothing(person, link_worker):
     with pytest.raises(ValidationError, match="all four"):
-        services.conversation_log(
+        conversation_log(
             person=person,
             by=link_worker,
             held_on=TODAY,
@@ -244,7 +235,7 @@ def test_ons4_partial_answers_save_nothing(person, link_worker):
 
 
 def test_ons4_blank_saves_no_response(person, link_worker):
-    services.conversation_log(
+    conversation_log(
         person=person, by=link_worker, held_on=TODAY, what_matters="x", ons4={"anxiety": None}
     )
     assert not Ons4Response.objects.exists()
@@ -252,7 +243,7 @@ def test_ons4_blank_saves_no_response(person, link_worker):
 
 def test_conversation_touches_last_activity(person, link_worker):
     before = person.last_activity_at
-    services.conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
+    conversation_log(person=person, by=link_worker, held_on=TODAY, what_matters="x")
     person.refresh_from_db()
     assert person.last_activity_at > before
 
@@ -261,21 +252,21 @@ def test_conversation_touches_last_activity(person, link_worker):
 
 
 def test_goal_added_on_open_referral_and_status_changed(person, referral, link_worker):
-    goal = services.goal_add(person=person, description=" Walk to the shops ", by=link_worker)
+    goal = goal_add(person=person, description=" Walk to the shops ", by=link_worker)
     assert (goal.description, goal.referral, goal.status) == (
         "Walk to the shops",
         referral,
         GoalStatus.NOT_STARTED,
     )
-    services.goal_status_set(goal=goal, status=GoalStatus.GETTING_THERE, by=link_worker)
+    goal_status_set(goal=goal, status=GoalStatus.GETTING_THERE, by=link_worker)
     assert Goal.objects.get().status == GoalStatus.GETTING_THERE
     assert AuditLog.objects.filter(object_type="referrals.goal", action="update").count() == 1
 
 
 def test_goal_status_must_be_a_goal_status(person, link_worker):
-    goal = services.goal_add(person=person, description="x", by=link_worker)
+    goal = goal_add(person=person, description="x", by=link_worker)
     with pytest.raises(ValidationError):
-        services.goal_status_set(goal=goal, status="finished", by=link_worker)
+        goal_status_set(goal=goal, status="finished", by=link_worker)
     assert Goal.objects.get().status == GoalStatus.NOT_STARTED
 
 
@@ -283,7 +274,7 @@ def test_goal_status_must_be_a_goal_status(person, link_worker):
 
 
 def test_connection_to_asset_without_warnings(person, referral, asset, link_worker):
-    connection = services.connection_make(
+    connection = connection_make(
         person=person, asset=asset, kind=ConnectionKind.ACCOMPANIED, made_on=TODAY, by=link_worker
     )
     assert (connection.referral, connection.outcome, connection.made_by) == (
@@ -295,11 +286,11 @@ def test_connection_to_asset_without_warnings(person, referral, asset, link_work
 
 def test_connection_with_warnings_needs_confirmation(person, ended_asset, link_worker):
     with pytest.raises(ValidationError, match="despite the warnings"):
-        services.connection_make(
+        connection_make(
             person=person, asset=ended_asset, kind="signpost", made_on=TODAY, by=link_worker
         )
     assert not Connection.objects.exists()
-    services.connection_make(
+    connection_make(
         person=person,
         asset=ended_asset,
         kind="signpost",
@@ -313,10 +304,10 @@ def test_connection_with_warnings_needs_confirmation(person, ended_asset, link_w
 
 def test_connection_outcome_changes_are_all_kept(person, asset, link_worker):
     connection = ConnectionFactory(person=person, asset=asset)
-    services.connection_outcome_set(
+    connection_outcome_set(
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
-    services.connection_outcome_set(
+    connection_outcome_set(
         connection=connection,
         outcome=ConnectionOutcome.MEMBER,
         by=link_worker,
@@ -333,15 +324,15 @@ def test_connection_outcome_changes_are_all_kept(person, asset, link_worker):
 
 def test_same_outcome_twice_adds_no_history(person, asset, link_worker):
     connection = ConnectionFactory(person=person, asset=asset)
-    services.connection_outcome_set(connection=connection, outcome="attended", by=link_worker)
-    services.connection_outcome_set(connection=connection, outcome="attended", by=link_worker)
+    connection_outcome_set(connection=connection, outcome="attended", by=link_worker)
+    connection_outcome_set(connection=connection, outcome="attended", by=link_worker)
     assert connection.outcome_changes.count() == 1
 
 
 def test_unknown_outcome_refused(person, asset, link_worker):
     connection = ConnectionFactory(person=person, asset=asset)
     with pytest.raises(ValidationError):
-        services.connection_outcome_set(connection=connection, outcome="loved_it", by=link_worker)
+        connection_outcome_set(connection=connection, outcome="loved_it", by=link_worker)
     assert not connection.outcome_changes.exists()
 
 
@@ -352,7 +343,7 @@ def test_link_worker_handover_within_team_moves_open_referrals(
     person, referral, link_worker, team_a
 ):
     colleague = LinkWorkerFactory(team=team_a)
-    services.person_link_worker_set(person=person, link_worker=colleague, by=link_worker)
+    person_link_worker_set(person=person, link_worker=colleague, by=link_worker)
     person.refresh_from_db()
     referral.refresh_from_db()
     assert person.link_worker == colleague
@@ -361,15 +352,13 @@ def test_link_worker_handover_within_team_moves_open_referrals(
 
 def test_link_worker_from_another_team_refused(person, link_worker, other_link_worker):
     with pytest.raises(ValidationError, match="team"):
-        services.person_link_worker_set(
-            person=person, link_worker=other_link_worker, by=link_worker
-        )
+        person_link_worker_set(person=person, link_worker=other_link_worker, by=link_worker)
     person.refresh_from_db()
     assert person.link_worker == link_worker
 
 
 def test_person_update_audits_field_names_only(person, link_worker):
-    changed = services.person_update(
+    changed = person_update(
         person=person, by=link_worker, data={"postcode": "M2 2BB", "given_name": person.given_name}
     )
     assert changed == ["postcode"]
@@ -381,17 +370,17 @@ def test_person_update_audits_field_names_only(person, link_worker):
 def test_person_update_refuses_duplicate_nhs_number(person, link_worker, practice_a):
     make_case(practice=practice_a, link_worker=link_worker, nhs_number=VALID_NHS)
     with pytest.raises(ValidationError):
-        services.person_update(person=person, by=link_worker, data={"nhs_number": VALID_NHS})
+        person_update(person=person, by=link_worker, data={"nhs_number": VALID_NHS})
     person.refresh_from_db()
     assert person.nhs_number is None
 
 
 def test_case_note_added_and_audited(person, link_worker):
-    note = services.case_note_add(person=person, text="Called, no answer", by=link_worker)
+    note = case_note_add(person=person, text="Called, no answer", by=link_worker)
     assert note.by == link_worker
     assert AuditLog.objects.filter(object_type="referrals.casenote", action="create").exists()
     with pytest.raises(ValidationError):
-        services.case_note_add(person=person, text="   ", by=link_worker)
+        case_note_add(person=person, text="   ", by=link_worker)
 
 
 # --- feedback --------------------------------------------------------------------------------
@@ -401,7 +390,7 @@ def test_feedback_saved_and_referrer_told_without_personal_data(
     referral, link_worker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        feedback = services.feedback_send(
+        feedback = feedback_send(
             referral=referral,
             by=link_worker,
             snomed_code=Feedback.Snomed.REFERRED,
@@ -427,7 +416,7 @@ def test_no_email_when_referral_has_no_referrer_email(
     referral.referrer_email = ""
     referral.save()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.feedback_send(
+        feedback_send(
             referral=referral,
             by=link_worker,
             snomed_code=Feedback.Snomed.REFERRED,
@@ -440,16 +429,16 @@ def test_no_email_when_referral_has_no_referrer_email(
 
 
 def test_snomed_code_follows_the_referral(referral, link_worker):
-    assert services.feedback_snomed_for(referral=referral) == "871731000000106"
-    services.referral_status_change(referral=referral, to_status="declined", by=link_worker)
-    assert services.feedback_snomed_for(referral=referral) == "871711000000103"
+    assert feedback_snomed_for(referral=referral) == "871731000000106"
+    referral_status_change(referral=referral, to_status="declined", by=link_worker)
+    assert feedback_snomed_for(referral=referral) == "871711000000103"
 
 
 def test_support_prefill_lists_connections(person, asset, link_worker):
-    services.connection_make(
+    connection_make(
         person=person, asset=asset, kind="accompanied", made_on=dt.date(2026, 3, 2), by=link_worker
     )
-    assert services.feedback_support_prefill(person=person) == (
+    assert feedback_support_prefill(person=person) == (
         "Canal walking group: accompanied, 2 March 2026"
     )
 

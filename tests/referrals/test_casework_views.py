@@ -1,5 +1,3 @@
-# The shared casework fixtures come in through a star import.
-# ruff: noqa: F405
 from __future__ import annotations
 
 import datetime as dt
@@ -22,13 +20,14 @@ from referrals.models import (
 from referrals.questionnaires import SWEMWBS_COPYRIGHT
 from socialrx.models import AuditLog
 from tests.referrals.factories import (
+    VALID_NHS,
     ConnectionFactory,
     ConversationFactory,
     GoalFactory,
     PersonFactory,
     ReferralFactory,
+    make_case,
 )
-from tests.referrals.test_casework_fixtures import *  # noqa: F403
 from tests.socialrx.factories import LinkWorkerFactory
 
 TODAY = dt.date.today()

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from referrals.models import ClosedRouteEnquiry, Person, Referral, Source
-from referrals.services.intake import closed_route_enquiry_create
+from referrals.services.enquiries import closed_route_enquiry_create
 from tests.assets.factories import AssetFactory
 from tests.referrals.factories import PersonFactory
 

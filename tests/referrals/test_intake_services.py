@@ -15,22 +15,28 @@ from referrals.models import (
     Source,
 )
 from referrals.selectors.intake import community_referrals_for
-from referrals.services.intake import (
-    CREATE_NEW,
-    PersonDetails,
-    RouteClosedError,
+from referrals.services.enquiries import (
     closed_route_enquiry_create,
     closed_route_enquiry_mark_handled,
-    person_create,
-    person_fill_blanks,
+)
+from referrals.services.intake import (
+    EnquiryKept,
+    ReferralDetails,
+    referral_create,
+    referral_intake,
+    referral_notify_link_worker,
+    self_referral_rate_limited,
+)
+from referrals.services.matching import (
+    CREATE_NEW,
+    Matching,
+    PersonDetails,
+    PersonResolution,
     person_find_matches,
     person_match_auto,
     person_resolve,
-    referral_create,
-    referral_notify_link_worker,
-    referral_submit,
-    self_referral_rate_limited,
 )
+from referrals.services.people import person_create, person_fill_blanks
 from socialrx.models import AuditLog
 from tests.referrals.factories import PersonFactory as _PersonFactory
 from tests.referrals.factories import ReferralFactory
@@ -63,6 +69,19 @@ def details(**kw) -> PersonDetails:
     }
     base.update(kw)
     return PersonDetails(**base)
+
+
+def made(*, details: PersonDetails, route: str, by=None) -> Referral:
+    """A referral through the intake service on a route that matches automatically."""
+    result = referral_intake(
+        route=route,
+        person=details,
+        referral=ReferralDetails(consent_confirmed=True),
+        by=by,
+        matching=Matching.AUTOMATIC,
+        enquiry_data={},
+    )
+    return result.referral
 
 
 # --- matching ------------------------------------------------------------------------------
@@ -241,14 +260,15 @@ def test_referral_needs_consent(practice_a):
 @pytest.mark.django_db
 def test_closed_route_refuses_referral(settings, practice_a):
     settings.REFERRAL_ROUTES_OPEN = ["gp"]
-    with pytest.raises(RouteClosedError):
-        referral_submit(
-            details=details(practice=practice_a),
-            person=None,
-            source=Source.SELF,
-            by=None,
-            consent_confirmed=True,
-        )
+    result = referral_intake(
+        route=Source.SELF,
+        person=details(practice=practice_a),
+        referral=ReferralDetails(consent_confirmed=True),
+        by=None,
+        matching=Matching.AUTOMATIC,
+        enquiry_data={"given_name": "Jo"},
+    )
+    assert isinstance(result, EnquiryKept)
     assert Person.objects.count() == 0 and Referral.objects.count() == 0
 
 
@@ -272,28 +292,12 @@ def test_closed_route_enquiry_keeps_data_and_is_handled_once(admin_user, commiss
 
 @pytest.mark.django_db
 def test_referrals_from_every_route_meet_on_one_record(practice_a, link_worker, volunteer):
-    gp = referral_submit(
-        details=details(nhs_number=NHS, practice=practice_a),
-        person=None,
-        source=Source.GP,
-        by=None,
-        consent_confirmed=True,
-    )
-    d = details()
-    self_ref = referral_submit(
-        details=d,
-        person=person_match_auto(details=d),
-        source=Source.SELF,
-        by=None,
-        consent_confirmed=True,
-    )
-    d = details(nhs_number="943 476 5919", given_name="Joanne")
-    community = referral_submit(
-        details=d,
-        person=person_match_auto(details=d),
-        source=Source.COMMUNITY,
+    gp = made(details=details(nhs_number=NHS, practice=practice_a), route=Source.GP)
+    self_ref = made(details=details(), route=Source.SELF)
+    community = made(
+        details=details(nhs_number="943 476 5919", given_name="Joanne"),
+        route=Source.COMMUNITY,
         by=volunteer,
-        consent_confirmed=True,
     )
     assert Person.objects.count() == 1
     assert {gp.person_id, self_ref.person_id, community.person_id} == {gp.person_id}
@@ -305,9 +309,7 @@ def test_person_without_practice_goes_to_default_team(settings):
     default = TeamFactory(code="unregistered")
     worker = LinkWorkerFactory(team=default)
     settings.DEFAULT_TEAM_CODE = "unregistered"
-    referral = referral_submit(
-        details=details(), person=None, source=Source.SELF, by=None, consent_confirmed=True
-    )
+    referral = made(details=details(), route=Source.SELF)
     assert referral.team == default and referral.person.team == default
     assert referral.link_worker == worker
 
@@ -331,16 +333,11 @@ def test_rate_limit_counts_per_address(settings):
 
 
 @pytest.mark.django_db
-def test_concurrent_intake_with_same_nhs_number_meets_on_one_record(practice_a):
-    # The caller found no match; another request then recorded the same NHS number.
+def test_concurrent_intake_with_same_nhs_number_meets_on_one_record(practice_a, monkeypatch):
+    # The matching step found no one; another request then recorded the same NHS number.
+    monkeypatch.setattr("referrals.services.intake.person_match", lambda **kw: PersonResolution())
     existing = PersonFactory(nhs_number=NHS, given_name="Jo", family_name="Bloggs")
-    referral = referral_submit(
-        details=details(nhs_number=NHS, practice=practice_a),
-        person=None,
-        source=Source.GP,
-        by=None,
-        consent_confirmed=True,
-    )
+    referral = made(details=details(nhs_number=NHS, practice=practice_a), route=Source.GP)
     assert Person.objects.count() == 1
     assert referral.person == existing
 
@@ -348,11 +345,5 @@ def test_concurrent_intake_with_same_nhs_number_meets_on_one_record(practice_a):
 @pytest.mark.django_db
 def test_invalid_details_are_still_refused_on_create():
     with pytest.raises(ValidationError):
-        referral_submit(
-            details=details(given_name=""),
-            person=None,
-            source=Source.SELF,
-            by=None,
-            consent_confirmed=True,
-        )
+        made(details=details(given_name=""), route=Source.SELF)
     assert Person.objects.count() == 0

@@ -1,5 +1,5 @@
-"""Fixtures shared by the casework tests (imported by each test_casework_* module, so that the
-shared tests/referrals/conftest.py stays free for other work)."""
+"""Fixtures shared by the referrals tests: a person on a link worker's caseload, their
+referral, someone of another team, and directory groups to connect them to."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import datetime as dt
 
 import pytest
 
-from referrals.models import Referral, ReferralStatus
+from referrals.models import Referral
 from tests.assets.factories import AssetFactory
 from tests.referrals.factories import PersonFactory, ReferralFactory
-from tests.socialrx.factories import PracticeFactory
-
-VALID_NHS = "9434765919"
 
 
 @pytest.fixture
@@ -38,7 +35,9 @@ def referral(person, link_worker) -> Referral:
 
 @pytest.fixture
 def other_person(practice_b, other_link_worker):
-    person = PersonFactory(practice=practice_b, link_worker=other_link_worker, given_name="Olly")
+    person = PersonFactory(
+        practice=practice_b, link_worker=other_link_worker, given_name="Olly", family_name="Oakes"
+    )
     ReferralFactory(person=person)
     return person
 
@@ -55,21 +54,3 @@ def ended_asset(db):
         started_on=dt.date(2020, 1, 1),
         ended_on=dt.date(2021, 1, 1),
     )
-
-
-def make_case(*, practice, link_worker, status=ReferralStatus.ACTIVE, **person_kwargs):
-    person = PersonFactory(practice=practice, link_worker=link_worker, **person_kwargs)
-    ReferralFactory(person=person, status=status, link_worker=link_worker)
-    return person
-
-
-__all__ = [
-    "VALID_NHS",
-    "PracticeFactory",
-    "asset",
-    "ended_asset",
-    "make_case",
-    "other_person",
-    "person",
-    "referral",
-]

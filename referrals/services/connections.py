@@ -1,0 +1,91 @@
+"""Connections to community groups and activities in the directory, and their follow-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Asset
+from socialrx.models import AuditLog
+
+from ..models import Connection, ConnectionKind, ConnectionOutcome, ConnectionOutcomeChange, Person
+from ..selectors.casework import referral_open_for
+from .activity import case_audit, person_touch
+
+
+def connection_warnings(*, asset: Asset) -> list[str]:
+    return list(asset.connection_warnings(today=timezone.localdate()))
+
+
+def connection_make(
+    *,
+    person: Person,
+    asset: Asset,
+    kind: str,
+    made_on: dt.date,
+    by: Any,
+    notes: str = "",
+    warnings_confirmed: bool = False,
+) -> Connection:
+    """Connect the person to a community asset. If the directory warns about the asset (ended,
+    full, not confirmed recently…), the link worker must have seen the warnings and chosen to
+    connect anyway."""
+    if kind not in ConnectionKind.values:
+        raise ValidationError("Choose how you connected them", code="connection_kind")
+    warnings = connection_warnings(asset=asset)
+    if warnings and not warnings_confirmed:
+        raise ValidationError(
+            "Confirm that you want to connect them despite the warnings",
+            code="warnings_not_confirmed",
+        )
+    with transaction.atomic():
+        connection = Connection.objects.create(
+            person=person,
+            referral=referral_open_for(person=person),
+            asset=asset,
+            made_on=made_on,
+            kind=kind,
+            made_by=by if getattr(by, "is_authenticated", False) else None,
+            notes=notes,
+        )
+        person_touch(person)
+        case_audit(
+            by=by,
+            action=AuditLog.Action.CREATE,
+            obj=connection,
+            person=person,
+            detail="despite warnings" if warnings else "",
+        )
+    return connection
+
+
+def connection_outcome_set(
+    *, connection: Connection, outcome: str, by: Any, on: dt.date | None = None
+) -> Connection:
+    """Record the follow-up of a connection; each change is kept."""
+    if outcome not in ConnectionOutcome.values:
+        raise ValidationError("Choose what happened", code="connection_outcome")
+    if connection.outcome == outcome:
+        return connection
+    with transaction.atomic():
+        connection.outcome = outcome
+        connection.outcome_updated_on = on or timezone.localdate()
+        connection.save(update_fields=["outcome", "outcome_updated_on"])
+        ConnectionOutcomeChange.objects.create(
+            connection=connection,
+            outcome=outcome,
+            by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        person_touch(connection.person)
+        case_audit(
+            by=by,
+            action=AuditLog.Action.UPDATE,
+            obj=connection,
+            person=connection.person,
+            detail=f"outcome {outcome}",
+        )
+    return connection

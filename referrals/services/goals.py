@@ -1,0 +1,49 @@
+"""The person's goals, in their own words, and how they feel each is going."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from socialrx.models import AuditLog
+
+from ..models import Goal, GoalStatus, Person
+from ..selectors.casework import referral_open_for
+from .activity import case_audit, person_touch
+
+
+def goal_add(*, person: Person, description: str, by: Any) -> Goal:
+    description = description.strip()
+    if not description:
+        raise ValidationError("Describe the goal in the person's words", code="goal_required")
+    with transaction.atomic():
+        goal = Goal.objects.create(
+            person=person,
+            referral=referral_open_for(person=person),
+            description=description[:500],
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        person_touch(person)
+        case_audit(by=by, action=AuditLog.Action.CREATE, obj=goal, person=person)
+    return goal
+
+
+def goal_status_set(*, goal: Goal, status: str, by: Any) -> Goal:
+    if status not in GoalStatus.values:
+        raise ValidationError("Choose how the person feels it is going", code="goal_status")
+    if goal.status == status:
+        return goal
+    with transaction.atomic():
+        goal.status = status
+        goal.save(update_fields=["status", "updated_at"])
+        person_touch(goal.person)
+        case_audit(
+            by=by,
+            action=AuditLog.Action.UPDATE,
+            obj=goal,
+            person=goal.person,
+            detail=f"status {status}",
+        )
+    return goal
