@@ -220,7 +220,8 @@ def population_cells(practice_id: int, list_size: int, deprivation: float) -> li
     short = list_size - sum(counts.values())
     for g in sorted(exact, key=lambda g: exact[g] - counts[g], reverse=True)[:short]:
         counts[g] += 1
-    assert set(imd) == set(PERSON_DIMENSIONS["imd_quintile"])
+    if set(imd) != set(PERSON_DIMENSIONS["imd_quintile"]):
+        raise ValueError("the demo population needs every IMD quintile")
     return [
         PopulationCell(
             practice_id=practice_id, imd_quintile=q, age_band=a, sex=s, ethnicity=e, count=n

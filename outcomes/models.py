@@ -1,5 +1,5 @@
 """Outcome data (registered populations, GP appointment extracts), import and metric runs,
-and metric snapshots. Definitions: ../shared/METRICS.md and DATA_FORMATS.md."""
+and metric snapshots. Definitions: docs/metrics.md and docs/imports.md."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class Run(models.Model):
 
 
 class MetricSnapshot(models.Model):
-    """One row of a metric for one period (METRICS.md "API shape"). Exact values are kept;
+    """One row of a metric for one period (the metrics API's row shape, docs/metrics.md). Exact values are kept;
     suppression is applied when shown."""
 
     metric = models.CharField(max_length=20)

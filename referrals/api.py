@@ -225,7 +225,8 @@ class ReferralCreateApi(APIView):
                 },
                 status=status.HTTP_202_ACCEPTED,
             )
-        assert isinstance(result, ReferralMade)  # automatic matching never asks
+        if not isinstance(result, ReferralMade):  # automatic matching never asks
+            raise TypeError(f"unexpected intake result {type(result).__name__}")
         return Response(
             ReferralOutput(_referral_for_output(result.referral.pk)).data,
             status=status.HTTP_201_CREATED,

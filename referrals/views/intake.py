@@ -268,7 +268,8 @@ def community_referral_create(request: SignedInRequest) -> HttpResponse:
         return render(request, template, context)
     if isinstance(result, EnquiryKept):
         return redirect("referrals:enquiry_received")
-    assert not isinstance(result, CandidatesToConfirm)  # automatic matching never asks
+    if isinstance(result, CandidatesToConfirm):  # automatic matching never asks
+        raise TypeError("automatic matching asked to confirm a candidate")
     return redirect("referrals:referral_confirmation", pk=result.referral.pk)
 
 
