@@ -4,14 +4,11 @@ capacity and members, reminders, the signed confirmation link, gaps."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -20,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socialrx.models import User
+from socialrx.ratelimit import rate_limited
 
 from .models import (
     Asset,
@@ -349,19 +347,8 @@ SUGGESTION_RATE_LIMIT = 5
 
 
 def suggestion_rate_limited(*, client_address: str) -> bool:
-    """Count one public suggestion from this address; True once past the hourly limit. The
-    address is hashed under the secret key, so the cache never holds it."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), (client_address or "unknown").encode(), hashlib.sha256
-    ).hexdigest()
-    key = f"assets-suggest-rate:{digest}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > SUGGESTION_RATE_LIMIT
+    """Count one public suggestion from this address; True once past the hourly limit."""
+    return rate_limited(scope="suggest-group", key=client_address, limit=SUGGESTION_RATE_LIMIT)
 
 
 # --- gaps -----------------------------------------------------------------------------------

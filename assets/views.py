@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from socialrx.access import role_required
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 from socialrx.models import Role
+from socialrx.ratelimit import client_address
 
 from . import selectors, services
 from .access import (
@@ -96,7 +97,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     formset = SessionFormSet(request.POST or None, instance=Asset(), prefix="sessions")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if not request.user.is_authenticated and services.suggestion_rate_limited(
-            client_address=request.META.get("REMOTE_ADDR", "")
+            client_address=client_address(request)
         ):
             form.add_error(
                 None,

@@ -7,14 +7,11 @@ confirm."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,6 +20,7 @@ from django.utils import timezone
 from assets.models import Asset
 from socialrx.audit import audit_record
 from socialrx.models import AuditLog, Practice, Role, StaffType
+from socialrx.ratelimit import rate_limited
 
 from ..models import (
     ClosedRouteEnquiry,
@@ -267,22 +265,8 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
 # --- self-referral rate limit --------------------------------------------------------------
 
 
-def _address_key(client_address: str) -> str:
-    # Hashed under the secret key so neither the cache nor a log ever holds the address.
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), (client_address or "unknown").encode(), hashlib.sha256
-    ).hexdigest()
-    return f"self-referral-rate:{digest}"
-
-
 def self_referral_rate_limited(*, client_address: str) -> bool:
     """Count one self-referral from this address; True once it passes the hourly limit."""
-    key = _address_key(client_address)
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The entry expired between add and incr: start a new window.
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.SELF_REFERRAL_RATE_LIMIT
+    return rate_limited(
+        scope="self-referral", key=client_address, limit=settings.SELF_REFERRAL_RATE_LIMIT
+    )

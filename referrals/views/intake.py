@@ -24,6 +24,7 @@ from socialrx.http import (
     wants_partial,
 )
 from socialrx.models import AuditLog, Role, StaffType
+from socialrx.ratelimit import client_address
 
 from ..forms.intake import (
     CommunityReferralForm,
@@ -207,11 +208,11 @@ def self_referral(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form})
     if form.is_bot:
         # The same page a person sees, so the bot learns nothing; nothing is saved.
-        self_referral_rate_limited(client_address=request.META.get("REMOTE_ADDR", ""))
+        self_referral_rate_limited(client_address=client_address(request))
         return redirect("referrals:self_referral_done")
     if not form.is_valid():
         return render(request, template, {"form": form})
-    if self_referral_rate_limited(client_address=request.META.get("REMOTE_ADDR", "")):
+    if self_referral_rate_limited(client_address=client_address(request)):
         return render(request, T + "self_referral_busy.html", status=429)
     try:
         result = referral_intake(

@@ -163,6 +163,9 @@ REFERRAL_ROUTES_OPEN = env.list(
 DEFAULT_TEAM_CODE = env("DEFAULT_TEAM_CODE", default="")
 # Self-referrals allowed per client address per hour.
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
+# How many reverse proxies (load balancer, nginx) stand in front of the site: the client's
+# address is read from X-Forwarded-For that many entries from the end. 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Secret pepper for turning NHS numbers into patient keys (HMAC-SHA256).
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".
