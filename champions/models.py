@@ -122,11 +122,11 @@ class TrainingRecord(models.Model):
         return f"{self.course} ({self.completed_on})"
 
 
-class HoursLog(models.Model):
-    champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="hours_logs")
+class DatedActivity(models.Model):
+    """What hours entries and events share: the day, the group it was for, when it was logged.
+    Each subclass declares ``champion`` with its own reverse name."""
+
     on = models.DateField("date")
-    hours = models.DecimalField(max_digits=4, decimal_places=1)
-    activity = models.CharField(max_length=200)
     asset = models.ForeignKey(
         "assets.Asset",
         null=True,
@@ -138,7 +138,16 @@ class HoursLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-on", "-id"]
+
+
+class HoursLog(DatedActivity):
+    champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="hours_logs")
+    hours = models.DecimalField(max_digits=4, decimal_places=1)
+    activity = models.CharField(max_length=200)
+
+    class Meta(DatedActivity.Meta):
         indexes = [models.Index(fields=["champion", "on"])]
         constraints = [
             models.CheckConstraint(
@@ -160,24 +169,13 @@ class EventKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Event(models.Model):
+class Event(DatedActivity):
     champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
-    on = models.DateField("date")
     title = models.CharField(max_length=200)
     hours = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("0"))
-    asset = models.ForeignKey(
-        "assets.Asset",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="group",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-on", "-id"]
+    class Meta(DatedActivity.Meta):
         indexes = [models.Index(fields=["champion", "on"])]
         constraints = [
             models.CheckConstraint(
