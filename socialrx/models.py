@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -170,12 +171,16 @@ class User(AbstractUser):
         return self.role == Role.COMMISSIONER
 
 
-class AuditLogQuerySet(models.QuerySet["AuditLog"]):
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[AuditLog]:
-        objs = list(objs)
-        for entry in objs:
+class AuditLogQuerySet(models.QuerySet):
+    """Bulk writes (imports) get the actor snapshot too."""
+
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable[Any], *args: Any, **kwargs: Any
+    ) -> list[Any]:
+        entries = list(objs)
+        for entry in entries:
             entry.snapshot_actor()
-        return super().bulk_create(objs, *args, **kwargs)
+        return super().bulk_create(entries, *args, **kwargs)
 
 
 class AuditLog(models.Model):

@@ -55,11 +55,11 @@ class IdleTimeoutMiddleware:
                     "You were signed out because you had not used socialrx for "
                     f"{settings.SESSION_IDLE_MINUTES} minutes. Sign in again to carry on.",
                 )
-                response = redirect_to_login(request.get_full_path())
+                to_login = redirect_to_login(request.get_full_path())
                 if request.headers.get("HX-Request"):
                     # htmx would swap the sign-in page into part of the page: go to it whole.
-                    response = HttpResponse(status=204, headers={"HX-Redirect": response.url})
-                return response
+                    return HttpResponse(status=204, headers={"HX-Redirect": to_login.url})
+                return to_login
             if last_seen is None or now - last_seen >= _SEEN_GRANULARITY:
                 request.session["last_seen"] = now
         return self.get_response(request)
