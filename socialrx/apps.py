@@ -9,4 +9,4 @@ class SocialrxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, mfa  # noqa: F401  (register system checks and sign-in signals)
+        from . import checks, mfa, security  # noqa: F401  (register checks and sign-in signals)

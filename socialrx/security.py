@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
@@ -36,6 +39,13 @@ def client_address(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@receiver(user_logged_in)
+def _start_idle_clock(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    # Set at sign-in so the first pages after it need no session write of their own.
+    if request is not None and hasattr(request, "session"):
+        request.session["last_seen"] = int(time.time())
 
 
 class IdleTimeoutMiddleware:
