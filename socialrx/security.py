@@ -20,9 +20,12 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-# How often, at most, the last-seen time is written to the session (seconds): every request
-# would mean a session write per htmx call.
-_SEEN_GRANULARITY = 60
+
+def _seen_granularity() -> int:
+    """How often, at most, the last-seen time is written to the session (seconds): writing it
+    on every request would mean a session write per htmx call. A tenth of the idle limit, so
+    sign-out comes between the limit and 10% after it."""
+    return max(60, settings.SESSION_IDLE_MINUTES * 6)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -70,7 +73,7 @@ class IdleTimeoutMiddleware:
                     # htmx would swap the sign-in page into part of the page: go to it whole.
                     return HttpResponse(status=204, headers={"HX-Redirect": to_login.url})
                 return to_login
-            if last_seen is None or now - last_seen >= _SEEN_GRANULARITY:
+            if last_seen is None or now - last_seen >= _seen_granularity():
                 request.session["last_seen"] = now
         return self.get_response(request)
 
