@@ -14,4 +14,4 @@ class SocialrxConfig(AppConfig):
     role_homes = {"admin": "socialrx:admin_home"}
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import checks, mfa, security  # noqa: F401  (register checks and sign-in signals)

@@ -8,6 +8,14 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 ROUTES = {"gp", "practice_staff", "self", "community", "other"}
+# Backends that print, keep or drop mail: a password-reset link printed to a log is a
+# password anyone reading the log can use.
+NOT_DELIVERING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
 
 
 @register()
@@ -34,5 +42,14 @@ def socialrx_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     if not settings.DEBUG and settings.PATIENT_KEY_PEPPER == "dev-pepper-change-me":
         problems.append(
             Warning("PATIENT_KEY_PEPPER is the development default", id="socialrx.W001")
+        )
+    if settings.REQUIRE_EMAIL_DELIVERY and settings.EMAIL_BACKEND in NOT_DELIVERING:
+        problems.append(
+            Error(
+                "EMAIL_URL does not name a mail server: password-reset emails would be printed "
+                "or lost",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587",
+                id="socialrx.E002",
+            )
         )
     return problems

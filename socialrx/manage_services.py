@@ -75,6 +75,27 @@ def user_set_active(*, user: User, active: bool, by: Any) -> User:
     return user
 
 
+def user_sign_in_failures(*, user: User) -> int:
+    """Failed sign-ins recorded against the user's username (all addresses) that still count
+    towards a lockout."""
+    from axes.models import AccessAttempt
+
+    total = AccessAttempt.objects.filter(username=user.username).aggregate(
+        total=models.Sum("failures_since_start")
+    )["total"]
+    return int(total or 0)
+
+
+def user_unlock(*, user: User, by: Any) -> int:
+    """Clear the failed sign-ins that lock ``user`` out; returns how many records went."""
+    from axes.utils import reset
+
+    with transaction.atomic():
+        removed = reset(username=user.username)
+        audit_record(user=by, action=AuditLog.Action.UPDATE, obj=user, detail="sign-in unlocked")
+    return removed
+
+
 def user_password_reset_send(*, user: User, by: Any, invite: bool = False) -> None:
     """Email ``user`` a one-time link to choose a password (Django's reset token: it stops
     working once used, or when the password changes)."""

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import manage_services as services
+from . import mfa
 from .access import role_required
 from .http import SignedInRequest, get_in_scope_or_404, render_page
 from .manage_forms import PCNForm, PracticeForm, TeamForm, UserFilterForm, UserForm
@@ -112,7 +113,13 @@ def user_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "socialrx/manage/user_form.html",
-        {"form": form, "target": target, "caseload": _caseload_count(target)},
+        {
+            "form": form,
+            "target": target,
+            "caseload": _caseload_count(target),
+            "sign_in_failures": services.user_sign_in_failures(user=target),
+            "has_second_factor": mfa.user_has_device(target, confirmed=True),
+        },
     )
 
 
@@ -179,6 +186,24 @@ def user_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"A password reset link was emailed to {target}.")
+    return redirect("socialrx:user_edit", pk=target.pk)
+
+
+@admin_only
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    services.user_unlock(user=target, by=request.user)
+    messages.success(request, f"{target} can sign in again.")
+    return redirect("socialrx:user_edit", pk=target.pk)
+
+
+@admin_only
+@require_POST
+def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    mfa.mfa_reset(user=target, by=request.user)
+    messages.success(request, f"{target} will set up an authenticator app when they next sign in.")
     return redirect("socialrx:user_edit", pk=target.pk)
 
 

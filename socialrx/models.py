@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -168,8 +171,25 @@ class User(AbstractUser):
         return self.role == Role.COMMISSIONER
 
 
+class AuditLogQuerySet(models.QuerySet):
+    """Bulk writes (imports) get the actor snapshot too."""
+
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable[Any], *args: Any, **kwargs: Any
+    ) -> list[Any]:
+        entries = list(objs)
+        for entry in entries:
+            entry.snapshot_actor()
+        return super().bulk_create(entries, *args, **kwargs)
+
+
 class AuditLog(models.Model):
-    """Who viewed or changed a person's record, and when. Ids only: no personal data."""
+    """Who viewed or changed a person's record, and when. Ids only: no personal data about
+    the people in the records.
+
+    Entries are never changed. On PostgreSQL a trigger refuses UPDATE and DELETE; the one
+    change let through is Django clearing ``user`` when that user is deleted, and the actor's
+    username and role are copied onto the entry when it is written so that "who" survives."""
 
     class Action(models.TextChoices):
         VIEW = "view"
@@ -184,15 +204,30 @@ class AuditLog(models.Model):
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    actor_role = models.CharField(max_length=20, blank=True, editable=False)
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     detail = models.CharField(max_length=200, blank=True)
 
+    objects = AuditLogQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}:{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or self.user_id} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None:
+            self.snapshot_actor()
+        super().save(*args, **kwargs)
+
+    def snapshot_actor(self) -> None:
+        user = self.user if self.user_id else None
+        if user is not None and not self.actor_username:
+            self.actor_username = user.username
+            self.actor_role = "admin" if user.is_superuser else user.role

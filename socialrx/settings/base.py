@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "template_partials",
     "socialrx",
@@ -46,8 +50,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "socialrx.security.IdleTimeoutMiddleware",
+    "socialrx.mfa.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "socialrx.security.PrivateResponseMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees the login view's answer and turns it into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialrx.urls"
@@ -78,6 +88,11 @@ AUTH_USER_MODEL = "socialrx.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The lockout backend comes first: it refuses a locked-out user before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -152,6 +167,76 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Sign-in, sessions and security headers (see docs/security.md) -------------------------
+# Lockout after failed sign-ins: LOGIN_LOCKOUT_BY lists what is counted, each item a
+# parameter or a "+"-joined combination (username, ip_address).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env.list("LOGIN_LOCKOUT_BY", default=["username", "ip_address"])
+]
+# Hours until a lockout lifts by itself (0: only an administrator can unlock).
+LOGIN_LOCKOUT_HOURS = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_HOURS or None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "socialrx.security.client_address"
+# Successful sign-ins are not logged by the lockout package: "last signed in" is kept on the
+# user, and a log of addresses and browsers would need its own retention rule.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Password resets asked for, per hour, from one address and for one email address. Past the
+# limit the page says the same as always, and no email is sent.
+PASSWORD_RESET_RATE_LIMIT_ADDRESS = env.int("PASSWORD_RESET_RATE_LIMIT_ADDRESS", default=10)
+PASSWORD_RESET_RATE_LIMIT_EMAIL = env.int("PASSWORD_RESET_RATE_LIMIT_EMAIL", default=3)
+# Production sets this: a system check then refuses email backends that print or drop mail.
+REQUIRE_EMAIL_DELIVERY = False
+
+# Second factor (TOTP app, with recovery codes). Users with these roles must set one up when
+# MFA_ENFORCE is true; anyone else may, and is then asked for it too.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["admin", "commissioner"])
+MFA_ENFORCE = env.bool("MFA_ENFORCE", default=True)
+MFA_ISSUER = env("MFA_ISSUER", default="socialrx")
+OTP_TOTP_ISSUER = MFA_ISSUER
+
+# Sessions end when the browser closes, after SESSION_IDLE_MINUTES without a request, and
+# SESSION_MAX_HOURS after sign-in whatever happens.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = int(env.float("SESSION_MAX_HOURS", default=12) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Browser features no page uses, switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy: scripts from this site only. Report-only while templates still
+# carry inline scripts, which the enforced policy would block (docs/security.md lists them).
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=True)
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CONTENT_SECURITY_POLICY = None if CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if CSP_REPORT_ONLY else None
 
 # --- socialrx's own settings -------------------------------------------------------------
 # Referral routes this deployment accepts. An enquiry through a route not listed is kept and

@@ -17,3 +17,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Tests that are about the second factor switch it on themselves.
+MFA_ENFORCE = False

@@ -1,0 +1,118 @@
+"""Request-level protections: the client's address, idle sessions, headers on private pages and
+the password-reset rate limit. The reasons are in docs/security.md."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _seen_granularity() -> int:
+    """How often, at most, the last-seen time is written to the session (seconds): writing it
+    on every request would mean a session write per htmx call. A tenth of the idle limit, so
+    sign-out comes between the limit and 10% after it."""
+    return max(60, settings.SESSION_IDLE_MINUTES * 6)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from. Behind ``TRUSTED_PROXY_COUNT`` proxies that each
+    append to X-Forwarded-For, the client is that many entries from the right; anything to
+    the left of it was written by the client and cannot be trusted."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@receiver(user_logged_in)
+def _start_idle_clock(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    # Set at sign-in so the first pages after it need no session write of their own.
+    if request is not None and hasattr(request, "session"):
+        request.session["last_seen"] = int(time.time())
+
+
+class IdleTimeoutMiddleware:
+    """Signs a user out after ``SESSION_IDLE_MINUTES`` without a request."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get("last_seen")
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out because you had not used socialrx for "
+                    f"{settings.SESSION_IDLE_MINUTES} minutes. Sign in again to carry on.",
+                )
+                to_login = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request"):
+                    # htmx would swap the sign-in page into part of the page: go to it whole.
+                    return HttpResponse(status=204, headers={"HX-Redirect": to_login.url})
+                return to_login
+            if last_seen is None or now - last_seen >= _seen_granularity():
+                request.session["last_seen"] = now
+        return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """Pages shown to a signed-in user may carry personal data: no cache (browser, proxy or
+    back button after sign-out) may keep them. Every page also switches off browser features
+    that socialrx never uses."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ["Cookie"])
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+def _hit(key: str, limit: int) -> bool:
+    """Count one use of ``key`` in the current hour; True once past ``limit``."""
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60 * 60)
+        count = 1
+    return count > limit
+
+
+def password_reset_rate_limited(*, address: str, email: str) -> bool:
+    """True when resets for this client address or this email address are past their hourly
+    limits. Both counters move on every ask, so guessing many addresses from one place and
+    flooding one inbox from many places are both held back. The email is hashed: cache keys
+    turn up in monitoring tools."""
+    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    by_address = _hit(f"pwreset:addr:{address}", settings.PASSWORD_RESET_RATE_LIMIT_ADDRESS)
+    by_email = _hit(f"pwreset:email:{email_key}", settings.PASSWORD_RESET_RATE_LIMIT_EMAIL)
+    return by_address or by_email
