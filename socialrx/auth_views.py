@@ -16,7 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import mfa
 from .auth_forms import PasswordResetForm, SecurityCodeForm, SetupCodeForm
-from .security import client_address, password_reset_rate_limited
+from .ratelimit import client_address
+from .security import password_reset_rate_limited
 
 
 class PasswordResetView(auth_views.PasswordResetView):

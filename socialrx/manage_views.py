@@ -191,8 +191,8 @@ def user_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_POST
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User, pk=pk)
+def user_unlock(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(User.objects.all(), what="user", pk=pk)
     services.user_unlock(user=target, by=request.user)
     messages.success(request, f"{target} can sign in again.")
     return redirect("socialrx:user_edit", pk=target.pk)
@@ -200,8 +200,8 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_POST
-def user_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(User, pk=pk)
+def user_mfa_reset(request: SignedInRequest, pk: int) -> HttpResponse:
+    target = get_in_scope_or_404(User.objects.all(), what="user", pk=pk)
     mfa.mfa_reset(user=target, by=request.user)
     messages.success(request, f"{target} will set up an authenticator app when they next sign in.")
     return redirect("socialrx:user_edit", pk=target.pk)

@@ -3,7 +3,6 @@ the password-reset rate limit. The reasons are in docs/security.md."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,10 +12,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from .ratelimit import rate_limited
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -26,22 +26,6 @@ def _seen_granularity() -> int:
     on every request would mean a session write per htmx call. A tenth of the idle limit, so
     sign-out comes between the limit and 10% after it."""
     return max(60, settings.SESSION_IDLE_MINUTES * 6)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address the request came from. Behind ``TRUSTED_PROXY_COUNT`` proxies that each
-    append to X-Forwarded-For, the client is that many entries from the right; anything to
-    the left of it was written by the client and cannot be trusted."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 @receiver(user_logged_in)
@@ -96,23 +80,19 @@ class PrivateResponseMiddleware:
         return response
 
 
-def _hit(key: str, limit: int) -> bool:
-    """Count one use of ``key`` in the current hour; True once past ``limit``."""
-    cache.add(key, 0, timeout=60 * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    return count > limit
-
-
 def password_reset_rate_limited(*, address: str, email: str) -> bool:
     """True when resets for this client address or this email address are past their hourly
     limits. Both counters move on every ask, so guessing many addresses from one place and
     flooding one inbox from many places are both held back. The email is hashed: cache keys
     turn up in monitoring tools."""
-    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    by_address = _hit(f"pwreset:addr:{address}", settings.PASSWORD_RESET_RATE_LIMIT_ADDRESS)
-    by_email = _hit(f"pwreset:email:{email_key}", settings.PASSWORD_RESET_RATE_LIMIT_EMAIL)
+    by_address = rate_limited(
+        scope="password-reset-address",
+        key=address,
+        limit=settings.PASSWORD_RESET_RATE_LIMIT_ADDRESS,
+    )
+    by_email = rate_limited(
+        scope="password-reset-email",
+        key=email.strip().lower(),
+        limit=settings.PASSWORD_RESET_RATE_LIMIT_EMAIL,
+    )
     return by_address or by_email

@@ -181,7 +181,7 @@ LOGIN_LOCKOUT_HOURS = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
 AXES_COOLOFF_TIME = LOGIN_LOCKOUT_HOURS or None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "socialrx.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "socialrx.ratelimit.client_address"
 # Successful sign-ins are not logged by the lockout package: "last signed in" is kept on the
 # user, and a log of addresses and browsers would need its own retention rule.
 AXES_DISABLE_ACCESS_LOG = True
@@ -248,9 +248,6 @@ REFERRAL_ROUTES_OPEN = env.list(
 DEFAULT_TEAM_CODE = env("DEFAULT_TEAM_CODE", default="")
 # Self-referrals allowed per client address per hour.
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
-# How many reverse proxies (load balancer, nginx) stand in front of the site: the client's
-# address is read from X-Forwarded-For that many entries from the end. 0: REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Secret pepper for turning NHS numbers into patient keys (HMAC-SHA256).
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from socialrx import checks
 from socialrx.models import AuditLog
-from socialrx.security import client_address
+from socialrx.ratelimit import client_address
 
 RIGHT = "pass12345!"
 
