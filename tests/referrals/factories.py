@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from referrals.models import (
     Connection,
@@ -34,7 +35,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         model = Referral
 
     person = factory.SubFactory(PersonFactory)
-    received_on = factory.LazyFunction(dt.date.today)
+    received_on = factory.LazyFunction(timezone.localdate)
     source = Source.GP
     reason = "Feeling isolated since moving here."
     consent_confirmed = True
@@ -47,7 +48,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
         model = Conversation
 
     person = factory.SubFactory(PersonFactory)
-    held_on = factory.LazyFunction(dt.date.today)
+    held_on = factory.LazyFunction(timezone.localdate)
     what_matters = "Getting out of the house and meeting people."
 
 
@@ -56,7 +57,7 @@ class FriendsObservationFactory(factory.django.DjangoModelFactory):
         model = FriendsObservation
 
     person = factory.SubFactory(PersonFactory)
-    observed_on = factory.LazyFunction(dt.date.today)
+    observed_on = factory.LazyFunction(timezone.localdate)
     friends_count = 2
 
 
@@ -74,5 +75,5 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     asset = factory.SubFactory(AssetFactory)
-    made_on = factory.LazyFunction(dt.date.today)
+    made_on = factory.LazyFunction(timezone.localdate)
     kind = ConnectionKind.SIGNPOST

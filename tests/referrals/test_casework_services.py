@@ -30,7 +30,7 @@ from tests.referrals.factories import ConnectionFactory, ReferralFactory
 from tests.referrals.test_casework_fixtures import *  # noqa: F403
 from tests.socialrx.factories import LinkWorkerFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 # --- status changes --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals.models import (
     CaseNote,
@@ -31,7 +32,7 @@ from tests.referrals.factories import (
 from tests.referrals.test_casework_fixtures import *  # noqa: F403
 from tests.socialrx.factories import LinkWorkerFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture
