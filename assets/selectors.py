@@ -149,7 +149,8 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
                 "We could not find that postcode, so results are not sorted by distance."
             )
         else:
-            assert isinstance(where, tuple)
+            if not isinstance(where, tuple):
+                raise TypeError("a distance search needs a (latitude, longitude) origin")
             qs = _with_distance(qs, origin=where, within_miles=search.within_miles)
             order.insert(0, F("distance_sq").asc(nulls_last=True))
             results.by_distance = True

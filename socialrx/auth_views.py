@@ -97,7 +97,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             # Drawn here from the device's own URL: no user input reaches the SVG.
-            "qr_svg": mark_safe(mfa.totp_qr_svg(device)),
+            "qr_svg": mark_safe(mfa.totp_qr_svg(device)),  # noqa: S308
             "secret": mfa.totp_secret_for_display(device),
             "required": mfa.mfa_required_for(user),  # type: ignore[arg-type]
             "next": _next_url(request),

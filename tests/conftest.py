@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from tests.champions.factories import ChampionFactory
@@ -46,6 +47,34 @@ def require(condition: bool, reason: str) -> None:
     if settings.REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES is set but {reason}")
     pytest.skip(reason)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that drives Chromium as ``browser``, wherever it lives, so that
+    ``make test`` can run those on their own (``-m browser``) and the rest in parallel."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With ``REQUIRE_SERVICES`` (CI) a skipped test of any kind fails the run: CI must run
+    everything. Checked once, in the process that reports (not in each xdist worker)."""
+    if not settings.REQUIRE_SERVICES or hasattr(session.config, "workerinput"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        reporter.write_line(f"REQUIRE_SERVICES is set but {len(skipped)} test(s) were skipped")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache (rate limits, cached look-ups): under xdist the
+    tests that ran before this one in the same process depend on how they were shared out."""
+    cache.clear()
 
 
 @pytest.fixture

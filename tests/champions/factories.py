@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from champions.models import Champion, ChampionRole, Event, EventKind, HoursLog, TrainingRecord
 
@@ -23,7 +24,7 @@ class TrainingRecordFactory(factory.django.DjangoModelFactory):
 
     champion = factory.SubFactory(ChampionFactory)
     course = "Health champion induction"
-    completed_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+    completed_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
     hours = Decimal("6")
     qualification = "RSPH Level 2 Award"
 
@@ -33,7 +34,7 @@ class HoursLogFactory(factory.django.DjangoModelFactory):
         model = HoursLog
 
     champion = factory.SubFactory(ChampionFactory)
-    on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=3))
+    on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=3))
     hours = Decimal("2")
     activity = "Ran the walking group"
 
@@ -44,6 +45,6 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     champion = factory.SubFactory(ChampionFactory)
     kind = EventKind.COMMUNITY_EVENT
-    on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=7))
+    on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7))
     title = "Summer fair stall"
     hours = Decimal("3")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from champions import services
 from champions.models import Champion, HoursLog, InvitationState, VolunteerInvitation
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def test_hours_log_refuses_impossible_hours(champion, volunteer, hours):
     with pytest.raises(ValidationError):
         services.hours_log_create(
-            champion=champion, by=volunteer, on=dt.date.today(), hours=hours, activity="x"
+            champion=champion, by=volunteer, on=timezone.localdate(), hours=hours, activity="x"
         )
     assert not HoursLog.objects.exists()
 
@@ -35,7 +36,7 @@ def test_hours_log_refuses_a_future_date(champion, volunteer):
         services.hours_log_create(
             champion=champion,
             by=volunteer,
-            on=dt.date.today() + dt.timedelta(days=1),
+            on=timezone.localdate() + dt.timedelta(days=1),
             hours=Decimal("1"),
             activity="x",
         )

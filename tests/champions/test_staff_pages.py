@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from champions.models import Champion, ChampionRole, TrainingRecord
 from socialrx.models import AuditLog
@@ -224,7 +225,7 @@ def test_link_worker_adds_training(client_for, link_worker, champion):
     [
         ({"hours": "-3"}, "Hours must be 0 or more"),
         (
-            {"completed_on": (dt.date.today() + dt.timedelta(days=5)).isoformat()},
+            {"completed_on": (timezone.localdate() + dt.timedelta(days=5)).isoformat()},
             "today or in the past",
         ),
         ({"course": ""}, "Enter the course name"),
@@ -255,11 +256,12 @@ def test_link_worker_logs_hours_for_a_volunteer_without_a_login(client_for, link
     champion = ChampionFactory(given_name="Uma")
     url = reverse("champions:hours_add_for", args=[champion.pk])
     client = client_for(link_worker)
-    bad = client.post(url, {"on": dt.date.today().isoformat(), "hours": "-1", "activity": "x"})
+    bad = client.post(url, {"on": timezone.localdate().isoformat(), "hours": "-1", "activity": "x"})
     assert "Hours must be more than 0" in bad.content.decode()
     assert not HoursLog.objects.exists()
     response = client.post(
-        url, {"on": dt.date.today().isoformat(), "hours": "3", "activity": "Ran the lunch club"}
+        url,
+        {"on": timezone.localdate().isoformat(), "hours": "3", "activity": "Ran the lunch club"},
     )
     assert response.status_code == 302
     assert HoursLog.objects.get(champion=champion).hours == Decimal("3")
@@ -272,7 +274,7 @@ def test_others_cannot_log_hours_for_a_volunteer(request, client_for, persona):
     champion = ChampionFactory()
     response = client_for(request.getfixturevalue(persona)).post(
         reverse("champions:hours_add_for", args=[champion.pk]),
-        {"on": dt.date.today().isoformat(), "hours": "3", "activity": "x"},
+        {"on": timezone.localdate().isoformat(), "hours": "3", "activity": "x"},
     )
     assert response.status_code == 404
     assert not HoursLog.objects.exists()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from champions.models import Event, EventKind, HoursLog
 from socialrx.models import AuditLog
@@ -112,7 +113,7 @@ def test_volunteer_logs_hours_without_javascript(client_for, volunteer, champion
     response = client_for(volunteer).post(
         reverse("champions:hours"),
         {
-            "on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+            "on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
             "hours": "1.5",
             "activity": "Set up the tea urn",
             "asset": kept_group.pk,
@@ -131,7 +132,7 @@ def test_volunteer_logs_hours_without_javascript(client_for, volunteer, champion
 def test_volunteer_logs_hours_with_htmx_gets_the_panel(client_for, volunteer, champion):
     response = client_for(volunteer).post(
         reverse("champions:hours"),
-        {"on": dt.date.today().isoformat(), "hours": "2", "activity": "Phoned new members"},
+        {"on": timezone.localdate().isoformat(), "hours": "2", "activity": "Phoned new members"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -150,12 +151,12 @@ def test_volunteer_logs_hours_with_htmx_gets_the_panel(client_for, volunteer, ch
         ({"hours": "0"}, "Hours must be more than 0"),
         ({"hours": "30"}, "Hours must be 24 or fewer for one day"),
         ({"hours": "lots"}, "Hours must be a number, like 2 or 1.5"),
-        ({"on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "today or in the past"),
+        ({"on": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}, "today or in the past"),
         ({"activity": ""}, "Enter what you did"),
     ],
 )
 def test_bad_hours_are_refused_with_a_message(client_for, volunteer, champion, data, message):
-    post = {"on": dt.date.today().isoformat(), "hours": "2", "activity": "Helped out", **data}
+    post = {"on": timezone.localdate().isoformat(), "hours": "2", "activity": "Helped out", **data}
     for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
         response = client_for(volunteer).post(reverse("champions:hours"), post, **htmx)
         assert response.status_code == 200
@@ -173,7 +174,12 @@ def test_volunteer_cannot_tag_hours_with_a_group_they_do_not_keep(
     other_group = AssetFactory(name="Someone else's choir")
     response = client_for(volunteer).post(
         reverse("champions:hours"),
-        {"on": dt.date.today().isoformat(), "hours": "1", "activity": "x", "asset": other_group.pk},
+        {
+            "on": timezone.localdate().isoformat(),
+            "hours": "1",
+            "activity": "x",
+            "asset": other_group.pk,
+        },
     )
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
@@ -237,7 +243,7 @@ def test_volunteer_logs_a_celebration(client_for, volunteer, champion):
         {
             "kind": EventKind.CELEBRATION,
             "title": "Walking group's first birthday",
-            "on": dt.date.today().isoformat(),
+            "on": timezone.localdate().isoformat(),
             "hours": "0",
         },
         HTTP_HX_REQUEST="true",
@@ -264,7 +270,7 @@ def test_bad_events_are_refused(client_for, volunteer, champion, data, message):
     post = {
         "kind": EventKind.COMMUNITY_EVENT,
         "title": "Fair",
-        "on": dt.date.today().isoformat(),
+        "on": timezone.localdate().isoformat(),
         "hours": "2",
         **data,
     }

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from outcomes.models import AppointmentCount, AppointmentExtract, PopulationCell, Run
 from referrals.models import SwemwbsResponse
@@ -53,7 +54,7 @@ class SwemwbsResponseFactory(factory.django.DjangoModelFactory):
         model = SwemwbsResponse
 
     person = factory.SubFactory(PersonFactory)
-    completed_on = factory.LazyFunction(dt.date.today)
+    completed_on = factory.LazyFunction(timezone.localdate)
     items = [3, 3, 3, 3, 3, 3, 3]
     raw_score = 21
     metric_score = Decimal("20.73")

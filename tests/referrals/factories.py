@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from referrals.models import (
     Connection,
@@ -35,7 +36,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         model = Referral
 
     person = factory.SubFactory(PersonFactory)
-    received_on = factory.LazyFunction(dt.date.today)
+    received_on = factory.LazyFunction(timezone.localdate)
     source = Source.GP
     reason = "Feeling isolated since moving here."
     consent_confirmed = True
@@ -48,7 +49,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
         model = Conversation
 
     person = factory.SubFactory(PersonFactory)
-    held_on = factory.LazyFunction(dt.date.today)
+    held_on = factory.LazyFunction(timezone.localdate)
     what_matters = "Getting out of the house and meeting people."
 
 
@@ -57,7 +58,7 @@ class FriendsObservationFactory(factory.django.DjangoModelFactory):
         model = FriendsObservation
 
     person = factory.SubFactory(PersonFactory)
-    observed_on = factory.LazyFunction(dt.date.today)
+    observed_on = factory.LazyFunction(timezone.localdate)
     friends_count = 2
 
 
@@ -75,7 +76,7 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     asset = factory.SubFactory(AssetFactory)
-    made_on = factory.LazyFunction(dt.date.today)
+    made_on = factory.LazyFunction(timezone.localdate)
     kind = ConnectionKind.SIGNPOST
 
 

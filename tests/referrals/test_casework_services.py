@@ -33,7 +33,7 @@ from socialrx.models import AuditLog
 from tests.referrals.factories import VALID_NHS, ConnectionFactory, ReferralFactory, make_case
 from tests.socialrx.factories import LinkWorkerFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 # --- status changes --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals.models import (
     CaseNote,
@@ -30,7 +31,7 @@ from tests.referrals.factories import (
 )
 from tests.socialrx.factories import LinkWorkerFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -20,12 +22,18 @@ from tests.socialrx.factories import UserFactory
 @pytest.mark.django_db(transaction=True)
 def test_task_round_trip_through_redis_and_a_real_worker(broker_url, postgres_required):
     UserFactory.create_batch(3)
-    test_db = connection.settings_dict["NAME"]
-    db = settings.DATABASES["default"]
+    # The test database of this process: under pytest-xdist each worker has its own
+    # (test_<name>_gw0, …), and the Celery worker must read the one this test wrote to.
+    db = connection.settings_dict
+    login = quote(db["USER"], safe="") + (
+        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    )
+    # A queue of its own, so that parallel runs sharing one Redis never take each other's task.
+    queue = f"roundtrip-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "socialrx.settings.dev",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{test_db}",
+        "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": broker_url,
         "CELERY_RESULT_BACKEND": broker_url,
     }
@@ -40,9 +48,9 @@ def test_task_round_trip_through_redis_and_a_real_worker(broker_url, postgres_re
             "--pool=solo",
             "--loglevel=WARNING",
             "-Q",
-            "roundtrip",
+            queue,
             "-n",
-            f"roundtrip-{os.getpid()}@%h",
+            f"{queue}@%h",
         ],
         env=env,
         cwd=settings.BASE_DIR,
@@ -51,7 +59,7 @@ def test_task_round_trip_through_redis_and_a_real_worker(broker_url, postgres_re
         app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
         from socialrx.tasks import ping
 
-        result = ping.apply_async(kwargs={"user_count_hint": True}, queue="roundtrip")
+        result = ping.apply_async(kwargs={"user_count_hint": True}, queue=queue)
         deadline = time.monotonic() + 60
         while not result.ready() and time.monotonic() < deadline:
             time.sleep(0.2)
