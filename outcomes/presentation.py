@@ -126,6 +126,19 @@ class Table:
     headers: list[str]
     rows: list[list[dict[str, Any]]] = field(default_factory=list)
     any_withheld: bool = False
+    reasons: list[str] = field(default_factory=list)  # why figures are withheld, in words
+
+    def note_withheld(self, info: Metric, row: dict, names: list[str], where: str = "") -> None:
+        """Say why the row's withheld figures are withheld, one line per reason."""
+        by_reason: dict[str, list[str]] = {}
+        for name in names:
+            if name in row["withheld"]:
+                reason = row.get("reasons", {}).get(name, "a count it rests on is from 1 to 7")
+                by_reason.setdefault(reason, []).append(info.label(name))
+        for reason, labels in by_reason.items():
+            what = ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
+            verb = "are" if len(labels) > 1 else "is"
+            self.reasons.append(f"{where}{what} {verb} withheld because {reason}.")
 
     def csv_rows(self) -> list[list[str]]:
         return [self.headers, *[[c["text"] for c in row] for row in self.rows]]
@@ -164,6 +177,13 @@ def _chart(
     hidden = [label for label, w in zip(labels, withheld, strict=True) if w]
     if hidden:
         description += f"; withheld: {', '.join(hidden)}"
+    intervals = [
+        None
+        if name in row["withheld"]
+        else [float(_one_decimal(b)) for b in (interval_of(info, name, row["values"]) or ())]
+        or None
+        for name, row in cells
+    ]
     return {
         "labels": labels,
         "datasets": [
@@ -176,13 +196,9 @@ def _chart(
             }
         ],
         "withheld": withheld,
-        "intervals": [
-            None
-            if name in row["withheld"]
-            else [float(_one_decimal(b)) for b in (interval_of(info, name, row["values"]) or ())]
-            or None
-            for name, row in cells
-        ],
+        "intervals": intervals,
+        "any_withheld": any(withheld),
+        "any_interval": any(intervals),
         "x_title": x_title,
         "y_title": _axis_title(info, sorted({name for name, _ in cells})),
         "description": description,
@@ -199,6 +215,7 @@ def table_and_chart(
         if row is None:
             return table, {"labels": [], "datasets": [], "description": ""}
         names = _value_names(info, [row])
+        table.note_withheld(info, row, names)
         for name in names:
             withheld = name in row["withheld"]
             table.any_withheld |= withheld
@@ -242,7 +259,9 @@ def table_and_chart(
         headers=headers,
     )
     for r in group_rows:
-        cells = [{"text": group_label(dimension=dimension, group=r["group"]), "header": True}]
+        group = group_label(dimension=dimension, group=r["group"])
+        table.note_withheld(info, r, names, where=f"{group}: ")
+        cells = [{"text": group, "header": True}]
         for name in names:
             withheld = name in r["withheld"]
             table.any_withheld |= withheld

@@ -103,6 +103,23 @@ def test_quintile_table_and_csv_give_intervals_and_withhold_them_with_the_rate(
     assert chart["x_title"] == "Deprivation (IMD quintile)"
     assert chart["y_title"] == "Reached per 1,000 registered"
     assert "withheld: Unknown" in chart["description"]
+    key = re.search(r'<figcaption class="nhsuk-body-s" id="chart-key">(.*?)</figcaption>', html)
+    assert key.group(1) == (
+        "Vertical axis: reached per 1,000 registered. A dashed outline marked "
+        "<strong>* withheld</strong> is a withheld figure, not zero. Lines over the bars show "
+        "95% confidence intervals."
+    )
+
+
+def test_chart_axis_names_the_unit_of_several_values(db, client_for, commissioner):
+    snapshot_rows("friends", total=change_values(120))
+    html = client_for(commissioner).get("/outcomes/metrics/friends/").content.decode()
+    chart = _chart(html)
+    assert (chart["x_title"], chart["y_title"]) == ("Measure", "Per cent (%)")
+    assert chart["withheld"] == [False, False, False]
+    assert chart["intervals"] == [[41.2, 58.8], [18.1, 33.4], [18.1, 33.4]]
+    assert "Vertical axis: per cent (%). Lines over the bars" in html
+    assert "withheld figure, not zero" not in html
 
 
 def test_overall_table_gives_each_rate_and_percentage_its_interval(
@@ -146,3 +163,85 @@ def test_zero_has_no_sign_and_a_small_index_two_decimals(value, kind, text):
     from outcomes.presentation import cell_text
 
     assert cell_text(value, withheld=False, kind=kind) == text
+
+
+# --- withheld, and why -----------------------------------------------------------------------
+
+
+def _friends_83() -> dict:
+    # A cohort of 83 in which 5 people reported the same number of friends.
+    return {
+        "n": 83,
+        "mean_baseline": 2.0,
+        "mean_followup": 3.0,
+        "mean_change": 1.0,
+        "pct_increased": 40 / 83 * 100,
+        "pct_no_change": 5 / 83 * 100,
+        "pct_decreased": 38 / 83 * 100,
+    }
+
+
+def test_percentages_withheld_in_a_large_cohort_say_why(db, client_for, commissioner):
+    snapshot_rows("friends", total=_friends_83())
+    html = client_for(commissioner).get("/outcomes/metrics/friends/").content.decode()
+    rows = _table(html)
+    assert ["People in the cohort", "83"] in rows
+    assert ["% with the same number", "*"] in rows
+    reasons = re.search(r'<ul id="withheld-reasons">(.*?)</ul>', html, re.S).group(1)
+    assert (
+        "% with the same number is withheld because it counts only 1 to 7 of the 83 (people "
+        "in the cohort)."
+    ) in reasons
+    assert (
+        "% with more friends and % with fewer friends are withheld because together with "
+        "% with the same number the 3 figures add up to 100, so % with the same number could "
+        "be worked out from them."
+    ) in reasons
+    # No small number is given away.
+    assert "5" not in re.sub(r"<[^>]+>", "", reasons).replace("1 to 7", "")
+
+
+def test_a_small_cohort_and_a_small_count_say_why(db, client_for, commissioner):
+    snapshot_rows("friends", total=change_values(120), groups={"sex": {"other": change_values(3)}})
+    html = (
+        client_for(commissioner)
+        .get("/outcomes/metrics/friends/", {"dimension": "sex"})
+        .content.decode()
+    )
+    reasons = re.search(r'<ul id="withheld-reasons">(.*?)</ul>', html, re.S).group(1)
+    assert "Other: People in the cohort is withheld because it is a count from 1 to 7." in reasons
+    assert (
+        "Other: Mean friends at baseline, Mean friends at follow-up, Mean change in friends "
+        "(follow-up − baseline), % with more friends, % with the same number and % with fewer "
+        "friends are withheld because people in the cohort is from 1 to 7." in reasons
+    )
+
+
+def test_administrators_get_no_reasons(db, client_for, admin_user):
+    snapshot_rows("friends", total=_friends_83())
+    html = client_for(admin_user).get("/outcomes/metrics/friends/").content.decode()
+    assert 'id="withheld-reasons"' not in html
+
+
+def test_reasons_for_an_index_resting_on_a_small_quintile():
+    from outcomes.suppression import row_suppress, withheld_reasons
+
+    quintiles = {q: {"population": 1000, "reached": 20} for q in "12345"}
+    quintiles["5"] = {"population": 1000, "reached": 3}
+    values = {
+        "population": 5000,
+        "reached": 83,
+        "reach_per_1000": 16.6,
+        "rate_ratio_q1_q5": 6.7,
+        "concentration_index": -0.1,
+    }
+    _shown, withheld = row_suppress(metric="coverage", values=values, quintiles=quintiles)
+    reasons = withheld_reasons(
+        metric="coverage", values=values, withheld=withheld, quintiles=quintiles
+    )
+    assert reasons == {
+        "rate_ratio_q1_q5": "a deprivation quintile it is worked out from has a count from 1 to 7",
+        "concentration_index": (
+            "a deprivation quintile it is worked out from has a count from 1 to 7"
+        ),
+    }
