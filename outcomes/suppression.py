@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from outcomes.metrics.definition import Basis, Count, Metric, PctOf
+from outcomes.metrics.definition import Basis, Count, Metric, PctOf, QuintileCounts
 from outcomes.metrics.registry import METRICS
 
 SMALLEST_SHOWN = 8  # counts 1..7 are withheld
@@ -111,6 +111,89 @@ def row_suppress(
     return shown, withheld
 
 
+def _label(metric: Metric, name: str) -> str:
+    text = metric.label(name)
+    return text[:1].lower() + text[1:]
+
+
+def _why(metric: Metric, name: str, values: Mapping[str, Any], basis: Basis) -> str:
+    """Why one basis withholds the value, in words that give no small number away; empty
+    when it does not."""
+    if isinstance(basis, QuintileCounts):
+        return "a deprivation quintile it is worked out from has a count from 1 to 7"
+    if isinstance(basis, PctOf):
+        pct, of = values.get(basis.pct), values.get(basis.of)
+        if pct is None or of is None or not is_small(round(pct * of / 100)):
+            return ""
+        if is_small(of):
+            return ""  # the count it is a percentage of is small: that is the reason given
+        return f"it counts only 1 to 7 of the {of:,} ({_label(metric, basis.of)})"
+    described = metric.value(name)
+    parts = [values.get(n) for n in basis.names]
+    if None in parts or not is_small(sum(parts)):
+        return ""
+    if described is not None and basis.names == (name,):
+        return "it is a count from 1 to 7"
+    what = " + ".join(_label(metric, n) for n in basis.names)
+    return f"{what} is from 1 to 7"
+
+
+def withheld_reasons(
+    *,
+    metric: str,
+    values: Mapping[str, Any],
+    withheld: list[str],
+    quintiles: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, str]:
+    """Why each withheld value of a row is withheld, from its exact values, in words that do
+    not give the withheld numbers away: a percentage of a cohort of 83 is withheld because it
+    counts 1 to 7 of them; its complements because they add up to 100 with it."""
+    info = METRICS.get(metric)
+    if info is None:
+        return {n: "it is not a known figure, so it is not shown" for n in withheld}
+    reasons: dict[str, str] = {}
+    for name in withheld:
+        described = info.value(name)
+        if described is None:
+            reasons[name] = "it is not a known figure, so it is not shown"
+            continue
+        whys = []
+        for basis in described.bases:
+            if isinstance(basis, QuintileCounts):
+                try:
+                    counts = _basis_counts(
+                        basis, metric=info, values=values, quintiles=quintiles or {}
+                    )
+                except _Unknown:
+                    counts = [1]
+                if any(is_small(c) for c in counts):
+                    whys.append(_why(info, name, values, basis))
+                continue
+            if isinstance(basis, Count) and not all(n in values for n in basis.names):
+                fallback = described.fallback
+                if fallback and fallback in values:
+                    basis = Count((fallback,))
+                else:
+                    whys.append("the counts it rests on are not stored")
+                    continue
+            if why := _why(info, name, values, basis):
+                whys.append(why)
+        if whys:
+            reasons[name] = "; ".join(dict.fromkeys(whys))
+    for group in info.complements:
+        own = [n for n in group if n in reasons]
+        for name in group:
+            if name in withheld and name not in reasons and own:
+                others = " and ".join(info.label(n) for n in own)
+                reasons[name] = (
+                    f"together with {others} the {len(group)} figures add up to 100, so "
+                    f"{others} could be worked out from them"
+                )
+    for name in withheld:
+        reasons.setdefault(name, "a count it rests on is from 1 to 7")
+    return reasons
+
+
 def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool) -> list[dict]:
     """Snapshot rows (dicts with level, code, dimension, group, values) as shown: each with
     ``suppressed`` and ``withheld`` (value names). ``exact`` (administrators) keeps every value.
@@ -126,13 +209,14 @@ def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool)
     shown_rows = []
     for row in rows:
         withheld: list[str]
+        reasons: dict[str, str] = {}
         if exact:
             values, withheld = dict(row["values"]), []
         else:
-            values, withheld = row_suppress(
-                metric=metric,
-                values=row["values"],
-                quintiles=quintiles.get((row["level"], row["code"]), {}),
+            around = quintiles.get((row["level"], row["code"]), {})
+            values, withheld = row_suppress(metric=metric, values=row["values"], quintiles=around)
+            reasons = withheld_reasons(
+                metric=metric, values=row["values"], withheld=withheld, quintiles=around
             )
         shown_rows.append(
             {
@@ -140,6 +224,7 @@ def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool)
                 "values": values,
                 "suppressed": bool(withheld),
                 "withheld": withheld,
+                "reasons": reasons,
             }
         )
     return shown_rows

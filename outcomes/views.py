@@ -26,7 +26,14 @@ from .metrics.dimensions import LEVEL_LABELS
 from .metrics.periods import parse_period, period_key, period_label, picker_periods
 from .metrics.registry import metric_shown, metrics_enabled
 from .models import Run
-from .presentation import Table, cell_text, metric_url, overview_card, table_and_chart
+from .presentation import (
+    Table,
+    cell_text,
+    gradient_words,
+    metric_url,
+    overview_card,
+    table_and_chart,
+)
 from .selectors import (
     Period,
     level_codes_list,
@@ -87,6 +94,7 @@ class MetricState:
     chart: dict[str, Any] | None = None
     run: Run | None = None
     cohort: list[tuple[str, str]] = field(default_factory=list)
+    gradient: str = ""
 
     @property
     def query(self) -> dict[str, Any]:
@@ -184,6 +192,7 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
             for n in info.cohort
             if n in total["values"]
         ]
+    state.gradient = gradient_words(info, shown)
     state.table, state.chart = table_and_chart(
         info=info, rows=shown, dimension=state.dimension, where=state.where
     )

@@ -138,13 +138,17 @@ def connections(
 
 
 def _status_on(end: dt.date) -> tuple[str, list[Any]]:
-    """SQL for a referral's status at the end of ``end`` (alias ``r``), from its history:
-    the last change made by then; else, if it changed only later, the status it changed from;
-    else (no history, as after an import) its current status, read as still open on ``end``
-    when it was closed after ``end``."""
+    """SQL for a referral's status at the end of ``end`` (alias ``r``).
+
+    A referral that is ended now with ``closed_on`` on or before ``end`` was ended on ``end``,
+    whatever its history says: an import may have recorded the ending when the file was
+    loaded, long after it happened. Otherwise, from its history: the last change made by then;
+    else, if it changed only later, the status it changed from; else (no history) its current
+    status, read as still open on ``end`` when it was closed after ``end``."""
     end_of_day = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     open_list = sql_in(OPEN_STATUSES)
-    sql = f"""COALESCE(
+    sql = f"""CASE WHEN r.status NOT IN {open_list} AND r.closed_on <= %s THEN r.status
+    ELSE COALESCE(
         (SELECT s.to_status FROM {T["status_change"]} s
          WHERE s.referral_id = r.id AND s.at < %s ORDER BY s.at DESC, s.id DESC LIMIT 1),
         (SELECT CASE WHEN s.from_status = '' THEN 'received' ELSE s.from_status END
@@ -152,8 +156,13 @@ def _status_on(end: dt.date) -> tuple[str, list[Any]]:
          WHERE s.referral_id = r.id AND s.at >= %s ORDER BY s.at, s.id LIMIT 1),
         CASE WHEN r.status NOT IN {open_list} AND r.closed_on > %s THEN 'active'
              ELSE r.status END
-    )"""
-    return sql, [datetime_param(end_of_day), datetime_param(end_of_day), date_param(end)]
+    ) END"""
+    return sql, [
+        date_param(end),
+        datetime_param(end_of_day),
+        datetime_param(end_of_day),
+        date_param(end),
+    ]
 
 
 def service(

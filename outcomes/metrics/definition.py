@@ -112,6 +112,9 @@ class Metric:
     # let anyone work it out by subtraction, so they are withheld together.
     complements: tuple[tuple[str, ...], ...] = ()
     setting: str = ""  # a setting that must be on for the metric to be shown
+    # A rate or share compared, in words and per IMD quintile, between the most and least
+    # deprived: the overview shows it by quintile as the headline picture.
+    gradient: str = ""
     _by_name: dict[str, Value] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -195,6 +195,7 @@ _METRICS = [
         chart_total=("reach_per_1000",),
         chart_group="reach_per_1000",
         secondary=("rate_ratio_q1_q5", "concentration_index"),
+        gradient="reach_per_1000",
         how=(
             "Reached: registered people with at least one conversation in the period, per "
             "1,000 of the registered population in the same group.",

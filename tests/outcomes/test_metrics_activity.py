@@ -163,3 +163,96 @@ def test_open_cases_on_period_end_use_status_history():
 
     assert total["open_cases"] == 3
     assert total["referrals"] == 2  # the two received in Q1
+
+
+def test_open_cases_ended_on_or_before_the_end_whatever_the_history():
+    person = PersonFactory()
+    # Ended in March, but the ending was recorded in April: not open on 31 March.
+    late = ReferralFactory(
+        person=person,
+        received_on=dt.date(2026, 1, 5),
+        status="declined",
+        closed_on=dt.date(2026, 3, 1),
+    )
+    _change(late, dt.date(2026, 4, 5), "received", "declined")
+    # Ended on the end date itself, recorded after it: not open.
+    on_end = ReferralFactory(
+        person=person,
+        received_on=dt.date(2026, 1, 5),
+        status="withdrawn",
+        closed_on=END,
+    )
+    _change(on_end, dt.date(2026, 4, 1), "active", "withdrawn")
+    # Ended after the end date: open on 31 March.
+    after = ReferralFactory(
+        person=person,
+        received_on=dt.date(2026, 1, 5),
+        status="closed",
+        closed_on=dt.date(2026, 4, 1),
+    )
+    _change(after, dt.date(2026, 4, 1), "active", "closed")
+
+    total = snapshot_rows("service", *Q1)[ALL]
+
+    assert total["open_cases"] == 1
+
+
+REFERRALS_CSV = [
+    "referral_ref",
+    "person_ref",
+    "received_on",
+    "source",
+    "status",
+    "closed_on",
+    "referrer_name",
+    "referrer_organisation",
+    "reason",
+]
+
+
+def test_open_cases_after_an_import_of_ended_referrals(tmp_path, admin_user):
+    from outcomes.imports import data_import
+    from tests.outcomes.imports_support import messages, write_csv
+
+    PersonFactory(person_ref="P1")
+    # Imported today, long after Q1. By hand, on 31 March 2026:
+    f = write_csv(
+        tmp_path / "referrals.csv",
+        REFERRALS_CSV,
+        [
+            [*row, "", "", ""]
+            for row in [
+                ["R1", "P1", "2025-11-01", "gp", "closed", "2026-02-10"],  # ended in Q1: not open
+                [
+                    "R2",
+                    "P1",
+                    "2025-12-01",
+                    "self",
+                    "declined",
+                    "2026-03-31",
+                ],  # ended on the day: not
+                ["R3", "P1", "2026-01-15", "gp", "withdrawn", "2026-04-01"],  # ended after: open
+                ["R4", "P1", "2026-02-01", "community", "active", ""],  # open
+                ["R5", "P1", "2026-03-01", "gp", "received", ""],  # open
+                ["R6", "P1", "2026-04-02", "gp", "received", ""],  # not yet received
+                ["R7", "P1", "2025-10-01", "other", "closed", "2025-12-31"],  # ended before Q1
+            ]
+        ],
+    )
+    result = data_import(kind="referrals", path_or_file=f, by=admin_user)
+    assert result.ok, messages(result)
+
+    total = snapshot_rows("service", *Q1)[ALL]
+
+    assert total["open_cases"] == 3
+    assert total["referrals"] == 3  # R3, R4, R5
+    # The history says when each ending happened, not when the file was loaded.
+    ending = ReferralStatusChange.objects.get(referral__referral_ref="R1")
+    assert timezone.localtime(ending.at).date() == dt.date(2026, 2, 10)
+    assert (ending.from_status, ending.to_status) == ("", "closed")
+    opening = ReferralStatusChange.objects.get(referral__referral_ref="R4")
+    assert timezone.localtime(opening.at).date() == timezone.localdate()
+    # And the figures of the quarter after: R3 ended on 1 April, R4 and R6 are open.
+    assert (
+        snapshot_rows("service", dt.date(2026, 4, 1), dt.date(2026, 6, 30))[ALL]["open_cases"] == 3
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from referrals.models import Person, Referral, ReferralStatusChange, Source
@@ -108,7 +110,7 @@ class ReferralsImporter(Importer):
         Referral.objects.bulk_create(new, batch_size=1000)
         if changed:
             Referral.objects.bulk_update(changed, sorted(fields), batch_size=1000)
-        ReferralStatusChange.objects.bulk_create(
+        recorded = ReferralStatusChange.objects.bulk_create(
             [
                 ReferralStatusChange(
                     referral=referral,
@@ -121,7 +123,35 @@ class ReferralsImporter(Importer):
             ],
             batch_size=1000,
         )
+        _date_endings(recorded, now)
         self.result.created += len(new)
         self.result.updated += len(changed)
         self.audit(new, action="create", person_id=person_id_of)
         self.audit(changed, action="update", person_id=person_id_of)
+
+
+def _date_endings(recorded: list[ReferralStatusChange], now: dt.datetime) -> None:
+    """Record an ending at the referral's ``closed_on`` rather than at the moment of import,
+    so that the history says the case was not open after that day. An ending is left at the
+    import when the referral's history already has a later entry: the history stays in order.
+    (``at`` is set on creation whatever it is given, so it is set afterwards.)"""
+    endings = [c for c in recorded if c.to_status not in OPEN_STATUSES and c.referral.closed_on]
+    if not endings:
+        return
+    latest = dict(
+        ReferralStatusChange.objects.filter(referral_id__in={c.referral_id for c in endings})
+        .exclude(pk__in=[c.pk for c in endings])
+        .values("referral_id")
+        .annotate(latest=Max("at"))
+        .values_list("referral_id", "latest")
+    )
+    dated = []
+    for change in endings:
+        closed_on = change.referral.closed_on
+        assert closed_on is not None
+        at = min(timezone.make_aware(dt.datetime.combine(closed_on, dt.time())), now)
+        earlier = latest.get(change.referral_id)
+        if earlier is None or earlier <= at:
+            change.at = at
+            dated.append(change)
+    ReferralStatusChange.objects.bulk_update(dated, ["at"], batch_size=1000)
