@@ -148,7 +148,8 @@ def _date_endings(recorded: list[ReferralStatusChange], now: dt.datetime) -> Non
     dated = []
     for change in endings:
         closed_on = change.referral.closed_on
-        assert closed_on is not None
+        if closed_on is None:  # an ending without a date keeps the time it was imported
+            continue
         at = min(timezone.make_aware(dt.datetime.combine(closed_on, dt.time())), now)
         earlier = latest.get(change.referral_id)
         if earlier is None or earlier <= at:
