@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.forms import inlineformset_factory
 
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, TimeInput
 from socialrx.validators import format_postcode, validate_postcode
 
 from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
@@ -95,8 +95,8 @@ class SessionForm(NhsFormMixin, forms.ModelForm):
         model = Session
         fields = ["weekday", "starts_at", "ends_at"]
         widgets = {
-            "starts_at": forms.TimeInput(attrs={"type": "time"}),
-            "ends_at": forms.TimeInput(attrs={"type": "time"}),
+            "starts_at": TimeInput,
+            "ends_at": TimeInput,
         }
 
     def clean(self) -> dict[str, Any]:
