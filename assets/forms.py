@@ -21,9 +21,27 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
 
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
+    required_messages = {
+        "name": "Enter the group's name",
+        "kind": "Choose what it is",
+        "category": "Choose what kind of thing the group does",
+        "led_by": "Choose who runs it",
+        "eligibility": "Choose who can come",
+        "capacity": "Choose whether it has places",
+    }
+
     class Meta:
         model = Asset
         fields = LISTING_FIELDS
+        labels = {
+            "name": "Name of the group",
+            "kind": "What it is",
+            "led_by": "Who runs it",
+            "started_on": "Start date",
+            "ended_on": "End date",
+            "schedule_text": "When it meets, in words",
+            "is_free": "It is free",
+        }
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,

@@ -201,7 +201,8 @@ def test_editing_a_listing_and_saving_it_unchanged_keeps_its_dates_and_times(cli
 
     assert response.status_code == 302, response.content.decode()
     after = model_to_dict(Asset.objects.get(pk=kept_asset.pk))
-    ignored = {"last_confirmed_at", "updated_at"}
+    # Saving a listing confirms it (who and when): everything else stays as it was.
+    ignored = {"last_confirmed_at", "last_confirmed_by", "updated_at"}
     assert {k: v for k, v in after.items() if k not in ignored} == {
         k: v for k, v in before.items() if k not in ignored
     }
