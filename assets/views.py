@@ -65,6 +65,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "active_filters": _active_filters(form, query) if form.is_bound else [],
+        "words": form.cleaned_data.get("q", "") if form.is_bound and not form.errors else "",
         "form": form,
         "page": page,
         "searched": searched,
