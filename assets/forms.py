@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.forms import inlineformset_factory
 
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, TimeInput
 from socialrx.validators import format_postcode, validate_postcode
 
 from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
@@ -21,9 +21,27 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
 
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
+    required_messages = {
+        "name": "Enter the group's name",
+        "kind": "Choose what it is",
+        "category": "Choose what kind of thing the group does",
+        "led_by": "Choose who runs it",
+        "eligibility": "Choose who can come",
+        "capacity": "Choose whether it has places",
+    }
+
     class Meta:
         model = Asset
         fields = LISTING_FIELDS
+        labels = {
+            "name": "Name of the group",
+            "kind": "What it is",
+            "led_by": "Who runs it",
+            "started_on": "Start date",
+            "ended_on": "End date",
+            "schedule_text": "When it meets, in words",
+            "is_free": "It is free",
+        }
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,
@@ -95,8 +113,8 @@ class SessionForm(NhsFormMixin, forms.ModelForm):
         model = Session
         fields = ["weekday", "starts_at", "ends_at"]
         widgets = {
-            "starts_at": forms.TimeInput(attrs={"type": "time"}),
-            "ends_at": forms.TimeInput(attrs={"type": "time"}),
+            "starts_at": TimeInput,
+            "ends_at": TimeInput,
         }
 
     def clean(self) -> dict[str, Any]:

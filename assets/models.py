@@ -35,10 +35,10 @@ class Category(models.TextChoices):
 
 
 class LedBy(models.TextChoices):
-    CITIZEN = "citizen", "Citizen-led (local people or volunteers, no paid staff)"
-    VCSE = "vcse", "Voluntary, community or social enterprise"
-    STATUTORY = "statutory", "Statutory"
-    COMMERCIAL = "commercial", "Commercial"
+    CITIZEN = "citizen", "Local people or volunteers, with no paid staff (citizen-led)"
+    VCSE = "vcse", "A charity, community group or social enterprise"
+    STATUTORY = "statutory", "The council, the NHS or another public service"
+    COMMERCIAL = "commercial", "A business"
 
 
 class OrganisationKind(models.TextChoices):
@@ -55,7 +55,7 @@ class AssetKind(models.TextChoices):
     GROUP = "group", "Group"
     SERVICE = "service", "Service"
     PLACE = "place", "Place"
-    CONNECTOR = "connector", "Connector (a person or team who links people up)"
+    CONNECTOR = "connector", "Someone who helps people find groups and services"
 
 
 class StartedBy(models.TextChoices):

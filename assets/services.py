@@ -22,6 +22,7 @@ from socialrx.ratelimit import rate_limited
 from .models import (
     Asset,
     AssetChange,
+    Capacity,
     Gap,
     GapStatus,
     ListingNotice,
@@ -160,10 +161,13 @@ def asset_edit(
     with transaction.atomic():
         form.save(commit=False)
         formset.save()
+        # Whoever has just gone through the listing and saved it has confirmed it is true.
+        _stamp_confirmed(asset, by)
         asset.save()
         after = asset_snapshot(asset)
         changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         if not changes:
+            AssetChange.objects.create(asset=asset, action=AssetChange.Action.CONFIRMED, by=by)
             return None
         return AssetChange.objects.create(
             asset=asset,
@@ -172,6 +176,11 @@ def asset_edit(
             changes=changes,
             needs_review=asset.listing_status == ListingStatus.APPROVED and not by.is_admin,
         )
+
+
+def _stamp_confirmed(asset: Asset, by: Any) -> None:
+    asset.last_confirmed_at = timezone.now()
+    asset.last_confirmed_by = by if getattr(by, "is_authenticated", False) else None
 
 
 def asset_confirm(*, asset: Asset, by: Any = None, via_email_link: bool = False) -> Asset:
@@ -195,9 +204,15 @@ def asset_confirm(*, asset: Asset, by: Any = None, via_email_link: bool = False)
 
 
 def asset_capacity_update(
-    *, asset: Asset, capacity: str, member_count: int | None, by: User
+    *,
+    asset: Asset,
+    capacity: str,
+    member_count: int | None,
+    by: User,
+    via_email_link: bool = False,
 ) -> Asset:
-    """Update capacity and the member count; the count is kept over time (one a day)."""
+    """Update capacity and the member count; the count is kept over time (one a day). A keeper
+    who updates them has confirmed the listing is still running."""
     before = {
         "capacity": _display(asset, "capacity"),
         "member_count": _display(asset, "member_count"),
@@ -211,16 +226,54 @@ def asset_capacity_update(
                 counted_on=timezone.localdate(),
                 defaults={"count": member_count, "recorded_by": by},
             )
-        asset.save(update_fields=["capacity", "member_count", "updated_at"])
+        _stamp_confirmed(asset, by)
+        asset.save(
+            update_fields=[
+                "capacity",
+                "member_count",
+                "last_confirmed_at",
+                "last_confirmed_by",
+                "updated_at",
+            ]
+        )
         after = {
             "capacity": _display(asset, "capacity"),
             "member_count": _display(asset, "member_count"),
         }
         changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-        if changes:
-            AssetChange.objects.create(
-                asset=asset, action=AssetChange.Action.CAPACITY, by=by, changes=changes
-            )
+        AssetChange.objects.create(
+            asset=asset,
+            action=AssetChange.Action.CAPACITY if changes else AssetChange.Action.CONFIRMED,
+            by=by,
+            changes=changes,
+            via_email_link=via_email_link,
+        )
+    return asset
+
+
+def asset_mark_stopped(*, asset: Asset, by: User, via_email_link: bool = False) -> Asset:
+    """ "It has stopped": the listing ends today and leaves the directory. Administrators
+    review it like any other keeper's edit."""
+    today = timezone.localdate()
+    # The database requires the end to be after the start (a group that never began).
+    ended = today if not asset.started_on or asset.started_on < today else asset.started_on
+    if asset.started_on and ended <= asset.started_on:
+        ended = asset.started_on + dt.timedelta(days=1)
+    before = _display(asset, "ended_on")
+    with transaction.atomic():
+        asset.ended_on = ended
+        _stamp_confirmed(asset, by)
+        asset.save(
+            update_fields=["ended_on", "last_confirmed_at", "last_confirmed_by", "updated_at"]
+        )
+        AssetChange.objects.create(
+            asset=asset,
+            action=AssetChange.Action.EDITED,
+            by=by,
+            changes={"ended_on": [before, _display(asset, "ended_on")]},
+            via_email_link=via_email_link,
+            needs_review=asset.listing_status == ListingStatus.APPROVED and not by.is_admin,
+        )
     return asset
 
 
@@ -248,18 +301,31 @@ def confirm_token_read(*, token: str) -> tuple[int, int]:
     return int(data["a"]), int(data["u"])
 
 
-def confirm_url(*, asset: Asset, user: User) -> str:
+# The answers a reminder email offers, each a link to a page with one button.
+RUNNING, STOPPED, FULL = "running", "stopped", "full"
+ANSWERS = (RUNNING, STOPPED, FULL)
+
+
+def confirm_url(*, asset: Asset, user: User, answer: str = RUNNING) -> str:
     path = reverse("assets:confirm_link", args=[confirm_token_make(asset=asset, user=user)])
-    return settings.SITE_URL.rstrip("/") + path
+    query = "" if answer == RUNNING else f"?answer={answer}"
+    return settings.SITE_URL.rstrip("/") + path + query
 
 
-def asset_confirm_by_token(*, token: str) -> Asset:
-    """Confirm from an emailed link. The keeper must still keep the listing."""
+def asset_confirm_by_token(*, token: str, answer: str = RUNNING) -> Asset:
+    """Record a keeper's answer from an emailed link: still running, stopped, or full for now.
+    The keeper must still keep the listing."""
     asset_id, user_id = confirm_token_read(token=token)
     asset = Asset.objects.filter(pk=asset_id, maintainers__pk=user_id).first()
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if asset is None or user is None:
         raise signing.BadSignature("No such keeper")
+    if answer == STOPPED:
+        return asset_mark_stopped(asset=asset, by=user, via_email_link=True)
+    if answer == FULL:
+        return asset_capacity_update(
+            asset=asset, capacity=Capacity.FULL, member_count=None, by=user, via_email_link=True
+        )
     return asset_confirm(asset=asset, by=user, via_email_link=True)
 
 
@@ -318,9 +384,14 @@ def _reminder_deliver(*, asset: Asset, stage: int, basis: dt.datetime, now: dt.d
                 send_mail(
                     subject=f"Is {asset.name} still running?",
                     message=(
-                        f"Hello,\n\n{message}\n\nIf it is still running as listed, confirm it with "
-                        f"one click:\n{confirm_url(asset=asset, user=user)}\n\n"
-                        "If something has changed (times, venue, capacity), sign in to update "
+                        f"Hello,\n\n{message}\n\nPlease tell us with one click:\n\n"
+                        "It is still running as listed:\n"
+                        f"{confirm_url(asset=asset, user=user)}\n\n"
+                        "It has stopped:\n"
+                        f"{confirm_url(asset=asset, user=user, answer=STOPPED)}\n\n"
+                        "It is full for now:\n"
+                        f"{confirm_url(asset=asset, user=user, answer=FULL)}\n\n"
+                        "If something else has changed (times, venue), sign in to update "
                         "the listing.\n"
                     ),
                     from_email=None,

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -65,6 +65,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {
+        "active_filters": _active_filters(form, query) if form.is_bound else [],
+        "words": form.cleaned_data.get("q", "") if form.is_bound and not form.errors else "",
         "form": form,
         "page": page,
         "searched": searched,
@@ -74,6 +76,29 @@ def directory(request: HttpRequest) -> HttpResponse:
         "staff_view": request.user.is_authenticated,
     }
     return render_page(request, "assets/directory.html", "results", context)
+
+
+# The search words are not a filter: an empty search suggests other words instead.
+_FILTERS = ("category", "postcode", "within", "day", "free", "citizen", "needs")
+
+
+def _active_filters(form: DirectorySearchForm, query: QueryDict) -> list[tuple[str, str]]:
+    """Each filter in use, with the query string of the same search without it."""
+    active = []
+    for name in _FILTERS:
+        values = [v for v in query.getlist(name) if v]
+        if not values:
+            continue
+        field = form[name]
+        shown = dict(getattr(field.field, "choices", ()))
+        for value in values:
+            without = query.copy()
+            without.setlist(name, [v for v in values if v != value])
+            if name == "postcode":
+                without.pop("within", None)
+            label = f"{field.label}: {shown.get(value, value)}" if value != "on" else field.label
+            active.append((str(label), without.urlencode()))
+    return active
 
 
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -139,8 +164,11 @@ def print_directory(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link in a reminder email. GET shows one button and changes nothing (mail
-    scanners open links); POST confirms."""
+    """The one-click links in a reminder email: still running, stopped, or full for now. GET
+    shows one button and changes nothing (mail scanners open links); POST records the answer."""
+    answer = request.POST.get("answer") or request.GET.get("answer") or services.RUNNING
+    if answer not in services.ANSWERS:
+        answer = services.RUNNING
     try:
         asset_id, user_id = services.confirm_token_read(token=token)
     except signing.SignatureExpired:
@@ -150,13 +178,14 @@ def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
     asset = Asset.objects.filter(pk=asset_id, maintainers__pk=user_id).first()
     if asset is None:
         return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
+    context = {"asset": asset, "answer": answer}
     if request.method == "POST":
         try:
-            asset = services.asset_confirm_by_token(token=token)
+            asset = services.asset_confirm_by_token(token=token, answer=answer)
         except signing.BadSignature:
             return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
-        return render(request, "assets/confirm_link.html", {"state": "done", "asset": asset})
-    return render(request, "assets/confirm_link.html", {"state": "ask", "asset": asset})
+        return render(request, "assets/confirm_link.html", {**context, "state": "done"})
+    return render(request, "assets/confirm_link.html", {**context, "state": "ask"})
 
 
 # --- volunteers keep their listings ---------------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
-from socialrx.registry import ADMIN_HOME, NAV, SIGN_IN, Link
+from socialrx.registry import ADMIN_HOME, ASK, NAV, PUBLIC_HOME, SIGN_IN, Link
 
 
 class ReferralsConfig(AppConfig):
@@ -28,6 +28,22 @@ class ReferralsConfig(AppConfig):
                 "referrals:self_referral",
                 intro="Want to talk to a link worker?",
                 description="no account needed",
+            )
+        ],
+        PUBLIC_HOME: [
+            Link(
+                "Ask for a conversation with a link worker",
+                "referrals:self_referral",
+                description="a link worker can help you find things that suit you; "
+                "no doctor's referral needed",
+                order=20,
+            )
+        ],
+        ASK: [
+            Link(
+                "Ask for a conversation with a link worker",
+                "referrals:self_referral",
+                intro="Not sure what would suit you?",
             )
         ],
         ADMIN_HOME: [

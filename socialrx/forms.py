@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.widgets import DateTimeBaseInput
 
 _CLASSES = {
     forms.Textarea: "nhsuk-textarea",
@@ -18,8 +19,12 @@ _CLASSES = {
 
 
 class NhsFormMixin:
-    """Adds the NHS.UK class for each widget, and ``aria-describedby`` for hints and errors."""
+    """Adds the NHS.UK class for each widget, and ``aria-describedby`` for hints and errors.
 
+    ``required_messages`` says, field by field, what to enter when it is left empty: an error
+    summary of three "This field is required." tells nobody which field is meant."""
+
+    required_messages: dict[str, str] = {}
     fields: dict[str, forms.Field]
     add_prefix: Any
     errors: Any
@@ -27,10 +32,17 @@ class NhsFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for name, field in self.fields.items():
+            if name in self.required_messages:
+                field.error_messages["required"] = self.required_messages[name]
             widget = field.widget
             css = next((c for cls, c in _CLASSES.items() if isinstance(widget, cls)), "nhsuk-input")
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{css} {existing}".strip()
+            iso = _BROWSER_FORMATS.get(_browser_input_type(widget))
+            if iso and isinstance(widget, DateTimeBaseInput):
+                # A date or time widget declared without the shared classes still gets the
+                # only format the browser keeps.
+                widget.format = iso
             if field.help_text:
                 widget.attrs.setdefault("aria-describedby", f"id_{self.add_prefix(name)}-hint")
 
@@ -48,5 +60,36 @@ class NhsFormMixin:
                 )
 
 
+# A browser's date and time inputs accept only ISO values: a date shown the British way
+# ("15/10/2023") is dropped, and the saved value is lost on the next save.
+ISO_DATE = "%Y-%m-%d"
+ISO_TIME = "%H:%M"
+ISO_DATETIME = "%Y-%m-%dT%H:%M"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or ISO_DATE)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or ISO_TIME)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or ISO_DATETIME)
+
+
+_BROWSER_FORMATS = {"date": ISO_DATE, "time": ISO_TIME, "datetime-local": ISO_DATETIME}
+
+
+def _browser_input_type(widget: forms.Widget) -> str:
+    return str(widget.attrs.get("type") or getattr(widget, "input_type", ""))

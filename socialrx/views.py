@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from typing import cast
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -8,10 +10,19 @@ from .http import SignedInRequest
 from .registry import role_home
 
 
-@login_required
-def home(request: SignedInRequest) -> HttpResponse:
-    """Each role lands on the start page its app declared (``role_homes`` on the AppConfig);
-    a role without one gets the generic home page."""
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front door for visitors; each signed-in role lands on the start page its app
+    declared (``role_homes`` on the AppConfig), or the generic home page without one."""
+    if not request.user.is_authenticated:
+        return render(
+            request,
+            "socialrx/public_home.html",
+            {"service_phone": settings.SERVICE_PHONE, "service_drop_in": settings.SERVICE_DROP_IN},
+        )
+    return _role_home(cast(SignedInRequest, request))
+
+
+def _role_home(request: SignedInRequest) -> HttpResponse:
     role = "admin" if request.user.is_admin else request.user.role
     url_name = role_home(role)
     if url_name is None:

@@ -246,6 +246,10 @@ REFERRAL_ROUTES_OPEN = env.list(
 )
 # Team (by code) that receives people with no registered practice.
 DEFAULT_TEAM_CODE = env("DEFAULT_TEAM_CODE", default="")
+# How the public can reach the service other than online, shown on the public home page
+# (empty: not shown).
+SERVICE_PHONE = env("SERVICE_PHONE", default="")
+SERVICE_DROP_IN = env("SERVICE_DROP_IN", default="")
 # Self-referrals allowed per client address per hour.
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 # Secret pepper for turning NHS numbers into patient keys (HMAC-SHA256).

@@ -212,3 +212,41 @@ def test_print_query_count(anon_client, django_assert_max_num_queries):
         SessionFactory(asset=AssetFactory(name=f"G{i}"))
     with django_assert_max_num_queries(2):
         anon_client.get("/directory/print/")
+
+
+# --- a search that finds nothing, and the offer of a conversation -----------------------------
+
+
+def test_a_search_with_no_matches_shows_the_count_and_what_to_try_next(anon_client):
+    AssetFactory(name="Knit and natter", category="arts_creativity")
+    body = anon_client.get("/directory/?q=lonely&category=arts_creativity").content.decode()
+    assert "0 listings" in body
+    assert "Nothing matches “lonely”" in body
+    assert "try fewer or different words" in body
+    # Each filter in use can be taken off with one link that keeps the rest of the search.
+    assert 'href="?q=lonely"' in body
+    assert "remove the filter “Category: Arts and creativity”" in body
+    assert "Ask for a conversation with a link worker" in body
+
+
+def test_an_empty_search_page_as_htmx_partial_still_shows_the_count(anon_client):
+    response = anon_client.get("/directory/?q=lonely", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "0 listings" in body
+    assert "Nothing matches" in body
+
+
+def test_every_directory_and_listing_page_offers_a_conversation(anon_client):
+    from django.urls import reverse
+
+    asset = AssetFactory(name="Knit and natter")
+    ask = reverse("referrals:self_referral")
+    for url in ("/directory/", "/directory/?q=knit", f"/directory/listings/{asset.pk}/"):
+        body = anon_client.get(url).content.decode()
+        assert f'href="{ask}"' in body, url
+        assert "Ask for a conversation with a link worker" in body, url
+
+
+def test_on_a_phone_the_results_come_before_the_filters(anon_client):
+    body = anon_client.get("/directory/").content.decode()
+    assert body.index('id="directory-results"') < body.index('id="directory-filters"')

@@ -310,8 +310,29 @@ def test_bad_suggestion_shows_errors_and_creates_nothing(anon_client):
     assert response.status_code == 400
     body = response.content.decode()
     assert "There is a problem" in body
-    assert "This field is required" in body
+    # The public form says which field is missing ("This field is required" named none).
+    assert "Enter the group&#x27;s name" in body
     assert not Asset.objects.exists()
+
+
+def test_suggest_errors_name_each_missing_field(anon_client):
+    response = anon_client.post(
+        "/directory/suggest/",
+        _suggest_data(**{"listing-name": "", "listing-category": "", "listing-led_by": ""}),
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This field is required" not in body
+    for message in ("Enter the group&#x27;s name", "Choose what kind", "Choose who runs it"):
+        assert message in body
+
+
+def test_suggest_form_speaks_plain_english(anon_client):
+    body = anon_client.get("/directory/suggest/").content.decode()
+    for jargon in ("Statutory", "VCSE", "Voluntary, community or social enterprise", "Connector"):
+        assert jargon not in body
+    assert "The council, the NHS or another public service" in body
+    assert "A charity, community group or social enterprise" in body
 
 
 def test_suggestion_session_error_is_summarised(anon_client):
@@ -425,3 +446,64 @@ def test_public_suggestions_are_rate_limited(anon_client):
     assert response.status_code == 429
     assert "several suggestions in the last hour" in response.content.decode()
     assert Asset.objects.count() == 5
+
+
+# --- editing is confirming ------------------------------------------------------------------
+
+
+def test_editing_a_listing_confirms_it(client_for, volunteer, kept_asset):
+    kept_asset.last_confirmed_at = timezone.now() - dt.timedelta(days=100)
+    kept_asset.save()
+    assert kept_asset.is_stale()
+    response = client_for(volunteer).post(
+        f"/directory/listings/{kept_asset.pk}/edit/",
+        _edit_data(kept_asset, **{"listing-schedule_text": "Every Wednesday"}),
+    )
+    assert response.status_code == 302
+    kept_asset.refresh_from_db()
+    assert not kept_asset.is_stale()
+    assert kept_asset.last_confirmed_by == volunteer
+
+
+def test_saving_a_listing_unchanged_confirms_it_in_its_history(client_for, volunteer, kept_asset):
+    kept_asset.last_confirmed_at = timezone.now() - dt.timedelta(days=100)
+    kept_asset.save()
+    client_for(volunteer).post(f"/directory/listings/{kept_asset.pk}/edit/", _edit_data(kept_asset))
+    kept_asset.refresh_from_db()
+    assert not kept_asset.is_stale()
+    assert kept_asset.changes.get().action == AssetChange.Action.CONFIRMED
+
+
+def test_updating_places_and_members_confirms_the_listing(client_for, volunteer, kept_asset):
+    kept_asset.last_confirmed_at = timezone.now() - dt.timedelta(days=100)
+    kept_asset.save()
+    client_for(volunteer).post(
+        f"/directory/listings/{kept_asset.pk}/capacity/",
+        {f"a{kept_asset.pk}-capacity": "limited", f"a{kept_asset.pk}-member_count": "12"},
+    )
+    kept_asset.refresh_from_db()
+    assert not kept_asset.is_stale()
+    assert kept_asset.last_confirmed_by == volunteer
+
+
+def test_history_and_moderation_show_field_labels_not_names(
+    client_for, volunteer, admin_user, kept_asset
+):
+    kept_asset.listing_status = ListingStatus.APPROVED
+    kept_asset.save()
+    client = client_for(volunteer)
+    client.post(
+        f"/directory/listings/{kept_asset.pk}/capacity/",
+        {f"a{kept_asset.pk}-capacity": "limited", f"a{kept_asset.pk}-member_count": "12"},
+    )
+    client.post(
+        f"/directory/listings/{kept_asset.pk}/edit/",
+        _edit_data(kept_asset, **{"listing-started_on": "2023-10-15"}),
+    )
+    history = client.get(f"/directory/listings/{kept_asset.pk}/history/").content.decode()
+    moderation = client_for(admin_user).get("/directory/moderation/").content.decode()
+    for body in (history, moderation):
+        assert "started_on" not in body
+        assert "Start date" in body
+    assert "member_count" not in history
+    assert "Members" in history

@@ -236,3 +236,77 @@ def test_signed_link_stops_working_when_the_volunteer_no_longer_keeps_the_listin
     asset.maintainers.remove(volunteer)
     assert anon_client.post(f"/directory/confirm/{token}/").status_code == 400
     assert not asset.changes.exists()
+
+
+# --- every answer a reminder offers ---------------------------------------------------------
+
+
+def test_reminder_email_offers_still_running_stopped_and_full(volunteer):
+    volunteer.email = "vol@example.org"
+    volunteer.save()
+    asset = _asset_confirmed_days_ago(61, volunteer)
+    assert services.listing_reminders_send() == 1
+    body = mail.outbox[0].body
+    token = _token(asset, volunteer)
+    assert f"/directory/confirm/{token}/\n" in body
+    assert f"/directory/confirm/{token}/?answer=stopped" in body
+    assert f"/directory/confirm/{token}/?answer=full" in body
+    assert "It has stopped" in body
+    assert "It is full for now" in body
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [("stopped", "Has {} stopped?"), ("full", "Is {} full for now?")],
+)
+def test_stopped_and_full_links_ask_first_and_change_nothing(
+    anon_client, volunteer, answer, question
+):
+    asset = _asset_confirmed_days_ago(100, volunteer)
+    response = anon_client.get(f"/directory/confirm/{_token(asset, volunteer)}/?answer={answer}")
+    assert response.status_code == 200
+    assert question.format(asset.name) in response.content.decode()
+    assert f'name="answer" value="{answer}"' in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.is_stale()
+    assert not asset.changes.exists()
+
+
+def test_stopped_link_ends_the_listing_and_records_it(anon_client, volunteer):
+    asset = _asset_confirmed_days_ago(100, volunteer)
+    response = anon_client.post(
+        f"/directory/confirm/{_token(asset, volunteer)}/", {"answer": "stopped"}
+    )
+    assert response.status_code == 200
+    assert "no longer shows in the directory" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.ended_on == timezone.localdate()
+    change = asset.changes.get()
+    assert change.via_email_link is True
+    assert change.by == volunteer
+    assert change.changes == {"ended_on": ["", str(timezone.localdate())]}
+    assert change.needs_review is True
+
+
+def test_full_link_marks_the_listing_full_and_records_it(anon_client, volunteer):
+    asset = _asset_confirmed_days_ago(100, volunteer)
+    response = anon_client.post(
+        f"/directory/confirm/{_token(asset, volunteer)}/", {"answer": "full"}
+    )
+    assert response.status_code == 200
+    assert "shows as full" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.capacity == Capacity.FULL
+    assert not asset.is_stale()
+    change = asset.changes.get()
+    assert change.action == AssetChange.Action.CAPACITY
+    assert change.via_email_link is True
+    assert change.changes == {"capacity": ["Open: welcomes new people", "Full"]}
+
+
+def test_an_unknown_answer_counts_as_still_running(anon_client, volunteer):
+    asset = _asset_confirmed_days_ago(100, volunteer)
+    anon_client.post(f"/directory/confirm/{_token(asset, volunteer)}/", {"answer": "bogus"})
+    asset.refresh_from_db()
+    assert asset.changes.get().action == AssetChange.Action.CONFIRMED
+    assert asset.ended_on is None

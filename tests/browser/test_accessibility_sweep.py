@@ -111,7 +111,9 @@ PAGES: dict[tuple[str, str], list[Url]] = {
         lambda w: "/enquiry-passed-on/",
     ],
     ("anonymous", "directory"): [
+        lambda w: "/",
         lambda w: "/directory/",
+        lambda w: "/directory/?q=nothing-is-called-this",
         lambda w: "/directory/print/",
         lambda w: "/directory/suggest/",
         lambda w: "/directory/suggest/thanks/",

@@ -76,9 +76,9 @@ def test_public_suggests_a_group_and_admin_approves_it(page, admin_user):
     assert page.locator(".nhsuk-error-summary").is_visible()
     assert not Asset.objects.exists()
 
-    page.get_by_label("Name", exact=True).fill("Tuesday allotment")
+    page.get_by_label("Name of the group", exact=True).fill("Tuesday allotment")
     page.get_by_label("Category").select_option("green_nature")
-    page.get_by_label("Led by").select_option("citizen")
+    page.get_by_label("Who runs it").select_option("citizen")
     page.get_by_label("Description").fill("Grow vegetables together; tools provided.")
     page.get_by_label("Postcode").fill("m14 4px")
     page.locator("#id_sessions-0-weekday").select_option("1")

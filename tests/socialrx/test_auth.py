@@ -31,10 +31,49 @@ def test_logout_needs_post_and_signs_out(client_for, link_worker):
     assert "_auth_user_id" not in client.session
 
 
-def test_home_requires_login(anon_client, db):
+def test_home_for_visitors_is_the_public_front_door_not_the_sign_in(anon_client, db):
+    # The site root used to send visitors to the staff sign-in; it now welcomes the public.
     response = anon_client.get(reverse("home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'href="{reverse("login")}">sign in</a>' in body
+    assert f'href="{reverse("assets:public_directory")}">Find something near you</a>' in body
+    assert (
+        f'href="{reverse("referrals:self_referral")}">Ask for a conversation with a link worker</a>'
+        in body
+    )
+    assert f'href="{reverse("assets:suggest")}">Suggest a group</a>' in body
+
+
+def test_public_home_shows_the_phone_and_drop_in_when_set(anon_client, db, settings):
+    settings.SERVICE_PHONE = "0161 000 0000"
+    settings.SERVICE_DROP_IN = "Tuesdays at the Riverside Centre"
+    body = anon_client.get(reverse("home")).content.decode()
+    assert "0161 000 0000" in body
+    assert "Tuesdays at the Riverside Centre" in body
+    settings.SERVICE_PHONE = settings.SERVICE_DROP_IN = ""
+    assert "Other ways to get in touch" not in anon_client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "start"),
+    [
+        ("link_worker", "referrals:caseload"),
+        ("practice_staff", "referrals:practice_referrals"),
+        ("volunteer", "champions:home"),
+    ],
+)
+def test_signed_in_users_at_the_root_still_go_to_their_start_page(
+    request, client_for, persona, start
+):
+    response = client_for(request.getfixturevalue(persona)).get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"] == reverse(start)
+
+
+def test_the_logo_leads_visitors_to_the_public_front_door(anon_client, db):
+    body = anon_client.get(reverse("assets:public_directory")).content.decode()
+    assert f'<a class="nhsuk-header__service-logo" href="{reverse("home")}"' in body
 
 
 def test_password_reset_sends_a_link_only_for_known_addresses(anon_client, link_worker):

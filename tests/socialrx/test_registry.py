@@ -84,7 +84,7 @@ def test_apps_declare_each_role_s_start_page(role, url_name):
 
 
 def test_every_declared_link_resolves():
-    for place in (NAV, "footer", "sign_in", "admin_home"):
+    for place in (NAV, "footer", "sign_in", "admin_home", "public_home", "ask"):
         for link in declared_links(place):
             assert reverse(link.url_name)
     for link in declared_links(PERSON_ACTIONS):
