@@ -27,7 +27,7 @@ APPS = ("socialrx", "referrals", "assets", "champions", "outcomes")
 SKIPPED = {"migrations", "settings", "wsgi", "asgi", "management", "bench"}
 
 SAMPLES: dict[type[forms.Field], Any] = {
-    forms.DateTimeField: dt.datetime(2023, 10, 15, 9, 5),
+    forms.DateTimeField: dt.datetime(2023, 10, 15, 9, 5),  # noqa: DTZ001 (a form shows wall-clock time)
     forms.DateField: dt.date(2023, 10, 15),
     forms.TimeField: dt.time(9, 5),
 }
@@ -116,7 +116,8 @@ def test_the_shared_widgets_show_iso_values():
     assert 'value="2023-10-15"' in DateInput().render("d", dt.date(2023, 10, 15))
     assert 'value="09:05"' in TimeInput().render("t", dt.time(9, 5))
     assert 'value="2023-10-15T09:05"' in DateTimeInput().render(
-        "d", dt.datetime(2023, 10, 15, 9, 5)
+        "d",
+        dt.datetime(2023, 10, 15, 9, 5),  # noqa: DTZ001 (wall-clock time)
     )
 
 
