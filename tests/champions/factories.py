@@ -7,14 +7,15 @@ import factory
 from django.utils import timezone
 
 from champions.models import Champion, ChampionRole, Event, EventKind, HoursLog, TrainingRecord
+from tests.names import PlainName
 
 
 class ChampionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Champion
 
-    given_name = factory.Faker("first_name", locale="en_GB")
-    family_name = factory.Faker("last_name", locale="en_GB")
+    given_name = PlainName("first_name", locale="en_GB")
+    family_name = PlainName("last_name", locale="en_GB")
     role = ChampionRole.HEALTH_CHAMPION
 
 

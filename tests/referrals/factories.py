@@ -17,14 +17,15 @@ from referrals.models import (
     Source,
 )
 from tests.assets.factories import AssetFactory
+from tests.names import PlainName
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
 
-    given_name = factory.Faker("first_name", locale="en_GB")
-    family_name = factory.Faker("last_name", locale="en_GB")
+    given_name = PlainName("first_name", locale="en_GB")
+    family_name = PlainName("last_name", locale="en_GB")
     date_of_birth = dt.date(1960, 5, 17)
     postcode = "M1 1AE"
     practice = None
