@@ -29,8 +29,9 @@ run: install
 
 # `make test` runs the whole suite in two parts: everything but the browser tests in parallel
 # (pytest-xdist, one worker per core, each with its own test database), then the browser
-# tests one at a time (one Chromium and one live server are steadier than several). Both must
-# pass. The whole suite measures branch coverage and fails under the floor in pyproject.toml;
+# tests, also one worker per core (each worker starts its own Chromium and live server on a
+# free port; kept apart from the rest so a page never waits behind a busy unit test). Both
+# must pass. The whole suite measures branch coverage and fails under the floor in pyproject.toml;
 # a chosen subset (`make test PYTEST_ARGS="tests/outcomes -x"`) is not measured, and a part
 # the subset leaves empty (pytest exit status 5) is not an error unless both parts are empty.
 # `--reuse-db` keeps a PostgreSQL test database between runs (and applies new migrations to
@@ -40,7 +41,7 @@ TEST_DB_ARGS ?= --reuse-db
 TEST_COVERAGE := $(if $(strip $(PYTEST_ARGS)),,1)
 TEST_PARALLEL := $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser" $(TEST_DB_ARGS) \
 	$(if $(TEST_COVERAGE),--cov --cov-report= --cov-fail-under=0) $(PYTEST_ARGS)
-TEST_BROWSER := $(BIN)/pytest -m browser $(TEST_DB_ARGS) \
+TEST_BROWSER := $(BIN)/pytest -n $(TEST_WORKERS) -m browser $(TEST_DB_ARGS) \
 	$(if $(TEST_COVERAGE),--cov --cov-append --cov-report=term) $(PYTEST_ARGS)
 
 test: install
