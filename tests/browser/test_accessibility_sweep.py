@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from referrals.models import Feedback, Source
 from tests.assets.factories import AssetFactory, GapFactory
@@ -386,5 +387,7 @@ def test_500_page_passes_axe(page):
 
     page.goto("/accounts/login/")
     page.set_content(get_template("500.html").render())
-    assert page.locator("h1").inner_text() == "Sorry, there is a problem with the service"
+    expect(page.locator("h1")).to_have_text(
+        "Sorry, there is a problem with the service", use_inner_text=True
+    )
     assert_accessible(page)

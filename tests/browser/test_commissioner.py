@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, login
 from tests.outcomes.factories_dashboard import demo_snapshots
@@ -32,7 +33,7 @@ def _figures(page) -> list[list[str]]:
 def test_commissioner_views_metric_changes_filters_and_downloads_csv(page, snapshots, commissioner):
     login(page, commissioner.username)
     page.wait_for_url("**/outcomes/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Outcomes"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes", use_inner_text=True)
     cards = page.locator(".nhsuk-card__link").all_inner_texts()
     assert cards[:4] == [
         "Increase in numbers of friends",
@@ -47,7 +48,9 @@ def test_commissioner_views_metric_changes_filters_and_downloads_csv(page, snaps
 
     page.get_by_role("link", name="Increase in numbers of friends").click()
     page.wait_for_url("**/outcomes/metrics/friends/**")
-    assert page.get_by_role("heading", level=1).inner_text() == "Increase in numbers of friends"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Increase in numbers of friends", use_inner_text=True
+    )
     assert ["People in the cohort", "120"] in _figures(page)
     assert_accessible(page)
 
@@ -68,7 +71,7 @@ def test_commissioner_views_metric_changes_filters_and_downloads_csv(page, snaps
     rows = _figures(page)
     other = next(r for r in rows if r[0] == "Other")
     assert other[1:] == ["*"] * 7
-    assert page.locator("#suppression-note").is_visible()
+    expect(page.locator("#suppression-note")).to_be_visible()
     canvas = page.locator("canvas#chart-canvas")
     assert canvas.get_attribute("role") == "img"
     assert "Bar chart of" in canvas.get_attribute("aria-label")
@@ -100,7 +103,7 @@ def test_administrator_sees_exact_values_and_recompute(page, snapshots, admin_us
     assert other[1] == "3"
     assert not page.locator("#suppression-note").count()
     button = page.get_by_role("button", name="Recompute")
-    assert button.is_visible()
+    expect(button).to_be_visible()
     assert_accessible(page)
     button.click()
     # The job runs in-process here (no broker); the #run partial reports how it went.

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from assets.models import Asset, AssetChange, Capacity, ListingStatus
 from tests.assets.factories import AssetFactory, SessionFactory
@@ -25,7 +26,7 @@ def test_volunteer_updates_and_confirms_their_group(page, volunteer):
     SessionFactory(asset=asset, weekday=2)
     login(page, volunteer.username)
     page.goto("/directory/mine/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Your listings"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your listings", use_inner_text=True)
     row = page.locator(f"#listing-{asset.pk}")
     assert "Not confirmed recently" in row.inner_text()
     assert_accessible(page)
@@ -33,14 +34,16 @@ def test_volunteer_updates_and_confirms_their_group(page, volunteer):
     # One click, in place (htmx): the row comes back fresh.
     row.get_by_role("button", name="Still running").click()
     page.locator(f"#listing-{asset.pk} [role=status]").wait_for()
-    assert "Not confirmed recently" not in page.locator(f"#listing-{asset.pk}").inner_text()
+    expect(page.locator(f"#listing-{asset.pk}")).not_to_contain_text(
+        "Not confirmed recently", use_inner_text=True
+    )
 
     row = page.locator(f"#listing-{asset.pk}")
     row.get_by_label("Capacity").select_option("limited")
     row.get_by_label("Members now").fill("18")
     row.get_by_role("button", name="Update places and members").click()
     page.locator(f"#listing-{asset.pk}", has_text="Places and members updated").wait_for()
-    assert "18 members" in page.locator(f"#listing-{asset.pk}").inner_text()
+    expect(page.locator(f"#listing-{asset.pk}")).to_contain_text("18 members", use_inner_text=True)
 
     page.locator(f"#listing-{asset.pk}").get_by_role("link", name="Edit").click()
     page.get_by_label("Venue name").fill("St Mark's Hall")
@@ -73,7 +76,7 @@ def test_public_suggests_a_group_and_admin_approves_it(page, admin_user):
 
     # A mistake first: the error summary names it and nothing is saved.
     page.get_by_role("button", name="Send suggestion").click()
-    assert page.locator(".nhsuk-error-summary").is_visible()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     assert not Asset.objects.exists()
 
     page.get_by_label("Name of the group", exact=True).fill("Tuesday allotment")
@@ -101,7 +104,7 @@ def test_public_suggests_a_group_and_admin_approves_it(page, admin_user):
     assert "is approved" in page.content()
 
     page.goto("/directory/?q=allotment")
-    assert page.get_by_role("link", name="Tuesday allotment").is_visible()
+    expect(page.get_by_role("link", name="Tuesday allotment")).to_be_visible()
     asset.refresh_from_db()
     assert asset.listing_status == ListingStatus.APPROVED
 
@@ -113,11 +116,11 @@ def test_directory_search_updates_in_place_and_prints(page):
     page.get_by_label("Category").select_option("arts_creativity")
     page.wait_for_url("**category=arts_creativity**")
     results = page.locator("#directory-results")
-    assert "Knit and natter" in results.inner_text()
-    assert "Choir" not in results.inner_text()
+    expect(results).to_contain_text("Knit and natter")
+    expect(results).not_to_contain_text("Choir")
     assert_accessible(page)
     page.goto("/directory/print/")
-    assert page.get_by_role("heading", name="Arts and creativity").is_visible()
+    expect(page.get_by_role("heading", name="Arts and creativity")).to_be_visible()
     assert_accessible(page)
 
 
@@ -142,16 +145,18 @@ def test_link_worker_is_warned_about_a_full_group_and_connects_to_a_citizen_led_
     # The directory: search, then filter to citizen-led groups.
     page.goto("/directory/?q=walk")
     results = page.locator("#directory-results")
-    assert "Riverside walking group" in results.inner_text()
-    assert "Full" in results.inner_text()
+    expect(results).to_contain_text("Riverside walking group")
+    expect(results).to_contain_text("Full")
     page.get_by_label("Citizen-led only").check()
     page.wait_for_url("**citizen=on**")
-    assert "Riverside walking group" not in page.locator("#directory-results").inner_text()
-    assert "Park walkers" in page.locator("#directory-results").inner_text()
+    expect(page.locator("#directory-results")).not_to_contain_text(
+        "Riverside walking group", use_inner_text=True
+    )
+    expect(page.locator("#directory-results")).to_contain_text("Park walkers", use_inner_text=True)
 
     # The full group warns before anyone is connected to it.
     page.goto(f"/people/{person.pk}/connections/new/?asset={full.pk}")
-    assert "is full" in page.locator("#connection-warnings").inner_text()
+    expect(page.locator("#connection-warnings")).to_contain_text("is full", use_inner_text=True)
     assert_accessible(page)
 
     page.goto(f"/people/{person.pk}/connections/new/?asset={open_group.pk}")
@@ -200,7 +205,7 @@ def test_volunteer_confirms_from_the_emailed_link_without_signing_in(page, volun
     page.goto(f"/directory/confirm/{confirm_token_make(asset=asset, user=volunteer)}/")
     assert_accessible(page)
     page.get_by_role("button", name="Yes, it is still running").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     assert_accessible(page)
     asset.refresh_from_db()
     assert not asset.is_stale()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from referrals.models import Referral, Source
 from tests.conftest import assert_accessible
@@ -12,13 +13,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_member_of_the_public_asks_for_a_conversation(page, practice_a, link_worker):
     cache.clear()
     page.goto("/ask/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Ask for a conversation"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ask for a conversation", use_inner_text=True
+    )
     assert_accessible(page)
 
     # Sending it empty explains what is missing, accessibly.
     page.get_by_role("button", name="Send").click()
-    assert page.locator(".nhsuk-error-summary").is_visible()
-    assert "Enter your first name" in page.locator(".nhsuk-error-summary").inner_text()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text(
+        "Enter your first name", use_inner_text=True
+    )
     assert_accessible(page)
 
     page.get_by_label("Your first name").fill("Sam")
@@ -35,7 +40,9 @@ def test_member_of_the_public_asks_for_a_conversation(page, practice_a, link_wor
     page.get_by_role("button", name="Send").click()
 
     page.wait_for_url("**/ask/thank-you/")
-    assert "we have your request" in page.get_by_role("heading", level=1).inner_text()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "we have your request", use_inner_text=True
+    )
     assert_accessible(page)
     referral = Referral.objects.get()
     assert referral.source == Source.SELF

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, login
 
@@ -12,4 +13,4 @@ def test_login_page_is_accessible_and_signs_in(page, admin_user):
     assert_accessible(page)
     login(page, admin_user.username)
     page.wait_for_url("**/manage/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Administration"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Administration", use_inner_text=True)
