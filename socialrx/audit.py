@@ -14,8 +14,11 @@ def audit_record(
     obj: models.Model,
     person_id: int | None = None,
     detail: str = "",
+    changes: dict[str, list[Any]] | None = None,
 ) -> AuditLog:
-    """Write one audit entry. ``detail`` must never hold personal data (field names are fine)."""
+    """Write one audit entry. ``detail`` must never hold personal data (field names are fine);
+    ``changes`` holds before/after values, ``{"field": [before, after]}``, seen by
+    administrators only and cleared when the person is erased."""
     return AuditLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,
@@ -23,4 +26,5 @@ def audit_record(
         object_id=str(obj.pk),
         person_id=person_id,
         detail=detail[:200],
+        changes=changes,
     )

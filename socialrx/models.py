@@ -189,7 +189,8 @@ class AuditLog(models.Model):
 
     Entries are never changed. On PostgreSQL a trigger refuses UPDATE and DELETE; the one
     change let through is Django clearing ``user`` when that user is deleted, and the actor's
-    username and role are copied onto the entry when it is written so that "who" survives."""
+    username and role are copied onto the entry when it is written so that "who" survives.
+    Erasure may clear ``changes`` (the before/after values) and nothing else."""
 
     class Action(models.TextChoices):
         VIEW = "view"
@@ -211,6 +212,10 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=40)
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     detail = models.CharField(max_length=200, blank=True)
+    # Before and after values of a change, {"field": [before, after]}. These are personal
+    # data: only administrators see them, and erasing a person clears them (the one other
+    # change the append-only trigger lets through).
+    changes = models.JSONField(null=True, blank=True, editable=False)
 
     objects = AuditLogQuerySet.as_manager()
 

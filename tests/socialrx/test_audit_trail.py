@@ -90,3 +90,18 @@ def test_postgresql_lets_a_user_be_deleted_and_keeps_their_entries(postgres_requ
     leaver.delete()
     kept.refresh_from_db()
     assert (kept.user_id, kept.actor_username, kept.detail) == (None, "lw_gone", "x")
+
+
+def test_postgresql_lets_erasure_clear_the_values_and_nothing_else(postgres_required, link_worker):
+    entry = audit_record(
+        user=link_worker,
+        action=AuditLog.Action.UPDATE,
+        obj=link_worker,
+        person_id=9,
+        changes={"email": ["a@example.org", "b@example.org"]},
+    )
+    _refused("UPDATE socialrx_auditlog SET changes = '{}'::jsonb WHERE id = %s", [entry.pk])
+    _refused("UPDATE socialrx_auditlog SET changes = NULL, detail = 'x' WHERE id = %s", [entry.pk])
+    AuditLog.objects.filter(pk=entry.pk).update(changes=None)
+    entry.refresh_from_db()
+    assert (entry.changes, entry.action, entry.person_id) == (None, "update", 9)
