@@ -3,8 +3,12 @@ and metric snapshots. Definitions: docs/metrics.md and docs/imports.md."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from socialrx.models import Practice
 
@@ -66,8 +70,36 @@ class AppointmentCount(models.Model):
         indexes = [models.Index(fields=["patient_key", "month"])]
 
 
+class RunQuerySet(models.QuerySet["Run"]):
+    def stale(self, *, now: dt.datetime | None = None) -> RunQuerySet:
+        """Runs whose job has stopped without saying so (a worker killed, a broker that lost
+        the message): running with no heartbeat for longer than the lease, or queued for
+        longer than ``RUN_QUEUED_SECONDS``. See ``Run.is_stale``."""
+        running_cutoff, queued_cutoff = _stale_cutoffs(now)
+        silent = Q(heartbeat_at__lt=running_cutoff) | Q(
+            heartbeat_at__isnull=True, created_at__lt=running_cutoff
+        )
+        return self.filter(
+            (Q(status=Run.Status.RUNNING) & silent)
+            | Q(status=Run.Status.QUEUED, created_at__lt=queued_cutoff)
+        )
+
+
+def _stale_cutoffs(now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    now = now or timezone.now()
+    return (
+        now - dt.timedelta(seconds=settings.RUN_LEASE_SECONDS),
+        now - dt.timedelta(seconds=settings.RUN_QUEUED_SECONDS),
+    )
+
+
 class Run(models.Model):
-    """Progress of a long job (an import or a metric computation), for the pages that start one."""
+    """Progress of a long job (an import or a metric computation), for the pages that start one.
+
+    A running job holds a lease: it touches ``heartbeat_at`` every ``RUN_HEARTBEAT_SECONDS``,
+    and a run whose heartbeat is older than ``RUN_LEASE_SECONDS`` is stale (its worker
+    stopped), so it may be taken over or started again (docs/architecture.md, "Background
+    jobs that stop half way")."""
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -86,10 +118,32 @@ class Run(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the job running it."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker has taken the job on."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+
+    def is_stale(self, *, now: dt.datetime | None = None) -> bool:
+        """The same test as ``Run.objects.stale()``, for a row already read."""
+        running_cutoff, queued_cutoff = _stale_cutoffs(now)
+        if self.status == self.Status.RUNNING:
+            return (self.heartbeat_at or self.created_at) < running_cutoff
+        if self.status == self.Status.QUEUED:
+            return self.created_at < queued_cutoff
+        return False
+
+    @property
+    def stale(self) -> bool:
+        """For templates: the job stopped without finishing."""
+        return self.is_stale()
 
 
 class MetricSnapshot(models.Model):

@@ -16,6 +16,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from outcomes.models import Run
+from outcomes.services.run_leases import (
+    Claim,
+    RunBusyError,
+    run_claim,
+    run_finish,
+    run_heartbeat,
+)
 
 from . import KINDS, data_import
 
@@ -29,6 +36,7 @@ IN_REQUEST_MAX_BYTES = 1_000_000
 def import_upload_start(*, kind: str, upload: UploadedFile, by: Any) -> Run:
     if kind not in KINDS:
         raise ValueError(f"Unknown import kind {kind!r}")
+    import_runs_fail_stale(kind=kind)
     name = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
     run = Run.objects.create(
         kind=kind,
@@ -46,16 +54,23 @@ def import_upload_start(*, kind: str, upload: UploadedFile, by: Any) -> Run:
 
 
 def import_run_execute(*, run_id: int) -> None:
-    """Run a queued import once: a task delivered twice finds the run already claimed."""
-    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
-        status=Run.Status.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
-        return
+    """Run a queued import once: a task delivered twice finds the run already claimed, unless
+    the worker that claimed it stopped (its lease lapsed, run_leases.py): then this one imports
+    the file again, the first attempt having been rolled back with its connection. Raises
+    ``RunBusyError`` while another worker still holds the run."""
+    claim = run_claim(run_id=run_id)
+    if claim is Claim.BUSY:
+        raise RunBusyError(f"import run {run_id} is held by a live worker")
     run = Run.objects.select_related("created_by").get(pk=run_id)
     name = run.params.get("file", "")
+    if claim is Claim.FINISHED:
+        # Given up after stopping its worker too often: the file goes, like any other's.
+        _delete_upload(name)
+        if run.status == Run.Status.FAILED and "summary" not in (run.result or {}):
+            Run.objects.filter(pk=run_id).update(result=_stopped_payload(run))
+        return
     try:
-        with default_storage.open(name, "rb") as f:
+        with run_heartbeat(run_id=run_id), default_storage.open(name, "rb") as f:
             result = data_import(kind=run.kind, path_or_file=f, by=run.created_by, run=run)
         status = Run.Status.DONE if result.ok else Run.Status.FAILED
         payload = result.as_dict()
@@ -71,14 +86,44 @@ def import_run_execute(*, run_id: int) -> None:
             "imported; the error has been logged for the administrators of this service.",
         }
     finally:
-        if name and default_storage.exists(name):
-            default_storage.delete(name)
-    Run.objects.filter(pk=run_id).update(
-        status=status,
-        result=payload,
-        progress=payload.get("rows", 0),
-        finished_at=timezone.now(),
-    )
+        _delete_upload(name)
+    run_finish(run_id=run_id, status=status, result=payload, progress=payload.get("rows", 0))
+
+
+def _delete_upload(name: str) -> None:
+    if name and default_storage.exists(name):
+        default_storage.delete(name)
+
+
+def _stopped_payload(run: Run) -> dict[str, Any]:
+    return {
+        "kind": run.kind,
+        "ok": False,
+        "problems": [],
+        "stopped": True,
+        "summary": "Nothing imported: the import stopped before it finished (the worker "
+        "running it stopped). Upload the file again.",
+    }
+
+
+def import_runs_fail_stale(*, kind: str) -> int:
+    """Mark failed the imports of ``kind`` whose worker stopped (run_leases.py) and delete
+    their files: a new upload of that kind replaces them, and a message for one of them
+    delivered later must not import an older file over the new one. Returns how many."""
+    stopped = 0
+    for run in Run.objects.filter(kind=kind).stale():
+        updated = (
+            Run.objects.filter(pk=run.pk, status=run.status)
+            .stale()
+            .update(
+                status=Run.Status.FAILED, finished_at=timezone.now(), result=_stopped_payload(run)
+            )
+        )
+        if updated:
+            logger.warning("Import run %s (%s) stopped without finishing", run.pk, run.kind)
+            _delete_upload(run.params.get("file", ""))
+            stopped += 1
+    return stopped
 
 
 def import_runs() -> QuerySet[Run]:

@@ -19,39 +19,47 @@ from outcomes.metrics.registry import METRIC_NAMES
 from outcomes.models import Run
 from outcomes.selectors import metric_run_params
 from outcomes.services.metrics import metric_compute
+from outcomes.services.run_leases import (
+    STOPPED_MESSAGE,
+    Claim,
+    RunBusyError,
+    run_claim,
+    run_finish,
+    run_heartbeat,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def _run_update(run_id: int | None, **fields: object) -> None:
-    if run_id is not None:
-        Run.objects.filter(pk=run_id).update(**fields)
 
 
 def metric_run_compute(
     *, metric: str, start: dt.date, end: dt.date, window: int, run_id: int | None
 ) -> int:
-    """Compute one metric for one period; when ``run_id`` names a Run, record its progress.
-    A failure leaves the previous snapshot rows in place, marks the Run failed and is raised
-    again (so the worker logs it too). Returns the rows written."""
-    _run_update(run_id, status=Run.Status.RUNNING, started_at=timezone.now(), total=1)
+    """Compute one metric for one period; when ``run_id`` names a Run, take it on (its lease,
+    run_leases.py) and record its progress. A failure leaves the previous snapshot rows in
+    place, marks the Run failed and is raised again (so the worker logs it too). Returns the
+    rows written (0 when the Run was already finished or given up: a message delivered twice).
+    Raises ``RunBusyError`` when another worker still holds the Run."""
+    if run_id is None:
+        return metric_compute(metric=metric, start=start, end=end, window=window)
+    claim = run_claim(run_id=run_id)
+    if claim is Claim.FINISHED:
+        return 0
+    if claim is Claim.BUSY:
+        raise RunBusyError(f"run {run_id} is held by a live worker")
+    Run.objects.filter(pk=run_id).update(total=1)
     try:
-        written = metric_compute(metric=metric, start=start, end=end, window=window)
+        with run_heartbeat(run_id=run_id):
+            written = metric_compute(metric=metric, start=start, end=end, window=window)
     except Exception as error:
         logger.exception("metric %s for %s..%s failed", metric, start, end)
-        _run_update(
-            run_id,
+        run_finish(
+            run_id=run_id,
             status=Run.Status.FAILED,
-            finished_at=timezone.now(),
             result={"error": f"{type(error).__name__}: {error}"},
         )
         raise
-    _run_update(
-        run_id,
-        status=Run.Status.DONE,
-        progress=F("progress") + 1,
-        finished_at=timezone.now(),
-        result={"rows": written},
+    run_finish(
+        run_id=run_id, status=Run.Status.DONE, progress=F("progress") + 1, result={"rows": written}
     )
     return written
 
@@ -95,7 +103,8 @@ def metric_recompute_start(
     """Create a Run for recomputing one metric for one period (``window``: the snapshot
     window, 0 for a metric without one) and enqueue its job once the Run is committed. A run
     for the same period that is still queued or running is returned instead of starting a
-    second one (a double click starts one job)."""
+    second one (a double click starts one job), unless it is stale (its worker stopped, see
+    run_leases.py): that one is marked failed, saying so, and a new one starts."""
     params = metric_run_params(metric=metric, start=start, end=end, window=window)
     with transaction.atomic():
         active = (
@@ -108,7 +117,13 @@ def metric_recompute_start(
             .first()
         )
         if active is not None:
-            return active
+            if not active.is_stale():
+                return active
+            logger.warning("metric run %s stopped without finishing; starting again", active.pk)
+            active.status = Run.Status.FAILED
+            active.finished_at = timezone.now()
+            active.result = {"error": STOPPED_MESSAGE, "stopped": True}
+            active.save(update_fields=["status", "finished_at", "result"])
         run = Run.objects.create(kind=f"metric:{metric}", params=params, created_by=by)
         transaction.on_commit(
             lambda: _enqueue(run_id=run.pk, metric=metric, start=start, end=end, window=window)

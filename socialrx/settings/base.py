@@ -146,9 +146,26 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+# A task's message is acknowledged when the task ends, not when it starts, so a worker that
+# dies half way leaves it to be delivered again (every task is safe to run twice). Each
+# worker process reserves one message at a time, so a dead worker strands at most one.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged message to another worker after this many seconds. It must be
+# longer than the longest task may run (the import's 4 hour limit), or a job still running
+# would be started a second time: 5 hours.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=5 * 60 * 60)
+}
 CELERY_TIMEZONE = TIME_ZONE
+# Leases of import and metric runs (outcomes.models.Run): a running job touches its Run every
+# RUN_HEARTBEAT_SECONDS; one silent for RUN_LEASE_SECONDS has stopped and may be started again,
+# and so may one still queued after RUN_QUEUED_SECONDS. A job taken on RUN_MAX_ATTEMPTS times
+# without finishing (it kills its worker each time) is marked failed instead.
+RUN_HEARTBEAT_SECONDS = env.int("RUN_HEARTBEAT_SECONDS", default=10)
+RUN_LEASE_SECONDS = env.int("RUN_LEASE_SECONDS", default=120)
+RUN_QUEUED_SECONDS = env.int("RUN_QUEUED_SECONDS", default=30 * 60)
+RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
