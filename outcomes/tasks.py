@@ -12,7 +12,6 @@ from outcomes.metrics.definition import DEFAULT_WINDOW
 from outcomes.services.metric_runs import metric_run_compute, metrics_refresh_enqueue
 from outcomes.services.run_leases import RunBusyError, lease_retry
 
-
 METRIC_TIME_LIMIT = 30 * 60
 
 
