@@ -10,10 +10,12 @@ rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from django.db import DatabaseError, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 
 from .columns import Invalid
 from .importer import Importer, Row
@@ -104,6 +106,32 @@ def import_file(
     return result
 
 
+# The first key of the import locks (PostgreSQL advisory locks take two int4 keys); the
+# second is the kind's hash.
+IMPORT_LOCK_CLASS = 7_302
+
+
+def kind_lock(kind: str) -> bool:
+    """Hold, until the import's transaction ends, the lock of its kind: two imports of one kind
+    at once would write the same keys, and the second would fail on the first's rows when it
+    commits. Waits up to ``IMPORT_WAIT_SECONDS`` for an import of the kind already running;
+    False if it is still running then. Only PostgreSQL takes writes in parallel; SQLite runs one
+    writing transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + settings.IMPORT_WAIT_SECONDS
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_CLASS, kind]
+            )
+            if cursor.fetchone()[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.25)
+
+
 def _import(
     importer: Importer,
     f: IO[Any],
@@ -131,6 +159,9 @@ def _import(
     importer.present = frozenset(header)
     try:
         with transaction.atomic():
+            if not kind_lock(importer.kind):
+                result.busy = True
+                return
             try:
                 for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
                     importer.resolve([row for row in batch if not row.bad])

@@ -92,10 +92,38 @@ class _Lines:
             yield line.removeprefix("\ufeff") if n == 0 else line
 
 
+NUL = "\x00"
+
+
+def _refuse_nul(start: int, cells: list[str], header: list[str] | None) -> None:
+    """A NUL character (a zero byte) is not text: no database column can hold it, so it is
+    refused here, by line and column, before any database refuses the whole file. A file full
+    of them was usually saved as UTF-16, or is not a CSV file at all."""
+    for i, cell in enumerate(cells):
+        at = cell.find(NUL)
+        if at < 0:
+            continue
+        # A quoted cell may span lines: count the line breaks before the NUL.
+        line = start + sum(c.count("\n") for c in cells[:i]) + cell[:at].count("\n")
+        named = header is not None and i < len(header) and header[i]
+        raise FileProblemError(
+            Problem(
+                line,
+                header[i] if named else "",
+                f"{'this cell' if named else f'cell {i + 1}'} holds a NUL character (a zero "
+                "byte), which is not text; nothing after it was read",
+                "a CSV file saved as UTF-8 text (in Excel: CSV UTF-8); a file saved as UTF-16 "
+                "or in a spreadsheet's own format holds zero bytes",
+            )
+        )
+
+
 def read_records(f: IO[Any]) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each non-blank record of a CSV file, streamed."""
+    """(line number, cells) for each non-blank record of a CSV file, streamed. A cell holding
+    a NUL character stops the reading with a problem naming its line and column."""
     lines = _Lines(f)
     reader = csv.reader(iter(lines), strict=True)
+    header: list[str] | None = None
     while True:
         start = lines.read + 1
         try:
@@ -113,4 +141,7 @@ def read_records(f: IO[Any]) -> Iterator[tuple[int, list[str]]]:
                 )
             ) from None
         if any(cell.strip() for cell in cells):
+            _refuse_nul(start, cells, header)
+            if header is None:
+                header = [cell.strip() for cell in cells]
             yield start, cells

@@ -50,10 +50,12 @@ class ImportResult:
     deleted: int = 0
     bad_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Another import of the same kind was still running after the wait (engine.kind_lock).
+    busy: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.bad_rows == 0
+        return not self.problems and self.bad_rows == 0 and not self.busy
 
     @property
     def unlisted_bad_rows(self) -> int:
@@ -66,6 +68,11 @@ class ImportResult:
                 f"{self.updated:,} updated, {self.unchanged:,} unchanged"
                 + (f", {self.deleted:,} replaced or removed" if self.deleted else "")
                 + "."
+            )
+        if self.busy:
+            return (
+                f"Nothing imported: another import of {self.kind} was running. Import the file "
+                "again once it has finished."
             )
         if self.bad_rows:
             rows = "1 bad row" if self.bad_rows == 1 else f"{self.bad_rows:,} bad rows"
@@ -82,6 +89,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "bad_rows": self.bad_rows,
+            "busy": self.busy,
             "unlisted_bad_rows": self.unlisted_bad_rows,
             "problems": [p.as_dict() for p in self.problems],
             "summary": self.summary(),

@@ -166,6 +166,9 @@ RUN_HEARTBEAT_SECONDS = env.int("RUN_HEARTBEAT_SECONDS", default=10)
 RUN_LEASE_SECONDS = env.int("RUN_LEASE_SECONDS", default=120)
 RUN_QUEUED_SECONDS = env.int("RUN_QUEUED_SECONDS", default=30 * 60)
 RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=3)
+# An import waits this long for another import of the same kind to finish, then reports that
+# one is running and imports nothing (kept well under the web server's 60 s request timeout).
+IMPORT_WAIT_SECONDS = env.int("IMPORT_WAIT_SECONDS", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

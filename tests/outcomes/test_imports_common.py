@@ -254,3 +254,32 @@ def test_command_prints_the_report_and_fails_on_a_bad_file(tmp_path):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="is not a file"):
         call_command("import_data", "lsoa_imd", str(tmp_path / "nope.csv"))
+
+
+def test_a_nul_character_names_its_line_and_column_and_imports_nothing(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_bytes(
+        b"ods_code,name,pcn_code,pcn_name\n"
+        b"A81001,Canal Street,,\n"
+        b'A81002,"Hill\nHouse\x00",,\n'
+        b"A81003,Moor Lane,,\n"
+    )
+    result = data_import(kind="practices", path_or_file=f)
+    assert not result.ok
+    assert messages(result) == [
+        "line 4, column name: this cell holds a NUL character (a zero byte), which is not "
+        "text; nothing after it was read; expected a CSV file saved as UTF-8 text (in Excel: "
+        "CSV UTF-8); a file saved as UTF-16 or in a spreadsheet's own format holds zero bytes"
+    ]
+    assert result.summary() == "Nothing imported: 1 bad row in the practices file."
+    assert not Practice.objects.exists()
+
+
+def test_a_file_of_zero_bytes_is_refused_at_its_first_line(tmp_path):
+    f = tmp_path / "l.csv"
+    # UTF-16 without a byte order mark: every other byte is zero.
+    f.write_bytes("lsoa_code,imd_decile\nE01000001,3\n".encode("utf-16-le"))
+    result = data_import(kind="lsoa_imd", path_or_file=f)
+    assert [(p.line, p.column) for p in result.problems] == [(1, "")]
+    assert "cell 1 holds a NUL character" in messages(result)[0]
+    assert not LsoaImd.objects.exists()

@@ -164,3 +164,15 @@ def test_recent_imports_list_has_a_fixed_query_count(
         body = client.get(URL).content.decode()
     assert body.count("f1") >= 1
     assert body.count("Imported</strong>") == 15
+
+
+def test_a_nul_character_is_reported_by_line_and_column_on_the_page(client_for, admin_user):
+    response = upload(
+        client_for(admin_user), b"lsoa_code,imd_decile\nE01000001,3\nE01000002,1\x00\n"
+    )
+    body = client_for(admin_user).get(response.url).content.decode()
+    assert "Nothing imported: 1 bad row in the lsoa_imd file." in body
+    assert "holds a NUL character (a zero byte)" in body
+    assert '<td class="nhsuk-table__cell">3</td>' in body
+    assert '<td class="nhsuk-table__cell">imd_decile</td>' in body
+    assert not LsoaImd.objects.exists()
