@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
+
+from referrals.models import Person
 from socialrx.forms import NhsFormMixin
 
 from .models import ErasureReason
+from .services.erasure import reason_check
 
 CONFIRM_ERASE = "I understand that the record cannot be brought back"
 CONFIRM_MERGE = "I have checked that both records are the same person"
@@ -32,6 +37,19 @@ class ErasureForm(NhsFormMixin, forms.Form):
         "identity checked.",
     )
     confirm = forms.BooleanField(label=CONFIRM_ERASE)
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        self.person = person
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self) -> str:
+        """Checked here as well as by the service, so every problem shows at once."""
+        reason: str = self.cleaned_data["reason"]
+        try:
+            reason_check(person=self.person, reason=reason)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["reason"]) from None
+        return reason
 
 
 class MergeForm(NhsFormMixin, forms.Form):

@@ -45,7 +45,8 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
     record = person_get_for(user=request.user, pk=pk)
     found = person_rows(person=record)
     counts = [
-        (model._meta.verbose_name_plural.capitalize(), len(ids)) for model, ids in found.items()
+        (str(model._meta.verbose_name_plural).capitalize(), len(ids))
+        for model, ids in found.items()
     ]
     context = {
         "person": record,
@@ -82,7 +83,7 @@ def export_json(request: SignedInRequest, pk: int) -> HttpResponse:
 @admin_only
 def erase(request: SignedInRequest, pk: int) -> HttpResponse:
     record = person_get_for(user=request.user, pk=pk)
-    form = ErasureForm(request.POST or None)
+    form = ErasureForm(request.POST or None, person=record)
     if request.method == "POST" and form.is_valid():
         try:
             erasure = person_erase(
@@ -166,6 +167,9 @@ def retention(request: SignedInRequest) -> HttpResponse:
     context = {
         "cutoff": retention_cutoff(today=today),
         "retention_years": settings.RETENTION_YEARS_AFTER_CLOSURE,
-        "due": list(retention_due(today=today).values("pk", "last_ended_on")),
+        "due": [
+            {"pk": p.pk, "last_ended_on": p.last_ended_on}  # type: ignore[attr-defined]
+            for p in retention_due(today=today).only("pk")
+        ],
     }
     return render(request, "privacy/retention.html", context)

@@ -143,7 +143,9 @@ def person_erase(
         AuditLog.objects.filter(person_id__in=history_ids, changes__isnull=False).update(
             changes=None
         )
-        for model, ids in [(Person, {person.pk}), *found.items()]:
+        targets: list[tuple[type[models.Model], set[int]]] = [(Person, {person.pk})]
+        targets += list(found.items())
+        for model, ids in targets:
             _clear_audit_values(model, ids)
             _forget_admin_log(model, ids)
         User = get_user_model()

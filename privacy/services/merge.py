@@ -141,7 +141,11 @@ def merge_confirm(*, record: MergeRecord, by: Any) -> MergeRecord:
     listed), then the duplicate record is removed."""
     with transaction.atomic():
         record = _locked_pending(record)
-        duplicate = Person.objects.select_for_update().filter(pk=record.duplicate_id).first()
+        duplicate = (
+            Person.objects.select_for_update().filter(pk=record.duplicate_id).first()
+            if record.duplicate_id is not None
+            else None
+        )
         if duplicate is not None:
             moved = record.moved
             for relation in movable_relations():
