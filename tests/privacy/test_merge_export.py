@@ -144,3 +144,21 @@ def test_export_holds_every_section_of_the_record_and_is_audited(record, admin_u
     assert "Token" not in invitations["rows"][0]
     entry = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
     assert entry.person_id == person.pk and "json" in entry.detail
+
+
+def test_erasing_a_merged_record_clears_the_duplicates_audit_values_too(pair, admin_user):
+    from privacy.services.erasure import person_erase
+
+    kept, duplicate = pair
+    AuditLog.objects.create(
+        action=AuditLog.Action.UPDATE,
+        object_type="referrals.person",
+        object_id=str(duplicate.pk),
+        person_id=duplicate.pk,
+        changes={"family_name": ["Q", "Quennell"]},
+    )
+    merge_confirm(record=person_merge(kept=kept, duplicate=duplicate, by=admin_user), by=admin_user)
+    person_erase(person=kept, by=admin_user, reason_category="subject_request", reason="By letter")
+    assert not AuditLog.objects.filter(person_id=duplicate.pk, changes__isnull=False).exists()
+    assert AuditLog.objects.filter(person_id=duplicate.pk).exists()
+    assert not MergeRecord.objects.exists()

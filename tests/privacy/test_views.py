@@ -241,3 +241,25 @@ def test_django_admin_cannot_delete_people_or_touch_erasure_records(client_for, 
     erasure.refresh_from_db()
     assert erasure.reason == "test"
     assert ErasureRecord.objects.filter(pk=erasure.pk).exists()
+
+
+def test_list_pages_take_a_fixed_number_of_queries(
+    client_for, admin_user, django_assert_max_num_queries, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from privacy.services.merge import person_merge
+
+    settings.RETENTION_YEARS_AFTER_CLOSURE = 1
+    ended = timezone.localdate() - dt.timedelta(days=800)
+    for _ in range(5):
+        kept, duplicate = PersonFactory(), PersonFactory()
+        person_merge(kept=kept, duplicate=duplicate, by=admin_user)
+        ErasureRecord.objects.create(person_id=1, reason_category="other", reason="test")
+        ReferralFactory(status="closed", received_on=ended, closed_on=ended)
+    client = client_for(admin_user)
+    for name in ("privacy:home", "privacy:retention"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(name)).status_code == 200
