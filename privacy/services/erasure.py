@@ -170,6 +170,7 @@ def person_erase(
         record.save()
         for account in User.objects.filter(pk__in=account_ids):
             _forget_admin_log(User, {account.pk})
+            _clear_audit_values(User, {account.pk})
             _scrub_account(account, record.reference)
         audit_record(
             user=user,
