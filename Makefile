@@ -73,7 +73,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy socialrx referrals assets champions outcomes demo bench
+	$(BIN)/mypy socialrx referrals assets champions outcomes privacy demo bench
 
 worker: install
 	$(BIN)/celery -A socialrx worker --loglevel=INFO

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import (
     CaseNote,
@@ -45,6 +48,12 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["=nhs_number", "=person_ref"]
     raw_id_fields = ["practice", "link_worker"]
     readonly_fields = ["patient_key", "created_at", "last_activity_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting here would cascade the person's case without an audit entry and leave their
+        # name in the admin's history. Records are erased on the subject rights page, which
+        # records the erasure and clears both.
+        return False
 
 
 @admin.register(Referral)

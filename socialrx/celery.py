@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "outcomes.tasks.metrics_refresh_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # docs/security.md: erase people past RETENTION_YEARS_AFTER_CLOSURE, once a night.
+    "privacy-retention": {
+        "task": "privacy.tasks.retention_apply_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

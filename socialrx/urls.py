@@ -52,6 +52,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", auth_views.mfa_setup, name="mfa_setup"),
     path("manage/", include("socialrx.manage_urls")),
     path("manage/imports/", include("outcomes.imports.urls")),
+    path("manage/privacy/", include("privacy.urls")),
     path("", include("referrals.urls")),
     path("directory/", include("assets.urls")),
     path("volunteers/", include("champions.urls")),

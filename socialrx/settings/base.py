@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "referrals",
     "champions",
     "outcomes",
+    "privacy",
     "demo",
 ]
 
@@ -266,6 +267,10 @@ REFERRAL_ROUTES_OPEN = env.list(
 )
 # Team (by code) that receives people with no registered practice.
 DEFAULT_TEAM_CODE = env("DEFAULT_TEAM_CODE", default="")
+
+# Retention (docs/security.md, "Subject rights and retention"): a person whose last referral
+# ended more than this many years ago, with none open, is erased by the nightly job.
+RETENTION_YEARS_AFTER_CLOSURE = env.int("RETENTION_YEARS_AFTER_CLOSURE", default=8)
 # How the public can reach the service other than online, shown on the public home page
 # (empty: not shown).
 SERVICE_PHONE = env("SERVICE_PHONE", default="")
