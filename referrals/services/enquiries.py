@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from socialrx.audit import audit_record
+from socialrx.audit import acting_user, audit_record
 from socialrx.models import AuditLog
 
 from ..models import ClosedRouteEnquiry
@@ -34,6 +34,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+@acting_user("by")
 def closed_route_enquiry_create(
     *, route: str, data: Mapping[str, Any], by: Any | None
 ) -> ClosedRouteEnquiry:
@@ -43,7 +44,6 @@ def closed_route_enquiry_create(
         enquiry = ClosedRouteEnquiry.objects.create(
             route=route, data=_jsonable(dict(data)), submitted_by=user
         )
-        audit_record(user=user, action=AuditLog.Action.CREATE, obj=enquiry, detail=f"route={route}")
     logger.info("Closed-route enquiry %s kept (route %s)", enquiry.pk, route)
     return enquiry
 
@@ -57,6 +57,14 @@ def closed_route_enquiry_mark_handled(
         handled=True, handled_by=by, handled_at=now
     )
     if updated:
-        audit_record(user=by, action=AuditLog.Action.UPDATE, obj=enquiry, detail="handled")
+        # A conditional update (so two administrators cannot both mark it) does not go
+        # through save(): the change is written here, as the model would write it.
+        audit_record(
+            user=by,
+            action=AuditLog.Action.UPDATE,
+            obj=enquiry,
+            detail="changed handled, handled_by",
+            changes={"handled": [False, True], "handled_by": [None, by.pk]},
+        )
     enquiry.refresh_from_db()
     return enquiry
