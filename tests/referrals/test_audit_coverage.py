@@ -3,8 +3,6 @@ models, with before and after values that only ``changes`` holds (never ``detail
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -118,9 +116,7 @@ def test_caseload_search_by_name_is_audited_without_the_name(client_for, link_wo
 def test_caseload_search_by_nhs_number_is_audited_without_the_number(
     client_for, link_worker, person
 ):
-    response = client_for(link_worker).post(
-        reverse("referrals:caseload"), {"q": "943 476 5919"}
-    )
+    response = client_for(link_worker).post(reverse("referrals:caseload"), {"q": "943 476 5919"})
     assert response.status_code == 200
     entry = _views().get()
     assert (entry.action, entry.detail) == ("search", "caseload search by NHS number")
@@ -277,15 +273,13 @@ def test_deleting_a_person_audits_each_record_that_goes_with_them(person, referr
     goal = GoalFactory(person=person)
     person_pk = person.pk
     person.delete()
-    deleted = set(
-        AuditLog.objects.filter(action="delete").values_list("object_type", "object_id")
-    )
+    deleted = set(AuditLog.objects.filter(action="delete").values_list("object_type", "object_id"))
     assert {
         ("referrals.person", str(person_pk)),
         ("referrals.referral", str(referral.pk)),
         ("referrals.goal", str(goal.pk)),
     } <= deleted
-    assert set(
-        AuditLog.objects.filter(action="delete").values_list("person_id", flat=True)
-    ) == {person_pk}
+    assert set(AuditLog.objects.filter(action="delete").values_list("person_id", flat=True)) == {
+        person_pk
+    }
     assert not Goal.objects.exists()

@@ -82,7 +82,7 @@ def test_every_url_taking_a_person_or_case_record_id_is_audited():
     not_audited = declared_not_audited()
     for name, route, _ in _app_patterns():
         ids = _parameters(route) & ID_NAMES
-        if not ids or name in not_audited and "own record" in not_audited[name]:
+        if not ids or (name in not_audited and "own record" in not_audited[name]):
             continue
         spec = declared_audited().get(name)
         assert spec is not None, f"{name} ({route}) takes an id and is not audited"
@@ -120,7 +120,10 @@ def test_django_admin_pages_of_every_audited_model_are_audited():
             spec = spec_for(f"admin:{prefix}_{page}", "admin", f"{prefix}_{page}")
             assert spec.kind == OBJECT and spec.id_kwarg == "object_id"
     # Not person data: no entry for the admin's pages of practices.
-    assert spec_for("admin:socialrx_practice_changelist", "admin", "socialrx_practice_changelist") is None
+    assert (
+        spec_for("admin:socialrx_practice_changelist", "admin", "socialrx_practice_changelist")
+        is None
+    )
 
 
 # --- the mechanism is generic --------------------------------------------------------------
@@ -165,9 +168,7 @@ def test_an_administrator_reads_the_before_and_after_values(client_for, admin_us
     assert "postcode: M1 1AA → M2 2BB" in content
 
 
-@pytest.mark.parametrize(
-    "persona", ["link_worker", "practice_staff", "volunteer", "commissioner"]
-)
+@pytest.mark.parametrize("persona", ["link_worker", "practice_staff", "volunteer", "commissioner"])
 def test_other_roles_never_see_the_values_even_with_admin_access(
     request, client_for, persona, change_entry
 ):
