@@ -44,7 +44,9 @@ class ViewAudit:
     the URL's ``id_kwarg``) or ``LIST``. ``search``: for a list, a function of the request
     returning the kind of search made ("by name"), or ``None`` when it is not a search.
     ``only``: a function of the request; the entry is written only when it says so (a form
-    that shows other people's records only once submitted)."""
+    that shows other people's records only once submitted). ``person``: the ORM lookup from
+    the object to the person's id, for a model that is not ``Audited`` (by default the
+    model's ``audit_person``)."""
 
     model: str
     kind: str = OBJECT
@@ -52,6 +54,7 @@ class ViewAudit:
     detail: str = ""
     search: Callable[[HttpRequest], str | None] | None = None
     only: Callable[[HttpRequest], bool] | None = None
+    person: str | None = None
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
@@ -124,8 +127,9 @@ def spec_for(view_name: str, namespace: str, url_name: str | None) -> ViewAudit 
 # --- writing the entry -------------------------------------------------------------------
 
 
-def _person_id(model: type[models.Model], object_id: str) -> int | None:
-    lookup = person_lookup(model) if issubclass(model, Audited) else None
+def _person_id(model: type[models.Model], object_id: str, lookup: str | None) -> int | None:
+    if lookup is None and issubclass(model, Audited):
+        lookup = person_lookup(model)
     if not lookup:
         return None
     if lookup == "pk":
@@ -163,7 +167,7 @@ def view_record(*, request: HttpRequest, spec: ViewAudit, kwargs: Mapping[str, A
         action=AuditLog.Action.VIEW,
         obj=model,  # type: ignore[arg-type]
         object_id=object_id,
-        person_id=_person_id(model, object_id),
+        person_id=_person_id(model, object_id, spec.person),
         detail=spec.detail,
     )
 

@@ -166,6 +166,9 @@ def test_an_administrator_reads_the_before_and_after_values(client_for, admin_us
     assert response.status_code == 200
     content = response.content.decode()
     assert "postcode: M1 1AA → M2 2BB" in content
+    # Reading the values is itself audited.
+    read = AuditLog.objects.get(action="view", object_type="socialrx.auditlog")
+    assert (read.user, read.object_id, read.person_id) == (admin_user, str(change_entry.pk), 5)
 
 
 @pytest.mark.parametrize("persona", ["link_worker", "practice_staff", "volunteer", "commissioner"])
