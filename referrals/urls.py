@@ -85,10 +85,16 @@ declare(
     namespace=app_name,
     audited={
         "practice_referral_create": ViewAudit(
-            PERSON, kind=LIST, detail="referral form: possible matches", only=_submitted
+            PERSON,
+            kind=LIST,
+            detail="referral form sent back (may list matching people)",
+            only=_submitted,
         ),
         "other_referral_create": ViewAudit(
-            PERSON, kind=LIST, detail="referral form: possible matches", only=_submitted
+            PERSON,
+            kind=LIST,
+            detail="referral form sent back (may list matching people)",
+            only=_submitted,
         ),
         "practice_referrals": ViewAudit(REFERRAL, kind=LIST, detail="practice referral list"),
         "practice_referral_detail": ViewAudit(REFERRAL, detail="practice view"),

@@ -283,3 +283,53 @@ def test_deleting_a_person_audits_each_record_that_goes_with_them(person, referr
         person_pk
     }
     assert not Goal.objects.exists()
+
+
+# --- intake: the people a referral may match -------------------------------------------------
+
+
+def test_referral_form_showing_possible_matches_is_audited_and_the_referral_is_a_change(
+    client_for, practice_staff, practice_a
+):
+    from tests.referrals.factories import PersonFactory
+
+    existing = PersonFactory(
+        given_name="Jo", family_name="Bloggs", postcode="M1 1AE", practice=None
+    )
+    url = reverse("referrals:practice_referral_create")
+    client = client_for(practice_staff)
+    assert client.get(url).status_code == 200
+    assert not _views().exists()  # a blank form shows no one
+    data = {
+        "given_name": "Jo",
+        "family_name": "Bloggs",
+        "date_of_birth": existing.date_of_birth.isoformat() if existing.date_of_birth else "",
+        "nhs_number": "",
+        "postcode": "m1 1ae",
+        "phone": "07700 900123",
+        "communication_needs": "",
+        "reason": "Lonely since her husband died.",
+        "consent_confirmed": "on",
+    }
+    response = client.post(url, data)
+    assert "may already be known to the service" in response.content.decode()
+    shown = _views().get()
+    assert (shown.user, shown.object_type, shown.object_id) == (
+        practice_staff,
+        "referrals.person",
+        "list",
+    )
+    response = client.post(url, {**data, "duplicate_choice": str(existing.pk)})
+    assert response.status_code == 302
+    assert _views().count() == 1
+    made = AuditLog.objects.get(action="create", object_type="referrals.referral")
+    assert (made.user, made.person_id, made.detail) == (practice_staff, existing.pk, "intake")
+    filled, assigned = AuditLog.objects.filter(
+        action="update", object_type="referrals.person"
+    ).order_by("id")
+    assert filled.changes["practice"] == [None, practice_a.pk]
+    assert filled.detail.startswith("changed ") and filled.detail.endswith("; intake")
+    assert "07700" not in filled.detail
+    # The practice's team now serves them.
+    assert "team" in assigned.changes
+    assert assigned.user == practice_staff
