@@ -156,6 +156,10 @@ def person_link_worker_set(*, person: Person, link_worker: User, by: Any) -> Non
         person.link_worker = link_worker
         person.last_activity_at = timezone.now()
         person.save(update_fields=["link_worker", "last_activity_at"])
-        person.referrals.filter(status__in=OPEN_STATUSES).update(
-            link_worker=link_worker, updated_at=timezone.now()
-        )
+        # One save per open referral (a person has few), so each is audited with its before
+        # and after like any other change.
+        for referral in person.referrals.filter(status__in=OPEN_STATUSES).exclude(
+            link_worker=link_worker
+        ):
+            referral.link_worker = link_worker
+            referral.save(update_fields=["link_worker", "updated_at"])

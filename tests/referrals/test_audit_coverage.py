@@ -246,6 +246,22 @@ def test_status_change_keeps_before_and_after(referral, link_worker):
     assert entry.detail == "changed status"
 
 
+def test_handing_a_case_over_audits_the_person_and_each_open_referral(
+    person, referral, link_worker, team_a
+):
+    from referrals.services.people import person_link_worker_set
+    from tests.socialrx.factories import LinkWorkerFactory
+
+    colleague = LinkWorkerFactory(team=team_a)
+    person_link_worker_set(person=person, link_worker=colleague, by=link_worker)
+    entries = AuditLog.objects.filter(action="update").order_by("id")
+    assert [(e.object_type, e.changes["link_worker"]) for e in entries] == [
+        ("referrals.person", [link_worker.pk, colleague.pk]),
+        ("referrals.referral", [referral.link_worker_id, colleague.pk]),
+    ]
+    assert {e.user for e in entries} == {link_worker}
+
+
 def test_saving_without_a_change_writes_nothing(person):
     before = AuditLog.objects.count()
     Person.objects.get(pk=person.pk).save()
