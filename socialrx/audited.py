@@ -116,6 +116,14 @@ def _write(instance: models.Model, action: str, changes: dict[str, list[Any]], d
     )
 
 
+def record_update(instance: models.Model, changes: dict[str, list[Any]]) -> None:
+    """The entry ``save()`` would have written, for a change made without it (a conditional
+    ``QuerySet.update()`` that claims a row, such as optimistic concurrency): call it after
+    the update succeeded, with ``{"field": [before, after]}``."""
+    if changes:
+        _write(instance, AuditLog.Action.UPDATE, changes, _detail("changed " + ", ".join(changes)))
+
+
 def _before_save(
     sender: type[models.Model], instance: models.Model, raw: bool, using: str, **kwargs: Any
 ) -> None:

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from socialrx.audit import acting_user, audit_record
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
+from socialrx.audited import record_update
 
 from ..models import ClosedRouteEnquiry
 
@@ -48,6 +48,7 @@ def closed_route_enquiry_create(
     return enquiry
 
 
+@acting_user("by")
 def closed_route_enquiry_mark_handled(
     *, enquiry: ClosedRouteEnquiry, by: Any
 ) -> ClosedRouteEnquiry:
@@ -58,13 +59,10 @@ def closed_route_enquiry_mark_handled(
     )
     if updated:
         # A conditional update (so two administrators cannot both mark it) does not go
-        # through save(): the change is written here, as the model would write it.
-        audit_record(
-            user=by,
-            action=AuditLog.Action.UPDATE,
-            obj=enquiry,
-            detail="changed handled, handled_by",
-            changes={"handled": [False, True], "handled_by": [None, by.pk]},
+        # through save(): the entry is written as save() would have written it.
+        record_update(
+            enquiry,
+            {"handled": [False, True], "handled_by": [None, by.pk], "handled_at": [None, now]},
         )
     enquiry.refresh_from_db()
     return enquiry

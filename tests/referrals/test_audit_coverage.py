@@ -349,3 +349,23 @@ def test_referral_form_showing_possible_matches_is_audited_and_the_referral_is_a
     # The practice's team now serves them.
     assert "team" in assigned.changes
     assert assigned.user == practice_staff
+
+
+def test_marking_an_enquiry_handled_is_audited_once_with_before_and_after(admin_user, volunteer):
+    from referrals.services.enquiries import (
+        closed_route_enquiry_create,
+        closed_route_enquiry_mark_handled,
+    )
+
+    enquiry = closed_route_enquiry_create(
+        route="community", data={"given_name": "Jo"}, by=volunteer
+    )
+    created = AuditLog.objects.get(object_type="referrals.closedrouteenquiry")
+    assert (created.user, created.action) == (volunteer, "create")
+    assert "Jo" not in created.detail
+    closed_route_enquiry_mark_handled(enquiry=enquiry, by=admin_user)
+    closed_route_enquiry_mark_handled(enquiry=enquiry, by=admin_user)  # already handled
+    entry = AuditLog.objects.get(object_type="referrals.closedrouteenquiry", action="update")
+    assert entry.user == admin_user
+    assert entry.changes["handled"] == [False, True]
+    assert entry.changes["handled_by"] == [None, admin_user.pk]
