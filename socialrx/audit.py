@@ -97,13 +97,14 @@ def audit_record(
     *,
     user: User | Any | None,
     action: str,
-    obj: models.Model,
+    obj: models.Model | type[models.Model],
     person_id: int | None = None,
     detail: str = "",
     changes: dict[str, list[Any]] | None = None,
     object_id: str | None = None,
 ) -> AuditLog:
-    """Write one audit entry. ``detail`` must never hold personal data (field names are fine);
+    """Write one audit entry (for a list or a search, ``obj`` is the model and ``object_id``
+    says which). ``detail`` must never hold personal data (field names are fine);
     ``changes`` holds before/after values, ``{"field": [before, after]}``, seen by
     administrators only and cleared when the person is erased."""
     return AuditLog.objects.create(

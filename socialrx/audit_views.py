@@ -148,7 +148,7 @@ def view_record(*, request: HttpRequest, spec: ViewAudit, kwargs: Mapping[str, A
             audit_record(
                 user=user,
                 action=AuditLog.Action.SEARCH,
-                obj=model,  # type: ignore[arg-type]
+                obj=model,
                 object_id="search",
                 detail=detail,
             )
@@ -156,7 +156,7 @@ def view_record(*, request: HttpRequest, spec: ViewAudit, kwargs: Mapping[str, A
             audit_record(
                 user=user,
                 action=AuditLog.Action.VIEW,
-                obj=model,  # type: ignore[arg-type]
+                obj=model,
                 object_id="list",
                 detail=spec.detail,
             )
@@ -165,7 +165,7 @@ def view_record(*, request: HttpRequest, spec: ViewAudit, kwargs: Mapping[str, A
     audit_record(
         user=user,
         action=AuditLog.Action.VIEW,
-        obj=model,  # type: ignore[arg-type]
+        obj=model,
         object_id=object_id,
         person_id=_person_id(model, object_id, spec.person),
         detail=spec.detail,
