@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from socialrx.audited import Audited
 from socialrx.models import Practice
 
 
@@ -18,7 +19,7 @@ class ChampionRole(models.TextChoices):
     GROUP_LEADER = "group_leader", "Group leader"
 
 
-class Champion(models.Model):
+class Champion(Audited, models.Model):
     champion_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -97,7 +98,9 @@ class Champion(models.Model):
 _HOURS_IN_DAY = Decimal("24")
 
 
-class TrainingRecord(models.Model):
+class TrainingRecord(Audited, models.Model):
+    audit_person = "champion.person_id"
+
     champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="training")
     course = models.CharField(max_length=200)
     completed_on = models.DateField("date completed")
@@ -122,9 +125,11 @@ class TrainingRecord(models.Model):
         return f"{self.course} ({self.completed_on})"
 
 
-class DatedActivity(models.Model):
+class DatedActivity(Audited, models.Model):
     """What hours entries and events share: the day, the group it was for, when it was logged.
     Each subclass declares ``champion`` with its own reverse name."""
+
+    audit_person = "champion.person_id"
 
     on = models.DateField("date")
     asset = models.ForeignKey(
@@ -208,7 +213,7 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class VolunteerInvitation(models.Model):
+class VolunteerInvitation(Audited, models.Model):
     """A link worker asking a person on their caseload to volunteer, and what the person said.
     When they agree, the wording they agreed to, who recorded it and when are kept."""
 
@@ -249,7 +254,7 @@ class VolunteerInvitation(models.Model):
         return f"Volunteer invitation {self.pk} ({self.get_state_display()})"
 
 
-class GroupStartedByPerson(models.Model):
+class GroupStartedByPerson(Audited, models.Model):
     """A group in the directory that a person who was referred started. The link lives here,
     not on the listing, so that the directory never refers to anyone's case."""
 

@@ -20,8 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from assets.models import Asset
 from referrals.models import Person
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Role, User
+from socialrx.audit import acting_user
+from socialrx.models import Role, User
 
 from .models import (
     CONSENT_WORDING,
@@ -38,26 +38,7 @@ from .models import (
 CONTACT_FIELDS = ("phone", "email", "publish_name", "publish_phone", "publish_email")
 
 
-def _audit(*, by: Any, action: str, obj: Any, champion: Champion, detail: str = "") -> None:
-    audit_record(user=by, action=action, obj=obj, person_id=champion.person_id, detail=detail)
-
-
-def champion_view_log(*, champion: Champion, by: User) -> None:
-    """A member of staff opened a volunteer's record."""
-    _audit(by=by, action=AuditLog.Action.VIEW, obj=champion, champion=champion)
-
-
-def invitation_page_view_log(*, person: Person, by: User) -> None:
-    """Asking someone to volunteer shows their name and contact details: a view of their record."""
-    audit_record(
-        user=by,
-        action=AuditLog.Action.VIEW,
-        obj=person,
-        person_id=person.pk,
-        detail="volunteer invitation page",
-    )
-
-
+@acting_user("by")
 def champion_save(*, champion: Champion, by: Any, changed: list[str] | None = None) -> Champion:
     """Create (``champion.pk`` empty) or update a champion record from an admin's form."""
     creating = champion.pk is None
@@ -67,16 +48,10 @@ def champion_save(*, champion: Champion, by: Any, changed: list[str] | None = No
             champion.save()
         else:
             champion.save(update_fields=[*(changed or []), "updated_at"])
-        _audit(
-            by=by,
-            action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-            obj=champion,
-            champion=champion,
-            detail="" if creating else ",".join(changed or [])[:200],
-        )
     return champion
 
 
+@acting_user("by")
 def champion_contact_update(*, champion: Champion, by: Any, data: dict[str, Any]) -> Champion:
     """A volunteer changing their own contact details and what they publish."""
     changed = [f for f in CONTACT_FIELDS if f in data and getattr(champion, f) != data[f]]
@@ -86,13 +61,6 @@ def champion_contact_update(*, champion: Champion, by: Any, data: dict[str, Any]
         setattr(champion, field, data[field])
     with transaction.atomic():
         champion.save(update_fields=[*changed, "updated_at"])
-        _audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=champion,
-            champion=champion,
-            detail=",".join(changed),
-        )
     return champion
 
 
@@ -108,6 +76,7 @@ def _check_not_future(day: dt.date, field: str) -> None:
         raise ValidationError({field: "The date must be today or in the past"})
 
 
+@acting_user("by")
 def hours_log_create(
     *,
     champion: Champion,
@@ -123,16 +92,16 @@ def hours_log_create(
         entry = HoursLog.objects.create(
             champion=champion, on=on, hours=hours, activity=activity.strip(), asset=asset
         )
-        _audit(by=by, action=AuditLog.Action.CREATE, obj=entry, champion=champion)
     return entry
 
 
+@acting_user("by")
 def hours_log_delete(*, entry: HoursLog, by: Any) -> None:
     with transaction.atomic():
-        _audit(by=by, action=AuditLog.Action.DELETE, obj=entry, champion=entry.champion)
         entry.delete()
 
 
+@acting_user("by")
 def event_create(
     *,
     champion: Champion,
@@ -149,16 +118,16 @@ def event_create(
         event = Event.objects.create(
             champion=champion, kind=kind, on=on, title=title.strip(), hours=hours, asset=asset
         )
-        _audit(by=by, action=AuditLog.Action.CREATE, obj=event, champion=champion)
     return event
 
 
+@acting_user("by")
 def event_delete(*, event: Event, by: Any) -> None:
     with transaction.atomic():
-        _audit(by=by, action=AuditLog.Action.DELETE, obj=event, champion=event.champion)
         event.delete()
 
 
+@acting_user("by")
 def training_record_create(
     *,
     champion: Champion,
@@ -180,7 +149,6 @@ def training_record_create(
             qualification=qualification.strip(),
             recorded_by=by,
         )
-        _audit(by=by, action=AuditLog.Action.CREATE, obj=record, champion=champion)
     return record
 
 
@@ -188,6 +156,7 @@ def consent_wording_for(*, role: str) -> str:
     return CONSENT_WORDING.format(role=ChampionRole(role).label.lower())
 
 
+@acting_user("by")
 def volunteer_invitation_record(
     *,
     person: Person,
@@ -231,26 +200,13 @@ def volunteer_invitation_record(
                 email=login_email or person.email,
             )
             invitation.champion = champion
-            audit_record(
-                user=by,
-                action=AuditLog.Action.CREATE,
-                obj=champion,
-                person_id=person.pk,
-                detail="became a volunteer (invitation accepted)",
-            )
             if login_email:
                 volunteer_login_create(champion=champion, email=login_email, by=by)
         invitation.save()
-        audit_record(
-            user=by,
-            action=AuditLog.Action.CREATE,
-            obj=invitation,
-            person_id=person.pk,
-            detail=f"volunteer invitation {state}",
-        )
     return invitation
 
 
+@acting_user("by")
 def volunteer_login_create(*, champion: Champion, email: str, by: Any) -> User:
     """A volunteer login with no usable password; the volunteer sets one from the email."""
     email = email.strip().lower()
@@ -270,9 +226,6 @@ def volunteer_login_create(*, champion: Champion, email: str, by: Any) -> User:
         user.save()
         champion.user = user
         champion.save(update_fields=["user", "updated_at"])
-        _audit(
-            by=by, action=AuditLog.Action.UPDATE, obj=champion, champion=champion, detail="login"
-        )
         transaction.on_commit(lambda: _send_welcome(user_id=user.pk))
     return user
 

@@ -257,7 +257,6 @@ def champion_list(request: SignedInRequest) -> HttpResponse:
 @staff_only
 def champion_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     champion = champion_get_for(user=request.user, pk=pk)
-    services.champion_view_log(champion=champion, by=request.user)
     person_visible = bool(
         champion.person_id and people_for(user=request.user).filter(pk=champion.person_id).exists()
     )
@@ -365,7 +364,6 @@ def login_create(request: SignedInRequest, pk: int) -> HttpResponse:
 @staff_only
 def invite(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = person_get_for(user=request.user, pk=person_id)
-    services.invitation_page_view_log(person=person, by=request.user)
     existing = Champion.objects.filter(person=person).first()
     previous = list(VolunteerInvitation.objects.filter(person=person).select_related("invited_by"))
     form: Form = InviteForm(request.POST or None)

@@ -18,8 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Practice, Role
+from socialrx.models import Practice, Role
 from socialrx.validators import (
     format_postcode,
     nhs_number_is_valid,
@@ -277,11 +276,4 @@ class ReferralDetailApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         referral = referral_get_for(user=request.user, pk=pk)
-        audit_record(
-            user=request.user,
-            action=AuditLog.Action.VIEW,
-            obj=referral,
-            person_id=referral.person_id,
-            detail="api status",
-        )
         return Response(ReferralOutput(_referral_for_output(referral.pk)).data)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from socialrx.audited import Audited
 from socialrx.models import Practice, Team
 from socialrx.validators import (
     normalise_nhs_number,
@@ -35,7 +36,11 @@ class Ethnicity(models.TextChoices):
     UNKNOWN = "unknown", "Not known"
 
 
-class Person(models.Model):
+class Person(Audited, models.Model):
+    audit_person = "pk"
+    # Derived from the NHS number, and bookkeeping touched by every change to the case.
+    audit_exclude = ("patient_key", "last_activity_at")
+
     person_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     nhs_number = models.CharField(
         "NHS number",
@@ -151,7 +156,10 @@ ENDED_STATUSES = (
 )
 
 
-class Referral(models.Model):
+class Referral(Audited, models.Model):
+    # Bookkeeping: when the link worker was emailed.
+    audit_exclude = ("notified_at",)
+
     referral_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals")
     received_on = models.DateField(db_index=True)
@@ -231,9 +239,12 @@ class ReferralStatusChange(models.Model):
         ordering = ["at", "id"]
 
 
-class ClosedRouteEnquiry(models.Model):
+class ClosedRouteEnquiry(Audited, models.Model):
     """An enquiry that arrived through a route this deployment has switched off. Kept for an
     administrator to act on, never dropped."""
+
+    # What was submitted names someone but is linked to no person record.
+    audit_person = None
 
     route = models.CharField(max_length=20, choices=Source.choices)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -266,7 +277,7 @@ class LifeArea(models.TextChoices):
     FAITH = "faith", "Faith, culture and belonging"
 
 
-class Conversation(models.Model):
+class Conversation(Audited, models.Model):
     """A "what matters to you" conversation. Free text first; the rest is optional."""
 
     conversation_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -291,7 +302,7 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["person", "held_on"])]
 
 
-class FriendsObservation(models.Model):
+class FriendsObservation(Audited, models.Model):
     """The number of friends the person could call on, on a date (the ``friends`` metric,
     docs/metrics.md)."""
 
@@ -313,7 +324,7 @@ class FriendsObservation(models.Model):
         indexes = [models.Index(fields=["person", "observed_on"])]
 
 
-class SwemwbsResponse(models.Model):
+class SwemwbsResponse(Audited, models.Model):
     """SWEMWBS: seven items scored 1–5; raw 7–35 and its Rasch-converted metric score."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="swemwbs_responses")
@@ -332,7 +343,7 @@ class SwemwbsResponse(models.Model):
         indexes = [models.Index(fields=["person", "completed_on"])]
 
 
-class Ons4Response(models.Model):
+class Ons4Response(Audited, models.Model):
     """ONS4 personal wellbeing, each answer 0–10."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="ons4_responses")
@@ -359,7 +370,7 @@ class GoalStatus(models.TextChoices):
     CHANGED_MIND = "changed_mind", "Changed my mind"
 
 
-class Goal(models.Model):
+class Goal(Audited, models.Model):
     """A life-plan goal, agreed with the person."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="goals")
@@ -394,7 +405,7 @@ class ConnectionOutcome(models.TextChoices):
     DID_NOT_ATTEND = "did_not_attend", "Did not attend"
 
 
-class Connection(models.Model):
+class Connection(Audited, models.Model):
     connection_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="connections")
     referral = models.ForeignKey(
@@ -431,7 +442,7 @@ class ConnectionOutcomeChange(models.Model):
         ordering = ["at", "id"]
 
 
-class CaseNote(models.Model):
+class CaseNote(Audited, models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
@@ -446,8 +457,10 @@ class CaseNote(models.Model):
         ordering = ["-at", "-id"]
 
 
-class Feedback(models.Model):
+class Feedback(Audited, models.Model):
     """The message back to the GP and referrer (PRSB Social Prescribing Information Standard)."""
+
+    audit_person = "referral.person_id"
 
     class Snomed(models.TextChoices):
         REFERRED = "871731000000106", "871731000000106 Referral to social prescribing service"

@@ -4,8 +4,12 @@ personal data ever appears in a URL."""
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.urls import URLPattern, path
 
+from socialrx.audit_views import LIST, ViewAudit, declare
+
+from .selectors.casework import caseload_search_kind
 from .views import casework, feedback, intake
 
 app_name = "referrals"
@@ -59,3 +63,63 @@ urlpatterns: list[URLPattern] = [
         name="connection_outcome",
     ),
 ]
+
+
+def _caseload_search(request: HttpRequest) -> str | None:
+    """A caseload search is a POST with a query; say whether it was by NHS number or by
+    name, never what was searched for."""
+    if request.method != "POST":
+        return None
+    return caseload_search_kind(query=request.POST.get("q", ""))
+
+
+def _submitted(request: HttpRequest) -> bool:
+    return request.method == "POST"
+
+
+PERSON = "referrals.Person"
+REFERRAL = "referrals.Referral"
+
+# Which pages show a person's data, and which do not (socialrx.audit_views).
+declare(
+    namespace=app_name,
+    audited={
+        "practice_referral_create": ViewAudit(
+            PERSON,
+            kind=LIST,
+            detail="referral form sent back (may list matching people)",
+            only=_submitted,
+        ),
+        "other_referral_create": ViewAudit(
+            PERSON,
+            kind=LIST,
+            detail="referral form sent back (may list matching people)",
+            only=_submitted,
+        ),
+        "practice_referrals": ViewAudit(REFERRAL, kind=LIST, detail="practice referral list"),
+        "practice_referral_detail": ViewAudit(REFERRAL, detail="practice view"),
+        "referral_confirmation": ViewAudit(REFERRAL, detail="confirmation"),
+        "closed_route_enquiries": ViewAudit("referrals.ClosedRouteEnquiry", kind=LIST),
+        "closed_route_enquiry_handled": ViewAudit("referrals.ClosedRouteEnquiry"),
+        "caseload": ViewAudit(PERSON, kind=LIST, detail="caseload", search=_caseload_search),
+        "person": ViewAudit(PERSON, detail="person page"),
+        "person_edit": ViewAudit(PERSON, detail="edit details"),
+        "person_link_worker": ViewAudit(PERSON, detail="person page"),
+        "conversation_create": ViewAudit(PERSON, detail="conversation form"),
+        "goal_create": ViewAudit(PERSON, detail="goal form"),
+        "connection_create": ViewAudit(PERSON, detail="connection form"),
+        "note_create": ViewAudit(PERSON, detail="note form"),
+        "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
+        "referral_close": ViewAudit(REFERRAL, detail="close form"),
+        "feedback_create": ViewAudit(REFERRAL, detail="feedback form"),
+        "feedback_letter": ViewAudit("referrals.Feedback", detail="feedback letter"),
+        "goal_status": ViewAudit("referrals.Goal", detail="goal"),
+        "connection_outcome": ViewAudit("referrals.Connection", detail="connection"),
+    },
+    not_audited={
+        "self_referral": "the public's own request; shows no one's record",
+        "self_referral_done": "a thank-you page",
+        "enquiry_received": "a confirmation page with no record on it",
+        "community_referral_create": "a volunteer's referral form; it never lists other records",
+    },
+)

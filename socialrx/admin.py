@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import PCN, AuditLog, LsoaImd, Postcode, Practice, Team, User
 
@@ -59,13 +61,41 @@ class PostcodeAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: an audit log that can be edited is not an audit log."""
+    """Read-only: an audit log that can be edited is not an audit log. Administrators only:
+    an entry's before/after values (``changes``) are personal data, shown on its page."""
 
-    list_display = ("at", "user", "action", "object_type", "object_id", "person_id")
+    list_display = ("at", "actor_username", "action", "object_type", "object_id", "person_id")
     list_filter = ("action", "object_type")
-    list_select_related = ("user",)
-    search_fields = ("object_id", "person_id")
+    search_fields = ("=object_id", "=person_id", "=actor_username")
     date_hierarchy = "at"
+    fields = (
+        "at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "person_id",
+        "detail",
+        "before_and_after",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Before and after")
+    def before_and_after(self, obj: AuditLog) -> str:
+        if not obj.changes:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} → {}",
+            ((name, _shown(pair[0]), _shown(pair[1])) for name, pair in obj.changes.items()),
+        )
+
+    def has_module_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return bool(getattr(request.user, "is_admin", False)) and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return self.has_module_permission(request)
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
@@ -75,3 +105,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+def _shown(value: object) -> str:
+    return "(empty)" if value in (None, "", [], {}) else str(value)

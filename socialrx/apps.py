@@ -14,4 +14,6 @@ class SocialrxConfig(AppConfig):
     role_homes = {"admin": "socialrx:admin_home"}
 
     def ready(self) -> None:
-        from . import checks, mfa, security  # noqa: F401  (register checks and sign-in signals)
+        from . import audited, checks, mfa, security  # noqa: F401  (register checks and signals)
+
+        audited.connect()

@@ -198,6 +198,7 @@ class AuditLog(models.Model):
         UPDATE = "update"
         DELETE = "delete"
         EXPORT = "export"
+        SEARCH = "search"
         MERGE = "merge"
         ERASE = "erase"
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import auth_forms, auth_views, views
+from .audit_views import ViewAudit, declare
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -62,3 +63,17 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("django-admin/", admin.site.urls),
 ]
+
+# An audit entry's page shows the values before and after a change to a person's record:
+# reading it is audited too (the admin's pages of audited models need no declaration).
+declare(
+    namespace="admin",
+    audited={
+        "socialrx_auditlog_change": ViewAudit(
+            "socialrx.AuditLog",
+            id_kwarg="object_id",
+            person="person_id",
+            detail="before and after values",
+        )
+    },
+)

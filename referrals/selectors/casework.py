@@ -43,6 +43,20 @@ def _latest_referral(field: str) -> Subquery:
     )
 
 
+def _is_nhs_number(query: str) -> bool:
+    digits = normalise_nhs_number(query)
+    return digits.isdigit() and len(digits) == 10
+
+
+def caseload_search_kind(*, query: str) -> str | None:
+    """What kind of caseload search ``query`` makes (for the audit log, which never keeps the
+    query itself); ``None`` when it is empty."""
+    query = query.strip()
+    if not query:
+        return None
+    return "by NHS number" if _is_nhs_number(query) else "by name"
+
+
 def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Person]:
     """The team's people whose latest referral is open, or ended in the last ``RECENT_DAYS``;
     newest activity first. ``status`` filters on the latest referral's status; ``query`` is a
@@ -62,9 +76,8 @@ def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Pe
         people = people.filter(current_status=status)
     query = query.strip()
     if query:
-        digits = normalise_nhs_number(query)
-        if digits.isdigit() and len(digits) == 10:
-            people = people.filter(nhs_number=digits)
+        if _is_nhs_number(query):
+            people = people.filter(nhs_number=normalise_nhs_number(query))
         else:
             for term in re.split(r"\s+", query)[:4]:
                 people = people.filter(

@@ -10,17 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user, audit_note
 
 from ..models import Connection, ConnectionKind, ConnectionOutcome, ConnectionOutcomeChange, Person
 from ..selectors.casework import referral_open_for
-from .activity import case_audit, person_touch
+from .activity import person_touch
 
 
 def connection_warnings(*, asset: Asset) -> list[str]:
     return list(asset.connection_warnings(today=timezone.localdate()))
 
 
+@acting_user("by")
 def connection_make(
     *,
     person: Person,
@@ -42,7 +43,7 @@ def connection_make(
             "Confirm that you want to connect them despite the warnings",
             code="warnings_not_confirmed",
         )
-    with transaction.atomic():
+    with transaction.atomic(), audit_note("despite warnings" if warnings else ""):
         connection = Connection.objects.create(
             person=person,
             referral=referral_open_for(person=person),
@@ -53,16 +54,10 @@ def connection_make(
             notes=notes,
         )
         person_touch(person)
-        case_audit(
-            by=by,
-            action=AuditLog.Action.CREATE,
-            obj=connection,
-            person=person,
-            detail="despite warnings" if warnings else "",
-        )
     return connection
 
 
+@acting_user("by")
 def connection_outcome_set(
     *, connection: Connection, outcome: str, by: Any, on: dt.date | None = None
 ) -> Connection:
@@ -81,11 +76,4 @@ def connection_outcome_set(
             by=by if getattr(by, "is_authenticated", False) else None,
         )
         person_touch(connection.person)
-        case_audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=connection,
-            person=connection.person,
-            detail=f"outcome {outcome}",
-        )
     return connection

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
 
 from ..models import (
     Conversation,
@@ -24,12 +24,13 @@ from ..models import (
 )
 from ..questionnaires import ons4_answers, swemwbs_score
 from ..selectors.casework import referral_open_for
-from .activity import case_audit, person_touch
+from .activity import person_touch
 from .status import referral_status_change
 
 S = ReferralStatus
 
 
+@acting_user("by")
 def conversation_log(
     *,
     person: Person,
@@ -96,7 +97,6 @@ def conversation_log(
             Ons4Response.objects.create(
                 person=person, conversation=conversation, completed_on=held_on, **ons4_values
             )
-        case_audit(by=by, action=AuditLog.Action.CREATE, obj=conversation, person=person)
         if (
             referral is not None
             and referral.status in (S.RECEIVED, S.CONTACTED)

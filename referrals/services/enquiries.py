@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
+from socialrx.audited import record_update
 
 from ..models import ClosedRouteEnquiry
 
@@ -34,6 +34,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+@acting_user("by")
 def closed_route_enquiry_create(
     *, route: str, data: Mapping[str, Any], by: Any | None
 ) -> ClosedRouteEnquiry:
@@ -43,11 +44,11 @@ def closed_route_enquiry_create(
         enquiry = ClosedRouteEnquiry.objects.create(
             route=route, data=_jsonable(dict(data)), submitted_by=user
         )
-        audit_record(user=user, action=AuditLog.Action.CREATE, obj=enquiry, detail=f"route={route}")
     logger.info("Closed-route enquiry %s kept (route %s)", enquiry.pk, route)
     return enquiry
 
 
+@acting_user("by")
 def closed_route_enquiry_mark_handled(
     *, enquiry: ClosedRouteEnquiry, by: Any
 ) -> ClosedRouteEnquiry:
@@ -57,6 +58,11 @@ def closed_route_enquiry_mark_handled(
         handled=True, handled_by=by, handled_at=now
     )
     if updated:
-        audit_record(user=by, action=AuditLog.Action.UPDATE, obj=enquiry, detail="handled")
+        # A conditional update (so two administrators cannot both mark it) does not go
+        # through save(): the entry is written as save() would have written it.
+        record_update(
+            enquiry,
+            {"handled": [False, True], "handled_by": [None, by.pk], "handled_at": [None, now]},
+        )
     enquiry.refresh_from_db()
     return enquiry

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
 
 from ..models import ConnectionOutcome, Feedback, Person, Referral, ReferralStatus
-from .activity import case_audit, person_touch
+from .activity import person_touch
 
 
 def feedback_snomed_for(*, referral: Referral) -> str:
@@ -35,6 +35,7 @@ def feedback_support_prefill(*, person: Person) -> str:
     return "\n".join(lines)
 
 
+@acting_user("by")
 def feedback_send(
     *,
     referral: Referral,
@@ -62,7 +63,6 @@ def feedback_send(
             sent_by=by if getattr(by, "is_authenticated", False) else None,
         )
         person_touch(referral.person)
-        case_audit(by=by, action=AuditLog.Action.CREATE, obj=feedback, person=referral.person)
         if referral.referrer_email:
             from ..tasks import feedback_notice_send_task
 

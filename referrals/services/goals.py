@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
 
 from ..models import Goal, GoalStatus, Person
 from ..selectors.casework import referral_open_for
-from .activity import case_audit, person_touch
+from .activity import person_touch
 
 
+@acting_user("by")
 def goal_add(*, person: Person, description: str, by: Any) -> Goal:
     description = description.strip()
     if not description:
@@ -26,10 +27,10 @@ def goal_add(*, person: Person, description: str, by: Any) -> Goal:
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         person_touch(person)
-        case_audit(by=by, action=AuditLog.Action.CREATE, obj=goal, person=person)
     return goal
 
 
+@acting_user("by")
 def goal_status_set(*, goal: Goal, status: str, by: Any) -> Goal:
     if status not in GoalStatus.values:
         raise ValidationError("Choose how the person feels it is going", code="goal_status")
@@ -39,11 +40,4 @@ def goal_status_set(*, goal: Goal, status: str, by: Any) -> Goal:
         goal.status = status
         goal.save(update_fields=["status", "updated_at"])
         person_touch(goal.person)
-        case_audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=goal,
-            person=goal.person,
-            detail=f"status {status}",
-        )
     return goal

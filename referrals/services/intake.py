@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Practice, Role, StaffType
+from socialrx.audit import acting_user
+from socialrx.models import Practice, Role, StaffType
 from socialrx.ratelimit import rate_limited
 
 from ..models import (
@@ -78,6 +78,7 @@ def route_is_open(*, route: str) -> bool:
     return route in settings.REFERRAL_ROUTES_OPEN
 
 
+@acting_user("by", note="intake")
 def referral_intake(
     *,
     route: str,
@@ -152,6 +153,7 @@ def _practice_scope(
     )
 
 
+@acting_user("by")
 def referral_create(
     *,
     person: Person,
@@ -206,13 +208,6 @@ def referral_create(
         )
         ReferralStatusChange.objects.create(
             referral=referral, from_status="", to_status=ReferralStatus.RECEIVED, by=user
-        )
-        audit_record(
-            user=user,
-            action=AuditLog.Action.CREATE,
-            obj=referral,
-            person_id=person.pk,
-            detail=f"source={source}",
         )
         if link_worker is not None:
             from ..tasks import referral_notify_link_worker_task

@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
 
 from ..models import CaseNote, Person
 from ..selectors.casework import referral_open_for
-from .activity import case_audit, person_touch
+from .activity import person_touch
 
 
+@acting_user("by")
 def case_note_add(*, person: Person, text: str, by: Any) -> CaseNote:
     if not text.strip():
         raise ValidationError("Enter the note", code="note_required")
@@ -25,5 +26,4 @@ def case_note_add(*, person: Person, text: str, by: Any) -> CaseNote:
             by=by if getattr(by, "is_authenticated", False) else None,
         )
         person_touch(person)
-        case_audit(by=by, action=AuditLog.Action.CREATE, obj=note, person=person)
     return note

@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from socialrx.audit import audit_record
-from socialrx.models import AuditLog, Role, User
+from socialrx.audit import acting_user
+from socialrx.models import Role, User
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number
 
 from ..models import OPEN_STATUSES, Person
-from .activity import case_audit
 from .assignment import link_worker_for, team_for_practice
 from .matching import PersonDetails, nhs_number_checked
 
@@ -34,13 +33,10 @@ PERSON_EDITABLE_FIELDS = (
 )
 
 
-def person_view_record(*, person: Person, by: Any, what: str = "person page") -> None:
-    case_audit(by=by, action=AuditLog.Action.VIEW, obj=person, person=person, detail=what)
-
-
 # --- at intake -------------------------------------------------------------------------------
 
 
+@acting_user("by")
 def person_create(*, details: PersonDetails, by: Any | None) -> Person:
     """A new person record, with the team serving their practice and their named link worker."""
     details = details.normalised()
@@ -65,12 +61,10 @@ def person_create(*, details: PersonDetails, by: Any | None) -> Person:
         person.team = team_for_practice(practice=person.practice)
         person.link_worker = link_worker_for(person=person, team=person.team)
         person.save()
-        audit_record(
-            user=by, action=AuditLog.Action.CREATE, obj=person, person_id=person.pk, detail="intake"
-        )
     return person
 
 
+@acting_user("by")
 def person_fill_blanks(*, person: Person, details: PersonDetails, by: Any | None) -> Person:
     """Add what a new referral tells us that the record lacks; never overwrite what is there
     (the link worker confirms changes with the person)."""
@@ -101,13 +95,6 @@ def person_fill_blanks(*, person: Person, details: PersonDetails, by: Any | None
         changed.append("practice")
     if changed:
         person.save(update_fields=changed)
-        audit_record(
-            user=by,
-            action=AuditLog.Action.UPDATE,
-            obj=person,
-            person_id=person.pk,
-            detail="intake: " + ",".join(changed),
-        )
     return person
 
 
@@ -130,6 +117,7 @@ def person_create_or_existing(*, details: PersonDetails, by: Any | None) -> Pers
 # --- on the case -----------------------------------------------------------------------------
 
 
+@acting_user("by")
 def person_update(*, person: Person, by: Any, data: Mapping[str, Any]) -> list[str]:
     """Change the person's details; returns the names of the fields that changed (the audit
     log keeps the names only, never the values)."""
@@ -146,16 +134,10 @@ def person_update(*, person: Person, by: Any, data: Mapping[str, Any]) -> list[s
     with transaction.atomic():
         person.last_activity_at = timezone.now()
         person.save(update_fields=[*changed, "last_activity_at"])
-        case_audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=person,
-            person=person,
-            detail="changed " + ", ".join(changed),
-        )
     return changed
 
 
+@acting_user("by")
 def person_link_worker_set(*, person: Person, link_worker: User, by: Any) -> None:
     """Hand the case to another link worker of the person's team. Their open referrals move
     with them: one named, continuing worker per person."""
@@ -174,13 +156,10 @@ def person_link_worker_set(*, person: Person, link_worker: User, by: Any) -> Non
         person.link_worker = link_worker
         person.last_activity_at = timezone.now()
         person.save(update_fields=["link_worker", "last_activity_at"])
-        person.referrals.filter(status__in=OPEN_STATUSES).update(
-            link_worker=link_worker, updated_at=timezone.now()
-        )
-        case_audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=person,
-            person=person,
-            detail="changed link_worker",
-        )
+        # One save per open referral (a person has few), so each is audited with its before
+        # and after like any other change.
+        for referral in person.referrals.filter(status__in=OPEN_STATUSES).exclude(
+            link_worker=link_worker
+        ):
+            referral.link_worker = link_worker
+            referral.save(update_fields=["link_worker", "updated_at"])

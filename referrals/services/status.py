@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from socialrx.models import AuditLog
+from socialrx.audit import acting_user
 
 from ..models import ENDED_STATUSES, Referral, ReferralStatus, ReferralStatusChange
-from .activity import case_audit, person_touch
+from .activity import person_touch
 
 S = ReferralStatus
 
@@ -34,6 +34,7 @@ def referral_allowed_statuses(*, referral: Referral) -> tuple[str, ...]:
     return TRANSITIONS.get(referral.status, ())
 
 
+@acting_user("by")
 def referral_status_change(
     *,
     referral: Referral,
@@ -80,13 +81,6 @@ def referral_status_change(
             fields.append("closure_outcome")
         referral.save(update_fields=fields)
         person_touch(referral.person)
-        case_audit(
-            by=by,
-            action=AuditLog.Action.UPDATE,
-            obj=referral,
-            person=referral.person,
-            detail=f"status {change.from_status} -> {to_status}",
-        )
     return change
 
 

@@ -56,7 +56,7 @@ from ..services.connections import connection_make, connection_outcome_set, conn
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
 from ..services.notes import case_note_add
-from ..services.people import person_link_worker_set, person_update, person_view_record
+from ..services.people import person_link_worker_set, person_update
 from ..services.status import referral_allowed_statuses
 
 casework_view = role_required(Role.LINK_WORKER)
@@ -103,7 +103,6 @@ def caseload(request: SignedInRequest) -> HttpResponse:
 
 def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> HttpResponse:
     record = person_record(person=person)
-    person_view_record(person=person, by=request.user)
     context = {
         "person": person,
         "record": record,
@@ -143,8 +142,6 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Details saved." if changed else "Nothing was changed.")
             return redirect(_person_url(person))
-    if request.method == "GET":
-        person_view_record(person=person, by=request.user, what="edit details")
     return render(request, f"{T}person_edit.html", {"person": person, "form": form})
 
 

@@ -15,7 +15,6 @@ from socialrx.http import SignedInRequest, form_add_service_errors
 from ..forms.casework import FeedbackForm
 from ..selectors.casework import feedback_get_for, referral_for_case
 from ..services.feedback import feedback_send, feedback_snomed_for, feedback_support_prefill
-from ..services.people import person_view_record
 from .casework import T, casework_view
 
 
@@ -60,7 +59,6 @@ def feedback_create(request: SignedInRequest, pk: int) -> HttpResponse:
 def feedback_letter(request: SignedInRequest, pk: int) -> HttpResponse:
     feedback = feedback_get_for(user=request.user, pk=pk)
     person = feedback.referral.person
-    person_view_record(person=person, by=request.user, what="feedback letter")
     return render(
         request,
         f"{T}feedback_letter.html",

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
-from socialrx.audit import audit_record
 from socialrx.http import (
     HtmxRequest,
     SignedInRequest,
@@ -23,7 +22,7 @@ from socialrx.http import (
     render_page,
     wants_partial,
 )
-from socialrx.models import AuditLog, Role, StaffType
+from socialrx.models import Role, StaffType
 from socialrx.ratelimit import client_address
 
 from ..forms.intake import (
@@ -159,13 +158,6 @@ def referral_confirmation(request: SignedInRequest, pk: int) -> HttpResponse:
     """After a staff or volunteer referral. The maker may see it even when the referral went to
     a team they cannot see (a link worker recording for another team's area)."""
     referral = referral_confirmation_get(user=request.user, pk=pk)
-    audit_record(
-        user=request.user,
-        action=AuditLog.Action.VIEW,
-        obj=referral,
-        person_id=referral.person_id,
-        detail="confirmation",
-    )
     return render(request, T + "referral_confirmation.html", {"referral": referral})
 
 
@@ -188,13 +180,6 @@ def practice_referrals(request: SignedInRequest) -> HttpResponse:
 @role_required(Role.PRACTICE_STAFF)
 def practice_referral_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = practice_referral_get(user=request.user, pk=pk)
-    audit_record(
-        user=request.user,
-        action=AuditLog.Action.VIEW,
-        obj=referral,
-        person_id=referral.person_id,
-        detail="practice view",
-    )
     return render(request, T + "practice_referral_detail.html", {"referral": referral})
 
 

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "socialrx.security.IdleTimeoutMiddleware",
     "socialrx.mfa.SecondFactorMiddleware",
+    # After authentication: the acting user for audited changes, and the audit of views.
+    "socialrx.audit_views.AuditViewsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "socialrx.security.PrivateResponseMiddleware",

@@ -285,11 +285,11 @@ def test_caseload_query_count_does_not_grow_with_people(
     for i in range(3):
         make_case(practice=practice_a, link_worker=colleagues[i])
     client.get(reverse("referrals:caseload"))  # warm the session
-    with django_assert_num_queries(4):  # session, user, count, page
+    with django_assert_num_queries(5):  # session, user, count, page, audit entry
         client.get(reverse("referrals:caseload"))
     for i in range(12):
         make_case(practice=practice_a, link_worker=colleagues[i % 3])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(reverse("referrals:caseload"))
     assert response.content.decode().count('class="nhsuk-table__row"') == 15
 
@@ -340,8 +340,13 @@ def test_person_timeline_is_newest_first(client_for, link_worker, person):
 
 def test_viewing_a_person_is_audited(client_for, link_worker, person):
     client_for(link_worker).get(reverse("referrals:person", args=[person.pk]))
-    entry = AuditLog.objects.get()
+    entry = AuditLog.objects.get(action="view")
     assert (entry.user, entry.action, entry.person_id) == (link_worker, "view", person.pk)
+    assert (entry.object_type, entry.object_id, entry.detail) == (
+        "referrals.person",
+        str(person.pk),
+        "person page",
+    )
 
 
 def test_person_page_query_count_does_not_grow_with_the_record(
