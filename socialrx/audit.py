@@ -29,6 +29,7 @@ from .models import AuditLog, User
 # that a user authenticated later, by the REST framework's token check, is seen too).
 _actor: ContextVar[Any] = ContextVar("socialrx_audit_actor", default=None)
 _note: ContextVar[str] = ContextVar("socialrx_audit_note", default="")
+_values_kept: ContextVar[bool] = ContextVar("socialrx_audit_values_kept", default=True)
 
 
 @contextmanager
@@ -51,6 +52,21 @@ def audit_note(note: str) -> Iterator[None]:
         yield
     finally:
         _note.reset(token)
+
+
+@contextmanager
+def audit_without_values() -> Iterator[None]:
+    """Entries written inside the block record what happened but not the values (erasure:
+    the rows it deletes must not be copied into the audit trail on their way out)."""
+    token = _values_kept.set(False)
+    try:
+        yield
+    finally:
+        _values_kept.reset(token)
+
+
+def audit_values_kept() -> bool:
+    return _values_kept.get()
 
 
 P = ParamSpec("P")

@@ -27,7 +27,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from .audit import audit_record, current_actor, current_note
+from .audit import audit_record, audit_values_kept, current_actor, current_note
 from .models import AuditLog
 
 ALWAYS_EXCLUDED = frozenset({"version"})
@@ -112,7 +112,7 @@ def _write(instance: models.Model, action: str, changes: dict[str, list[Any]], d
         obj=instance,
         person_id=getattr(instance, "_audit_person_id", None) or person_id_of(instance),
         detail=detail,
-        changes=_json(changes) if changes else None,
+        changes=_json(changes) if changes and audit_values_kept() else None,
     )
 
 

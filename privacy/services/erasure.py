@@ -17,7 +17,7 @@ from django.db import models, transaction
 
 from champions.models import Champion
 from referrals.models import ClosedRouteEnquiry, Person
-from socialrx.audit import audit_record
+from socialrx.audit import audit_record, audit_without_values
 from socialrx.models import AuditLog
 
 from ..models import ErasureReason, ErasureRecord
@@ -160,12 +160,14 @@ def person_erase(
         enquiry_ids = set(enquiries.values_list("pk", flat=True))
         _clear_audit_values(ClosedRouteEnquiry, enquiry_ids)
         _forget_admin_log(ClosedRouteEnquiry, enquiry_ids)
-        count(enquiries.delete()[1])
         # Rows that would only be unlinked (SET_NULL) must go too, so delete every row that
-        # belongs to the person explicitly, then the person.
-        for model, ids in reversed(list(found.items())):
-            count(model._default_manager.filter(pk__in=ids).delete()[1])
-        count(Person.objects.filter(pk=person.pk).delete()[1])
+        # belongs to the person explicitly, then the person. Their delete entries say what
+        # went, without the values.
+        with audit_without_values():
+            count(enquiries.delete()[1])
+            for model, ids in reversed(list(found.items())):
+                count(model._default_manager.filter(pk__in=ids).delete()[1])
+            count(Person.objects.filter(pk=person.pk).delete()[1])
         record.row_counts = counts
         record.save()
         for account in User.objects.filter(pk__in=account_ids):

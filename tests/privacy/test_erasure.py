@@ -96,6 +96,7 @@ def test_erasure_keeps_a_record_without_personal_data_and_clears_audit_values(re
         computed_at=timezone.now(),
     )
     audit_before = AuditLog.objects.filter(person_id=person_id).count()
+    last_entry = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     erasure = _erase(record.person, admin_user)
 
@@ -108,9 +109,12 @@ def test_erasure_keeps_a_record_without_personal_data_and_clears_audit_values(re
     assert erasure.row_counts["referrals.referral"] == 1
     assert erasure.row_counts["champions.champion"] == 1
     assert erasure.row_counts["referrals.closedrouteenquiry"] == 1
-    # The audit trail keeps each entry, without values, and gains the erasure.
+    # The audit trail keeps each entry, without values, and gains the erasure and one
+    # delete entry per row removed (saying what went, not what it held).
     kept = AuditLog.objects.filter(person_id=person_id)
-    assert kept.count() == audit_before + 1
+    deletes = kept.filter(action=AuditLog.Action.DELETE, pk__gt=last_entry)
+    assert deletes.filter(object_type="referrals.person").count() == 1
+    assert kept.count() == audit_before + 1 + deletes.count()
     assert not kept.filter(changes__isnull=False).exists()
     erase_entry = kept.get(action=AuditLog.Action.ERASE)
     assert erase_entry.object_id == str(erasure.pk)
