@@ -36,6 +36,7 @@ urlpatterns: list[URLPattern] = [
     path("people/<int:pk>/", casework.person_detail, name="person"),
     path("people/<int:pk>/edit/", casework.person_edit, name="person_edit"),
     path("people/<int:pk>/link-worker/", casework.person_link_worker, name="person_link_worker"),
+    path("people/<int:pk>/consent/", casework.person_consent, name="person_consent"),
     path(
         "people/<int:pk>/conversations/new/",
         casework.conversation_create,
