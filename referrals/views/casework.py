@@ -181,7 +181,9 @@ def person_link_worker(request: SignedInRequest, pk: int) -> HttpResponse:
 def person_consent(request: SignedInRequest, pk: int) -> HttpResponse:
     """What the person agrees to, and every answer recorded before (who, when, how)."""
     person = person_for_page(user=request.user, pk=pk)
-    form = ConsentForm(request.POST or None, current=consent_current(person=person))
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None, current=consent_current(person=person)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             written = consent_change(person=person, answers=form.answers(), by=request.user)
