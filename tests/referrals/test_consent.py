@@ -26,6 +26,7 @@ from referrals.services.connections import connection_make
 from referrals.services.consent import consent_change, consent_record
 from socialrx.models import AuditLog
 from tests.referrals.factories import ConsentFactory, PersonFactory, ReferralFactory
+from tests.socialrx.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -435,3 +436,15 @@ def test_migration_turns_the_old_box_into_contact_consent(practice_staff):
 
     migration.remove_carried_over(django_apps, None)
     assert not Consent.objects.exists()
+
+
+def test_django_admin_shows_consent_but_cannot_change_it(client_for, person):
+    ConsentFactory(person=person, purpose=P.CONTACT, given=True)
+    superuser = AdminFactory(username="root", is_superuser=True)
+    url = reverse("admin:referrals_person_change", args=[person.pk])
+    content = client_for(superuser).get(url).content.decode()
+    assert "Contact by the link worker" in content
+    assert 'name="consents-0-given"' not in content
+    assert 'name="consents-0-DELETE"' not in content
+    # No new rows from here: the inline allows none.
+    assert 'name="consents-MAX_NUM_FORMS" value="0"' in content
