@@ -117,6 +117,8 @@ def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_w
 
     # Later she agrees to the group having her details: the link worker records it.
     page.get_by_role("link", name=re.compile(r"^Change consent")).click()
+    page.wait_for_url(f"**/people/{person.pk}/consent/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What Maureen Oduya agrees to")
     assert_accessible(page)
     page.get_by_role("group", name=re.compile("share their name and contact details")).get_by_label(
         "Yes"
