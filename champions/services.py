@@ -267,7 +267,7 @@ def volunteer_login_create(*, champion: Champion, email: str, by: Any) -> User:
     email = email.strip().lower()
     if champion.user_id:
         raise ValidationError("This volunteer already has a login")
-    if champion.person_id and not consent_given(
+    if champion.person is not None and not consent_given(
         person=champion.person, purpose=ConsentPurpose.CONTACT
     ):
         raise ValidationError(NO_CONTACT_CONSENT)

@@ -27,8 +27,8 @@ def seed_consents(ctx: Any, people: list[Person], referrals: list[Referral]) -> 
     agree to their details being shared with a group (for the demo's connections)."""
     rng = random.Random(f"consent-{DEMO_SEED}")
     first: dict[int, Referral] = {}
-    for referral in sorted(referrals, key=lambda r: (r.received_on, r.pk)):
-        first.setdefault(referral.person_id, referral)
+    for made in sorted(referrals, key=lambda r: (r.received_on, r.pk)):
+        first.setdefault(made.person_id, made)
     rows: list[Consent] = []
     shared: dict[int, bool] = {}
     for person in people:

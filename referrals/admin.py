@@ -43,8 +43,8 @@ class ConsentInline(admin.TabularInline):
 
     model = Consent
     extra = 0
-    fields = ["purpose", "given", "source", "recorded_by", "recorded_at", "referral"]
-    readonly_fields = fields
+    fields = ("purpose", "given", "source", "recorded_by", "recorded_at", "referral")
+    readonly_fields = ("purpose", "given", "source", "recorded_by", "recorded_at", "referral")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
