@@ -19,7 +19,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from assets.models import Asset
-from referrals.models import Person
+from referrals.models import ConsentPurpose, Person
+from referrals.selectors.consent import consent_given
 from socialrx.audit import acting_user
 from socialrx.models import Role, User
 
@@ -179,6 +180,8 @@ def volunteer_invitation_record(
         raise ValidationError({"login_email": "Only give a login when the person has agreed"})
     if login_email and User.objects.filter(username__iexact=login_email).exists():
         raise ValidationError({"login_email": "There is already a login with this email address"})
+    if login_email and not consent_given(person=person, purpose=ConsentPurpose.CONTACT):
+        raise ValidationError({"login_email": NO_CONTACT_CONSENT})
 
     with transaction.atomic():
         # Lock the person so two link workers recording at once cannot make two volunteers.
@@ -206,12 +209,24 @@ def volunteer_invitation_record(
     return invitation
 
 
+# The login email is a message to the person: a volunteer who was once referred gets it only
+# with their agreement to be contacted (docs/security.md, "Consent").
+NO_CONTACT_CONSENT = (
+    "They have not agreed to be contacted, so no login email can be sent. Record their "
+    "agreement under Consent on their page first, or leave the login email empty"
+)
+
+
 @acting_user("by")
 def volunteer_login_create(*, champion: Champion, email: str, by: Any) -> User:
     """A volunteer login with no usable password; the volunteer sets one from the email."""
     email = email.strip().lower()
     if champion.user_id:
         raise ValidationError("This volunteer already has a login")
+    if champion.person is not None and not consent_given(
+        person=champion.person, purpose=ConsentPurpose.CONTACT
+    ):
+        raise ValidationError(NO_CONTACT_CONSENT)
     if User.objects.filter(username__iexact=email).exists():
         raise ValidationError("There is already a login with this email address")
     with transaction.atomic():

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from demo.casework import Casework, ReferralPlan, casework_plan, casework_write
+from demo.consent import seed_consents
 from demo.core import create_dated, demo_data, weighted, with_when
 from referrals.models import (
     ClosedRouteEnquiry,
@@ -309,7 +310,10 @@ def seed(ctx: Any) -> None:
     referrals = create_dated(Referral, [p.referral for p in plans], ["created_at", "updated_at"])
     ctx.people = people
     ctx.referrals = referrals
+    shared = seed_consents(ctx, people, referrals)
     work = casework_plan(ctx, plans)
+    for connection in work.connections:
+        connection.details_shared = shared.get(connection.person_id, False)
     casework_write(ctx, work)
     _people_dates(ctx, people, referrals, work)
     _closed_route_enquiries()

@@ -13,6 +13,7 @@ from .models import (
     ClosedRouteEnquiry,
     Connection,
     ConnectionOutcomeChange,
+    Consent,
     Conversation,
     Feedback,
     FriendsObservation,
@@ -39,6 +40,20 @@ class ConnectionOutcomeChangeInline(admin.TabularInline):
     can_delete = False
 
 
+class ConsentInline(admin.TabularInline):
+    """Consent is evidence: shown, never added, changed or deleted here (the link worker
+    records a change of mind on the person's page, as a new row)."""
+
+    model = Consent
+    extra = 0
+    fields = ("purpose", "given", "source", "recorded_by", "recorded_at", "referral")
+    readonly_fields = ("purpose", "given", "source", "recorded_by", "recorded_at", "referral")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     # Ids and dates in the list; names only on the change page, and search by NHS number or
@@ -48,6 +63,7 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["=nhs_number", "=person_ref"]
     raw_id_fields = ["practice", "link_worker"]
     readonly_fields = ["patient_key", "created_at", "last_activity_at"]
+    inlines = [ConsentInline]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting here would cascade the person's case without an audit entry and leave their

@@ -27,7 +27,7 @@ from socialrx.validators import (
 )
 
 from .access import referral_get_for
-from .models import Referral, ReferralStatus, Source
+from .models import ConsentPurpose, Referral, ReferralStatus, Source
 from .services.intake import EnquiryKept, ReferralDetails, ReferralMade, referral_intake
 from .services.matching import Matching, PersonDetails
 
@@ -139,7 +139,24 @@ class ReferralCreateApi(APIView):
         )
         reason = serializers.CharField()
         consent_confirmed = serializers.BooleanField(
-            help_text="Must be true: the person has agreed to this referral."
+            help_text="Must be true: the person has agreed that a link worker may contact "
+            "them about this referral."
+        )
+        consent_share_with_group = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="Whether the person agreed that their name and contact details may be "
+            "shared with a group's organisers or volunteers when they are connected to it. "
+            "Leave out (or null) if they were not asked: nothing is shared.",
+        )
+        consent_deidentified_figures = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="Whether the person agreed that their information may be used in "
+            "figures that do not identify them. false leaves them out of every outcome "
+            "figure; leave out (or null) if they were not asked.",
         )
         referrer = ReferralReferrerInput(required=False)
         referring_practice_ods_code = serializers.CharField(
@@ -199,6 +216,14 @@ class ReferralCreateApi(APIView):
                 referral=ReferralDetails(
                     reason=data["reason"],
                     consent_confirmed=data["consent_confirmed"],
+                    consents={
+                        purpose: data[name]
+                        for purpose, name in (
+                            (ConsentPurpose.SHARE_WITH_GROUP, "consent_share_with_group"),
+                            (ConsentPurpose.DEIDENTIFIED_FIGURES, "consent_deidentified_figures"),
+                        )
+                        if data.get(name) is not None
+                    },
                     referring_practice=_practice_by_ods(
                         data.get("referring_practice_ods_code", ""), field="referring"
                     ),

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from socialrx.audited import Audited
 from socialrx.models import Practice, Team
@@ -127,6 +128,53 @@ class Person(Audited, models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a person may agree to, each on its own (docs/security.md, "Consent")."""
+
+    CONTACT = "contact", "Contact by the link worker"
+    SHARE_WITH_GROUP = (
+        "share_with_group",
+        "Share my name and contact details with a group's organisers or volunteers when I am "
+        "connected",
+    )
+    DEIDENTIFIED_FIGURES = "deidentified_figures", "Use my information in de-identified figures"
+
+
+class ConsentSource(models.TextChoices):
+    REFERRAL_FORM = "referral_form", "Referral form"
+    SELF_REFERRAL = "self_referral", "Self-referral"
+    CONVERSATION = "conversation", "Conversation with the link worker"
+    IMPORT = "import", "Import or earlier record"
+
+
+class Consent(models.Model):
+    """One answer to one purpose, as recorded. Rows are never changed: a change of mind is a
+    new row, and the person's current answer for a purpose is the latest row (by
+    ``recorded_at``, then id). No row means not asked."""
+
+    person = models.ForeignKey("Person", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=30, choices=ConsentPurpose.choices)
+    given = models.BooleanField()
+    # Empty for a self-referral (the person themselves) and for records carried over from
+    # before consent was kept per purpose; ``source`` says which.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    # The referral the answer came with, when it came with one.
+    referral = models.ForeignKey(
+        "Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="consents"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["person", "purpose", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}={'yes' if self.given else 'no'} ({self.source})"
 
 
 class Source(models.TextChoices):
@@ -422,6 +470,10 @@ class Connection(Audited, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # Whether the person had agreed, when connected, to their name and contact details being
+    # shared with the group's organisers and volunteers. Empty for connections made before
+    # consent was kept per purpose.
+    details_shared = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

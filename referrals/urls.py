@@ -40,6 +40,7 @@ urlpatterns: list[URLPattern] = [
     path("people/<int:pk>/", casework.person_detail, name="person"),
     path("people/<int:pk>/edit/", casework.person_edit, name="person_edit"),
     path("people/<int:pk>/link-worker/", casework.person_link_worker, name="person_link_worker"),
+    path("people/<int:pk>/consent/", casework.person_consent, name="person_consent"),
     path(
         "people/<int:pk>/conversations/new/",
         casework.conversation_create,
@@ -104,6 +105,7 @@ declare(
         "caseload": ViewAudit(PERSON, kind=LIST, detail="caseload", search=_caseload_search),
         "person": ViewAudit(PERSON, detail="person page"),
         "person_edit": ViewAudit(PERSON, detail="edit details"),
+        "person_consent": ViewAudit(PERSON, detail="consent page"),
         "person_link_worker": ViewAudit(PERSON, detail="person page"),
         "conversation_create": ViewAudit(PERSON, detail="conversation form"),
         "goal_create": ViewAudit(PERSON, detail="goal form"),

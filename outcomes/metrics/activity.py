@@ -12,6 +12,7 @@ from outcomes.metrics.dimensions import TOTAL, groups_of
 from outcomes.metrics.sql import (
     SnapshotRow,
     T,
+    counted_in_figures,
     date_param,
     datetime_param,
     day_number,
@@ -38,7 +39,7 @@ def citizen_led(
         f"""cohort AS (
             SELECT a.category, a.led_by FROM {T["connection"]} c
             JOIN {T["asset"]} a ON a.id = c.asset_id
-            WHERE c.made_on BETWEEN %s AND %s
+            WHERE c.made_on BETWEEN %s AND %s AND {counted_in_figures("c.person_id")}
         )""",
         [date_param(start), date_param(end)],
         {
@@ -52,6 +53,7 @@ def citizen_led(
         f"""cohort AS (
             SELECT ch.id FROM {T["champion"]} ch
             WHERE ch.person_id IS NOT NULL AND ch.started_on BETWEEN %s AND %s
+                AND {counted_in_figures("ch.person_id")}
                 AND EXISTS (SELECT 1 FROM {T["referral"]} r
                             WHERE r.person_id = ch.person_id AND r.received_on < ch.started_on)
         )""",

@@ -15,6 +15,7 @@ from outcomes.metrics.sql import (
     Key,
     SnapshotRow,
     T,
+    counted_in_figures,
     date_param,
     grid,
     grouped,
@@ -150,6 +151,7 @@ def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
             SELECT DISTINCT p.patient_key FROM {T["person"]} p
             JOIN {T["referral"]} r ON r.person_id = p.id
             WHERE p.patient_key <> '' AND r.received_on <= %s
+                AND {counted_in_figures("p.id")}
         ),
         overall AS (
             SELECT practice_id, SUM(n) AS appointments,

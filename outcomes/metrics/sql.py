@@ -21,6 +21,8 @@ from outcomes.metrics.dimensions import AGE_BANDS, DIMENSIONS, LEVELS, PERSON_DI
 from outcomes.models import AppointmentCount, AppointmentExtract, PopulationCell
 from referrals.models import (
     Connection,
+    Consent,
+    ConsentPurpose,
     Conversation,
     FriendsObservation,
     Person,
@@ -40,6 +42,7 @@ T = {
     "friends": FriendsObservation._meta.db_table,
     "swemwbs": SwemwbsResponse._meta.db_table,
     "connection": Connection._meta.db_table,
+    "consent": Consent._meta.db_table,
     "asset": Asset._meta.db_table,
     "champion": Champion._meta.db_table,
     "practice": Practice._meta.db_table,
@@ -138,9 +141,22 @@ def sql_in(values: Iterable[str]) -> str:
 # --- people --------------------------------------------------------------------------------
 
 
+def counted_in_figures(person_id: str) -> str:
+    """SQL condition: the person whose id is the expression ``person_id`` may be counted, that
+    is, their latest answer for de-identified figures is not "no" (never asked counts;
+    docs/metrics.md, "Consent"). Every metric's cohort passes through it: through
+    ``person_attributes`` for the people-based ones, directly for the rest."""
+    return f"""COALESCE((
+        SELECT CASE WHEN k.given THEN 1 ELSE 0 END FROM {T["consent"]} k
+        WHERE k.person_id = {person_id} AND k.purpose = '{ConsentPurpose.DEIDENTIFIED_FIGURES.value}'
+        ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1
+    ), 1) = 1"""
+
+
 def person_attributes(end: dt.date) -> tuple[str, list[Any]]:
-    """One row per person: level codes (practice ODS code, PCN code; NULL when none) and the
-    four breakdown groups on ``end``. Use as a CTE named ``pa``."""
+    """One row per person who may be counted (``counted_in_figures``): level codes (practice
+    ODS code, PCN code; NULL when none) and the four breakdown groups on ``end``. Use as a
+    CTE named ``pa``."""
     bands = " ".join(
         f"WHEN age BETWEEN {lo} AND {hi} THEN '{band}'"
         if hi is not None
@@ -171,6 +187,7 @@ def person_attributes(end: dt.date) -> tuple[str, list[Any]]:
             LEFT JOIN {T["postcode"]} pc
                 ON pc.postcode = UPPER(REPLACE(p.postcode, ' ', ''))
             LEFT JOIN {T["lsoa"]} lp ON lp.lsoa_code = pc.lsoa_code
+            WHERE {counted_in_figures("p.id")}
         ) people
     """
     return sql, [int(end.strftime("%Y%m%d"))]

@@ -14,6 +14,7 @@ from socialrx.validators import format_postcode, normalise_nhs_number
 from ..models import (
     ConnectionKind,
     ConnectionOutcome,
+    ConsentPurpose,
     Conversation,
     Feedback,
     GoalStatus,
@@ -369,3 +370,46 @@ class FeedbackForm(_RequiredMessages, NhsFormMixin, forms.Form):
     outcomes = forms.CharField(
         label="Outcomes", required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+
+_CONSENT_QUESTIONS = {
+    ConsentPurpose.CONTACT: (
+        "Do they agree that a link worker may contact them?",
+        "By phone, email or letter, to arrange and follow up their support.",
+    ),
+    ConsentPurpose.SHARE_WITH_GROUP: (
+        "Do they agree that we may share their name and contact details with a group's "
+        "organisers or volunteers when we connect them?",
+        "If not, they can still be connected; the group is not told who they are.",
+    ),
+    ConsentPurpose.DEIDENTIFIED_FIGURES: (
+        "Do they agree that their information may be used in figures that do not identify them?",
+        "If not, they are left out of every outcome figure from the next time figures are "
+        "computed.",
+    ),
+}
+
+
+class ConsentForm(NhsFormMixin, forms.Form):
+    """What the person said, purpose by purpose. A question left unanswered keeps the answer
+    already recorded (or stays "not asked")."""
+
+    def __init__(self, *args: Any, current: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for purpose, (label, hint) in _CONSENT_QUESTIONS.items():
+            row = current.get(purpose)
+            field = forms.TypedChoiceField(
+                label=label,
+                help_text=hint,
+                choices=[("yes", "Yes"), ("no", "No")],
+                coerce=lambda value: value == "yes",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "nhsuk-radios__input"}),
+                error_messages={"invalid_choice": "Choose yes or no"},
+                initial=None if row is None else ("yes" if row.given else "no"),
+            )
+            self.fields[purpose] = field
+
+    def answers(self) -> dict[str, bool | None]:
+        return {purpose: self.cleaned_data.get(purpose) for purpose in _CONSENT_QUESTIONS}

@@ -20,7 +20,7 @@ from socialrx.validators import (
     validate_postcode,
 )
 
-from ..models import Source
+from ..models import ConsentPurpose, Source
 from ..services.matching import PersonDetails
 
 
@@ -119,21 +119,92 @@ class _PersonForm(NhsFormMixin, forms.Form):
         )
 
     def enquiry_data(self) -> dict[str, Any]:
-        """What was entered, for a closed-route enquiry (the consent box and the honeypot are
-        not part of the enquiry)."""
-        skip = {"consent_confirmed", "duplicate_choice", "website"}
+        """What was entered, for a closed-route enquiry (the consent answers and the honeypot
+        are not part of the enquiry)."""
+        skip = {*CONSENT_FIELDS, "duplicate_choice", "website"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip and v not in ("", None)}
 
 
-def _consent_field() -> forms.BooleanField:
+# Consent, per purpose (docs/security.md, "Consent"). Agreement to contact is a tick box,
+# because a referral cannot be made without it; the other purposes are a yes or no each.
+CONSENT_FIELDS = ("consent_confirmed", "consent_share_with_group", "consent_deidentified_figures")
+YES, NO = "yes", "no"
+
+
+def _consent_field(
+    *,
+    label: str = "They agree that a link worker may contact them",
+    help_text: str = "Ask them first. The link worker will phone or email to arrange a conversation.",
+    error: str = "Confirm that the person has agreed to a link worker contacting them",
+) -> forms.BooleanField:
     return forms.BooleanField(
-        label="The person has agreed to this referral",
-        required=True,
-        error_messages={"required": "Confirm that the person has agreed to this referral"},
+        label=label, help_text=help_text, required=True, error_messages={"required": error}
     )
 
 
-class PracticeReferralForm(_PersonForm):
+def _yes_no_field(*, label: str, help_text: str, yes: str, error: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=[(YES, yes), (NO, "No")],
+        coerce=lambda value: value == YES,
+        widget=forms.RadioSelect,
+        error_messages={"required": error, "invalid_choice": error},
+    )
+
+
+def _share_field(*, about_self: bool = False) -> forms.TypedChoiceField:
+    if about_self:
+        return _yes_no_field(
+            label="Can we share your name and contact details with a group's organisers or "
+            "volunteers when we put you in touch with them?",
+            help_text="If you say no, we can still tell you about groups. We will not tell "
+            "them who you are.",
+            yes="Yes, I agree",
+            error="Choose yes if we may share your details with a group, or no",
+        )
+    return _yes_no_field(
+        label="Can we share their name and contact details with a group's organisers or "
+        "volunteers when we connect them to the group?",
+        help_text="If they say no, they can still be connected to a group. The group is not "
+        "told who they are.",
+        yes="Yes, they agree",
+        error="Choose yes if they agree to their details being shared with groups, or no",
+    )
+
+
+def _figures_field(*, about_self: bool = False) -> forms.TypedChoiceField:
+    if about_self:
+        return _yes_no_field(
+            label="Can we use your information in figures that do not identify you?",
+            help_text="For example, how many people we helped and whether they feel better. "
+            "We use the figures to plan the service. No one can tell from them who you are.",
+            yes="Yes, I agree",
+            error="Choose yes if we may use your information in figures, or no",
+        )
+    return _yes_no_field(
+        label="Can we use their information in figures that do not identify them?",
+        help_text="For example, how many people were helped and whether they feel better. "
+        "The figures are used to plan and fund the service; no one can be identified from "
+        "them.",
+        yes="Yes, they agree",
+        error="Choose yes if they agree to their information being used in figures, or no",
+    )
+
+
+class ConsentAnswersMixin:
+    """The answers for the purposes other than contact, for ``ReferralDetails.consents``."""
+
+    cleaned_data: dict[str, Any]
+
+    def consent_answers(self) -> dict[str, bool]:
+        return {
+            ConsentPurpose.SHARE_WITH_GROUP: self.cleaned_data["consent_share_with_group"],
+            ConsentPurpose.DEIDENTIFIED_FIGURES: self.cleaned_data["consent_deidentified_figures"],
+        }
+
+
+class PracticeReferralForm(ConsentAnswersMixin, _PersonForm):
     """A GP or other practice staff member, during a consultation: under a minute."""
 
     date_of_birth = _date_of_birth_field(required=True)
@@ -159,6 +230,8 @@ class PracticeReferralForm(_PersonForm):
         error_messages={"required": "Enter the reason for referral"},
     )
     consent_confirmed = _consent_field()
+    consent_share_with_group = _share_field()
+    consent_deidentified_figures = _figures_field()
     duplicate_choice = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
@@ -210,11 +283,11 @@ class OtherServiceReferralForm(PracticeReferralForm):
         "practice",
         "communication_needs",
         "reason",
-        "consent_confirmed",
+        *CONSENT_FIELDS,
     ]
 
 
-class SelfReferralForm(_PersonForm):
+class SelfReferralForm(ConsentAnswersMixin, _PersonForm):
     """ "Ask for a conversation": a member of the public, no account. Plain language."""
 
     given_name = forms.CharField(
@@ -263,6 +336,13 @@ class SelfReferralForm(_PersonForm):
         help_text="For example: an interpreter (which language), British Sign Language, large print.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    consent_confirmed = _consent_field(
+        label="I agree that a link worker may contact me using the details I have given",
+        help_text="We need this to arrange the conversation.",
+        error="Tick the box to agree that a link worker may contact you",
+    )
+    consent_share_with_group = _share_field(about_self=True)
+    consent_deidentified_figures = _figures_field(about_self=True)
     # Honeypot: hidden from people and assistive technology; bots fill every field.
     website = forms.CharField(label="Leave this field empty", required=False)
 
@@ -293,7 +373,7 @@ ON_BEHALF_CHOICES = [
 ]
 
 
-class CommunityReferralForm(_PersonForm):
+class CommunityReferralForm(ConsentAnswersMixin, _PersonForm):
     """A volunteer refers someone, for themselves, a group in the directory or an organisation."""
 
     date_of_birth = _date_of_birth_field(required=False)
@@ -341,6 +421,8 @@ class CommunityReferralForm(_PersonForm):
         error_messages={"required": "Enter the reason for referral"},
     )
     consent_confirmed = _consent_field()
+    consent_share_with_group = _share_field()
+    consent_deidentified_figures = _figures_field()
 
     def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

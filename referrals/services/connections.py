@@ -12,8 +12,16 @@ from django.utils import timezone
 from assets.models import Asset
 from socialrx.audit import acting_user, audit_note
 
-from ..models import Connection, ConnectionKind, ConnectionOutcome, ConnectionOutcomeChange, Person
+from ..models import (
+    Connection,
+    ConnectionKind,
+    ConnectionOutcome,
+    ConnectionOutcomeChange,
+    ConsentPurpose,
+    Person,
+)
 from ..selectors.casework import referral_open_for
+from ..selectors.consent import consent_given
 from .activity import person_touch
 
 
@@ -34,7 +42,12 @@ def connection_make(
 ) -> Connection:
     """Connect the person to a community asset. If the directory warns about the asset (ended,
     full, not confirmed recently…), the link worker must have seen the warnings and chosen to
-    connect anyway."""
+    connect anyway.
+
+    Whether the group may be told who the person is follows their current answer for
+    sharing with a group (not asked is no): the connection is made either way, and
+    ``details_shared`` records what was allowed at the time, for the link worker's page and
+    for anything that tells a group about the people connected to it."""
     if kind not in ConnectionKind.values:
         raise ValidationError("Choose how you connected them", code="connection_kind")
     warnings = connection_warnings(asset=asset)
@@ -43,7 +56,13 @@ def connection_make(
             "Confirm that you want to connect them despite the warnings",
             code="warnings_not_confirmed",
         )
-    with transaction.atomic(), audit_note("despite warnings" if warnings else ""):
+    shared = consent_given(person=person, purpose=ConsentPurpose.SHARE_WITH_GROUP)
+    note = ", ".join(
+        d
+        for d in ("despite warnings" if warnings else "", "" if shared else "details not shared")
+        if d
+    )
+    with transaction.atomic(), audit_note(note):
         connection = Connection.objects.create(
             person=person,
             referral=referral_open_for(person=person),
@@ -52,6 +71,7 @@ def connection_make(
             kind=kind,
             made_by=by if getattr(by, "is_authenticated", False) else None,
             notes=notes,
+            details_shared=shared,
         )
         person_touch(person)
     return connection

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,8 @@ from socialrx.ratelimit import rate_limited
 
 from ..models import (
     ClosedRouteEnquiry,
+    ConsentPurpose,
+    ConsentSource,
     Person,
     Referral,
     ReferralStatus,
@@ -31,6 +33,7 @@ from ..models import (
     Source,
 )
 from .assignment import link_worker_for, team_for_practice
+from .consent import consent_record
 from .enquiries import closed_route_enquiry_create
 from .matching import Matching, PersonDetails, person_match
 from .people import person_create_or_existing, person_fill_blanks
@@ -43,7 +46,11 @@ class ReferralDetails:
     """What a referral says besides who it is for, as entered on any route."""
 
     reason: str = ""
+    # Agreement to be contacted by a link worker: a referral cannot be made without it.
     consent_confirmed: bool = False
+    # The answers for the other purposes (``ConsentPurpose`` value → yes/no); a purpose left
+    # out was not asked.
+    consents: dict[str, bool] = field(default_factory=dict)
     referring_practice: Practice | None = None
     referring_asset: Asset | None = None
     referrer_name: str = ""
@@ -120,6 +127,15 @@ def referral_intake(
             referrer_organisation=referral.referrer_organisation
             or (referral.referring_practice.name if referral.referring_practice else ""),
             referrer_email=referral.referrer_email,
+        )
+        consent_record(
+            person=record,
+            answers={**referral.consents, ConsentPurpose.CONTACT: True},
+            by=user,
+            source=ConsentSource.SELF_REFERRAL
+            if route == Source.SELF
+            else ConsentSource.REFERRAL_FORM,
+            referral=made,
         )
     return ReferralMade(made)
 

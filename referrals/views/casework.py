@@ -31,6 +31,7 @@ from ..forms.casework import (
     CloseCaseForm,
     ConnectionForm,
     ConnectionOutcomeForm,
+    ConsentForm,
     ConversationForm,
     GoalForm,
     GoalStatusForm,
@@ -38,7 +39,7 @@ from ..forms.casework import (
     PersonForm,
     StatusChangeForm,
 )
-from ..models import ConnectionOutcome, GoalStatus, Person, ReferralStatus
+from ..models import ConnectionOutcome, ConsentPurpose, GoalStatus, Person, ReferralStatus
 from ..questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_INTRO
 from ..selectors.casework import (
     asset_active_get,
@@ -51,8 +52,10 @@ from ..selectors.casework import (
     referral_for_case,
     team_link_workers,
 )
+from ..selectors.consent import consent_current, consent_given, consent_history
 from ..services import status as status_service
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
+from ..services.consent import consent_change
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
 from ..services.notes import case_note_add
@@ -60,6 +63,12 @@ from ..services.people import person_link_worker_set, person_update
 from ..services.status import referral_allowed_statuses
 
 casework_view = role_required(Role.LINK_WORKER)
+
+DETAILS_NOT_SHARED = (
+    "They have not agreed to their name and contact details being shared with a group's "
+    "organisers or volunteers. Do not tell the group who they are: give them the group's "
+    "details instead, or ask them again and record their answer under Consent."
+)
 
 CASELOAD_PAGE_SIZE = 25
 T = "referrals/casework/"
@@ -107,6 +116,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "person": person,
         "record": record,
         "open_referral": record.open_referral,
+        "consents": consent_current(person=person),
         "link_worker_form": forms.get("link_worker_form")
         or LinkWorkerForm(
             initial={"link_worker": person.link_worker_id},
@@ -161,6 +171,29 @@ def person_link_worker(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, "Named link worker changed.")
             return redirect(_person_url(person))
     return _person_page(request, person, link_worker_form=form)
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def person_consent(request: SignedInRequest, pk: int) -> HttpResponse:
+    """What the person agrees to, and every answer recorded before (who, when, how)."""
+    person = person_for_page(user=request.user, pk=pk)
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None, current=consent_current(person=person)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            written = consent_change(person=person, answers=form.answers(), by=request.user)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Consent saved." if written else "Nothing was changed.")
+            return redirect(_person_url(person, "consent"))
+    return render(
+        request,
+        f"{T}consent.html",
+        {"person": person, "form": form, "history": consent_history(person=person)},
+    )
 
 
 # --- referral status and closing -------------------------------------------------------------
@@ -375,7 +408,7 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
             form.add_error("confirm", "Confirm that you want to connect them despite the warnings")
         else:
             try:
-                connection_make(
+                connection = connection_make(
                     person=person,
                     asset=asset,
                     kind=form.cleaned_data["kind"],
@@ -388,6 +421,8 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
                 form_add_service_errors(form, exc)
             else:
                 messages.success(request, f"Connected to {asset.name}.")
+                if not connection.details_shared:
+                    messages.warning(request, DETAILS_NOT_SHARED)
                 return redirect(_person_url(person, "connections"))
     return render(
         request,
@@ -400,6 +435,8 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
             "asset": asset,
             "warnings": warnings,
             "form": form,
+            "may_share": consent_given(person=person, purpose=ConsentPurpose.SHARE_WITH_GROUP),
+            "details_not_shared": DETAILS_NOT_SHARED,
         },
     )
 

@@ -82,6 +82,7 @@ def _staff_intake(
             referral=ReferralDetails(
                 reason=form.cleaned_data["reason"],
                 consent_confirmed=form.cleaned_data["consent_confirmed"],
+                consents=form.consent_answers(),
                 **referrer,
             ),
             by=request.user,
@@ -203,8 +204,12 @@ def self_referral(request: HttpRequest) -> HttpResponse:
         result = referral_intake(
             route=Source.SELF,
             person=form.person_details(),
-            # The person is asking for themselves.
-            referral=ReferralDetails(reason=form.cleaned_data["reason"], consent_confirmed=True),
+            # The person is asking for themselves, and answered for each purpose.
+            referral=ReferralDetails(
+                reason=form.cleaned_data["reason"],
+                consent_confirmed=form.cleaned_data["consent_confirmed"],
+                consents=form.consent_answers(),
+            ),
             by=None,
             matching=Matching.AUTOMATIC,
             enquiry_data=form.enquiry_data(),
@@ -240,6 +245,7 @@ def community_referral_create(request: SignedInRequest) -> HttpResponse:
             referral=ReferralDetails(
                 reason=data["reason"],
                 consent_confirmed=data["consent_confirmed"],
+                consents=form.consent_answers(),
                 referring_asset=asset,
                 referrer_name=user.get_full_name() or user.username,
                 referrer_organisation=asset.name if asset else data.get("organisation_name", ""),

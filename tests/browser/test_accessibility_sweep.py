@@ -17,13 +17,14 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from referrals.models import Feedback, Source
+from referrals.models import ConsentPurpose, Feedback, Source
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory, TrainingRecordFactory
 from tests.conftest import assert_accessible
 from tests.outcomes.factories_dashboard import demo_snapshots
 from tests.referrals.factories import (
     ConnectionFactory,
+    ConsentFactory,
     ConversationFactory,
     GoalFactory,
     PersonFactory,
@@ -58,7 +59,20 @@ def world(link_worker, practice_staff, volunteer, commissioner, admin_user, prac
     GoalFactory(person=person, referral=referral, created_by=link_worker)
     assets = [AssetFactory() for _ in range(3)]
     assets[0].maintainers.add(volunteer)
-    ConnectionFactory(person=person, referral=referral, asset=assets[1], made_by=link_worker)
+    ConnectionFactory(
+        person=person,
+        referral=referral,
+        asset=assets[1],
+        made_by=link_worker,
+        details_shared=False,
+    )
+    ConsentFactory(person=person, purpose=ConsentPurpose.CONTACT, recorded_by=practice_staff)
+    ConsentFactory(
+        person=person,
+        purpose=ConsentPurpose.SHARE_WITH_GROUP,
+        given=False,
+        recorded_by=link_worker,
+    )
     feedback = Feedback.objects.create(
         referral=referral,
         snomed_code=Feedback.Snomed.REFERRED,
@@ -126,6 +140,7 @@ PAGES: dict[tuple[str, str], list[Url]] = {
         lambda w: "/caseload/",
         lambda w: f"/people/{w.person.pk}/",
         lambda w: f"/people/{w.person.pk}/edit/",
+        lambda w: f"/people/{w.person.pk}/consent/",
         lambda w: f"/people/{w.person.pk}/conversations/new/",
         lambda w: f"/people/{w.person.pk}/connections/new/",
         lambda w: f"/case/referrals/{w.referral.pk}/status/",

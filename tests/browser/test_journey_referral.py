@@ -42,7 +42,13 @@ def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_w
     page.get_by_label("NHS number").fill(NHS_NUMBER)
     page.get_by_label("Postcode").fill("M1 1AE")
     page.get_by_label("Reason for referral").fill("Lonely since her husband died; low mood.")
-    page.get_by_label("The person has agreed to this referral").check()
+    page.get_by_label("They agree that a link worker may contact them").check()
+    page.get_by_role("group", name=re.compile("share their name and contact details")).get_by_label(
+        "No"
+    ).check()
+    page.get_by_role("group", name=re.compile("figures that do not identify them")).get_by_label(
+        "Yes, they agree"
+    ).check()
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Referral sent")
     # The practice's named link worker takes the case: continuity, not a queue.
@@ -89,12 +95,18 @@ def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_w
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Canal Street walking group").click()
     page.get_by_label(re.compile(r"^Accompanied")).check()
+    # She did not agree to the group being told who she is: the link worker is told so.
+    expect(page.locator("#details-not-shared")).to_contain_text(
+        "Do not tell the group who they are"
+    )
     assert_accessible(page)
     page.get_by_role("button", name=re.compile(r"^Connect")).click()
     page.wait_for_url(re.compile(rf".*/people/{person.pk}/.*"))
     connection = Connection.objects.get(person=person)
     row = page.locator(f"#connection-{connection.pk}")
     expect(row).to_contain_text("Canal Street walking group")
+    expect(row).to_contain_text("Details not shared with the group")
+    assert connection.details_shared is False
 
     # Later: they went.
     row.get_by_label(re.compile(r"^What happened\?")).select_option(ConnectionOutcome.ATTENDED)
@@ -102,6 +114,19 @@ def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_w
     expect(page.locator(f"#connection-{connection.pk}")).to_contain_text("Updated")
     connection.refresh_from_db()
     assert connection.outcome == ConnectionOutcome.ATTENDED
+
+    # Later she agrees to the group having her details: the link worker records it.
+    page.get_by_role("link", name=re.compile(r"^Change consent")).click()
+    page.wait_for_url(f"**/people/{person.pk}/consent/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What Maureen Oduya agrees to")
+    assert_accessible(page)
+    page.get_by_role("group", name=re.compile("share their name and contact details")).get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_role("button", name="Save consent").click()
+    page.wait_for_url(re.compile(rf".*/people/{person.pk}/.*"))
+    expect(page.locator("#consent-summary")).to_contain_text("recorded by Anna Link")
+    assert person.consents.filter(purpose="share_with_group").latest("recorded_at").given
 
     # Write back to the practice.
     page.get_by_role("link", name=re.compile(r"^Write feedback to the referrer")).click()

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import Source
+from referrals.models import ConsentPurpose, Source
 from tests.assets.factories import AssetFactory
 from tests.champions.factories import ChampionFactory
-from tests.referrals.factories import PersonFactory, ReferralFactory
+from tests.referrals.factories import ConsentFactory, PersonFactory, ReferralFactory
 from tests.socialrx.factories import VolunteerUserFactory
 
 
@@ -31,9 +31,12 @@ def kept_group(volunteer):
 
 @pytest.fixture
 def person_a(practice_a):
-    return PersonFactory(
+    person = PersonFactory(
         given_name="Hana", family_name="Referred", practice=practice_a, email="hana@example.org"
     )
+    # Referred with her agreement to be contacted, as every referral form records it.
+    ConsentFactory(person=person, purpose=ConsentPurpose.CONTACT, given=True)
+    return person
 
 
 @pytest.fixture

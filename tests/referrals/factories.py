@@ -8,6 +8,9 @@ from django.utils import timezone
 from referrals.models import (
     Connection,
     ConnectionKind,
+    Consent,
+    ConsentPurpose,
+    ConsentSource,
     Conversation,
     FriendsObservation,
     Goal,
@@ -88,3 +91,14 @@ def make_case(*, practice, link_worker, status=ReferralStatus.ACTIVE, **person_k
     person = PersonFactory(practice=practice, link_worker=link_worker, **person_kwargs)
     ReferralFactory(person=person, status=status, link_worker=link_worker)
     return person
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    person = factory.SubFactory(PersonFactory)
+    purpose = ConsentPurpose.CONTACT
+    given = True
+    source = ConsentSource.CONVERSATION
+    recorded_at = factory.LazyFunction(timezone.now)

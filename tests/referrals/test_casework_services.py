@@ -299,7 +299,9 @@ def test_connection_with_warnings_needs_confirmation(person, ended_asset, link_w
         warnings_confirmed=True,
     )
     assert Connection.objects.count() == 1
-    assert AuditLog.objects.get(object_type="referrals.connection").detail == "despite warnings"
+    assert AuditLog.objects.get(object_type="referrals.connection").detail == (
+        "despite warnings, details not shared"
+    )
 
 
 def test_connection_outcome_changes_are_all_kept(person, asset, link_worker):

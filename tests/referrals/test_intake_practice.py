@@ -50,6 +50,8 @@ def form_data(**kw):
         "communication_needs": "",
         "reason": "Lonely since her husband died.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data
@@ -124,7 +126,18 @@ def test_non_gp_practice_staff_refer_as_practice_staff(
     ("changes", "message"),
     [
         ({"nhs_number": "9434765918"}, "Enter a valid 10-digit NHS number"),
-        ({"consent_confirmed": ""}, "Confirm that the person has agreed to this referral"),
+        (
+            {"consent_confirmed": ""},
+            "Confirm that the person has agreed to a link worker contacting them",
+        ),
+        (
+            {"consent_share_with_group": ""},
+            "Choose yes if they agree to their details being shared with groups, or no",
+        ),
+        (
+            {"consent_deidentified_figures": "maybe"},
+            "Choose yes if they agree to their information being used in figures, or no",
+        ),
         ({"reason": ""}, "Enter the reason for referral"),
         ({"postcode": "nowhere"}, "Enter a full UK postcode"),
         ({"date_of_birth": "2999-01-01"}, "Date of birth must be in the past"),

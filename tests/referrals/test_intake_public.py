@@ -35,6 +35,9 @@ def ask_data(**kw):
         "practice": "",
         "reason": "I would like to meet people.",
         "communication_needs": "",
+        "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
         "website": "",
     }
     data.update(kw)

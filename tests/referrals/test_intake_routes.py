@@ -39,6 +39,8 @@ def community_data(**kw):
         "communication_needs": "",
         "reason": "Wants to get back into gardening.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data
@@ -60,6 +62,8 @@ def other_data(**kw):
         "communication_needs": "",
         "reason": "Isolated after discharge.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data
