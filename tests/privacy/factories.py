@@ -17,6 +17,9 @@ from referrals.models import (
     ClosedRouteEnquiry,
     ConnectionOutcome,
     ConnectionOutcomeChange,
+    Consent,
+    ConsentPurpose,
+    ConsentSource,
     Feedback,
     Ons4Response,
     Person,
@@ -108,6 +111,14 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
     CaseNote.objects.create(person=person, referral=referral, text="Called Zebedee", by=link_worker)
+    Consent.objects.create(
+        person=person,
+        purpose=ConsentPurpose.SHARE_WITH_GROUP,
+        given=True,
+        recorded_by=link_worker,
+        source=ConsentSource.CONVERSATION,
+        referral=referral,
+    )
     account = VolunteerUserFactory(
         username="zebedee_q", first_name="Zebedee", last_name="Quennell", email="zq@example.org"
     )

@@ -208,6 +208,9 @@ def test_django_admin_change_to_a_person_keeps_before_and_after(
         if v is not None and k in page.context["adminform"].form.fields
     }
     data.update(given_name="Mara", sex="unknown", ethnicity="unknown")
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
     response = superuser_client.post(change, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditLog.objects.get(action="update", object_type="referrals.person")
@@ -326,6 +329,8 @@ def test_referral_form_showing_possible_matches_is_audited_and_the_referral_is_a
         "communication_needs": "",
         "reason": "Lonely since her husband died.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     response = client.post(url, data)
     assert "may already be known to the service" in response.content.decode()
