@@ -218,16 +218,20 @@ PERMISSIONS_POLICY = (
 )
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Content Security Policy: scripts from this site only. Report-only while templates still
-# carry inline scripts, which the enforced policy would block (docs/security.md lists them).
-CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=True)
+# Content Security Policy, enforced: scripts and styles from this site's files only (no inline
+# script, on* or hx-on attributes, inline <style> or style="" attributes; see
+# docs/security.md). CSP_REPORT_ONLY=true sends the same policy as report-only instead, to try
+# a change out without blocking anything.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 _CSP = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        # NHS.UK frontend's stylesheet loads the Frutiger font from assets.nhs.uk, the one
+        # place its licence lets it be served from.
+        "font-src": ["'self'", "https://assets.nhs.uk"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
