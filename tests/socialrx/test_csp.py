@@ -106,3 +106,17 @@ def test_api_docs_start_swagger_from_a_file_and_only_they_may_use_its_cdn(client
     # Every other page keeps the site-only policy.
     other = client.get(reverse("referrals:caseload"))
     assert "cdn.jsdelivr.net" not in other["Content-Security-Policy"]
+
+
+def test_the_second_factor_qr_code_is_markup_the_policy_allows(link_worker):
+    """The QR code is inline SVG generated in Python, not a template: it must carry no style
+    attribute or <style> either."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from socialrx.mfa import totp_qr_svg
+
+    device = TOTPDevice.objects.create(user=link_worker, name="app", confirmed=False)
+    svg = totp_qr_svg(device)
+    assert svg.startswith("<svg")
+    assert not FORBIDDEN["style attribute"].search(svg)
+    assert "<style" not in svg and "<script" not in svg
