@@ -10,15 +10,13 @@ from django.utils import timezone
 from assets.models import Asset
 from socialrx.forms import DateInput, NhsFormMixin
 from socialrx.models import Role, User
+from socialrx.validators import validate_not_in_future
 
 from .models import Champion, ChampionRole, EventKind, InvitationState
 
-_NOT_FUTURE = "The date must be today or in the past"
-
 
 def _not_future(value: Any) -> Any:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_NOT_FUTURE)
+    validate_not_in_future(value)
     return value
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
@@ -309,9 +309,18 @@ def champion_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _champion_form_page(request, champion_get_for(user=request.user, pk=pk))
 
 
+def _champion_to_change(request: SignedInRequest, pk: int) -> Champion:
+    """A volunteer record the user may change: link workers read volunteer records (they see
+    them, so they get 403), administrators change them; anyone else does not find them."""
+    champion = champion_get_for(user=request.user, pk=pk)
+    if not can_manage_champions(request.user):
+        raise PermissionDenied("Only administrators change volunteer records")
+    return champion
+
+
 @staff_only
 def training_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    champion = champion_get_for(user=request.user, pk=pk)
+    champion = _champion_to_change(request, pk)
     form = TrainingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -326,8 +335,8 @@ def training_add(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @staff_only
 def hours_add_for(request: SignedInRequest, pk: int) -> HttpResponse:
-    """A link worker logging hours for a volunteer who has no login (many never sign in)."""
-    champion = champion_get_for(user=request.user, pk=pk)
+    """An administrator logging hours for a volunteer who has no login (many never sign in)."""
+    champion = _champion_to_change(request, pk)
     form = HoursForm(request.POST or None, groups=selectors.group_choices_for(champion=champion))
     if request.method == "POST" and form.is_valid():
         try:

@@ -20,9 +20,11 @@ from rest_framework.views import APIView
 
 from socialrx.models import Practice, Role
 from socialrx.validators import (
+    FREE_TEXT_MAX_LENGTH,
     format_postcode,
     nhs_number_is_valid,
     normalise_nhs_number,
+    validate_date_of_birth,
     validate_postcode,
 )
 
@@ -90,12 +92,16 @@ def _referral_for_output(pk: int) -> Referral:
 class ReferralPersonInput(serializers.Serializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100, required=False, default="")
-    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_date_of_birth]
+    )
     nhs_number = serializers.CharField(max_length=14, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    communication_needs = serializers.CharField(required=False, allow_blank=True, default="")
+    communication_needs = serializers.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     practice_ods_code = serializers.CharField(
         max_length=10,
         required=False,
@@ -137,7 +143,7 @@ class ReferralCreateApi(APIView):
             help_text="Practice staff: gp or practice_staff (defaults from the user's staff "
             "type). Administrators: required.",
         )
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=FREE_TEXT_MAX_LENGTH)
         consent_confirmed = serializers.BooleanField(
             help_text="Must be true: the person has agreed that a link worker may contact "
             "them about this referral."
@@ -233,9 +239,8 @@ class ReferralCreateApi(APIView):
                 ),
                 by=user,
                 matching=Matching.AUTOMATIC,
-                enquiry_data=dict(request.data)
-                if hasattr(request.data, "keys")
-                else {"data": request.data},
+                # What was validated (bounded, known fields), not the raw body.
+                enquiry_data=dict(serializer.data),
             )
         except DjangoValidationError as exc:
             raise ValidationError(_api_errors(exc)) from exc

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.forms.widgets import DateTimeBaseInput
+
+from .validators import FREE_TEXT_MAX_LENGTH
 
 _CLASSES = {
     forms.Textarea: "nhsuk-textarea",
@@ -20,6 +23,8 @@ _CLASSES = {
 
 class NhsFormMixin:
     """Adds the NHS.UK class for each widget, and ``aria-describedby`` for hints and errors.
+    Free text with no ``max_length`` of its own is limited to ``FREE_TEXT_MAX_LENGTH``, as in the
+    API and the imports.
 
     ``required_messages`` says, field by field, what to enter when it is left empty: an error
     summary of three "This field is required." tells nobody which field is meant."""
@@ -34,6 +39,10 @@ class NhsFormMixin:
         for name, field in self.fields.items():
             if name in self.required_messages:
                 field.error_messages["required"] = self.required_messages[name]
+            if type(field) is forms.CharField and field.max_length is None:
+                # Free text without a limit of its own gets the one every route shares.
+                field.max_length = FREE_TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(FREE_TEXT_MAX_LENGTH))
             widget = field.widget
             css = next((c for cls, c in _CLASSES.items() if isinstance(widget, cls)), "nhsuk-input")
             existing = widget.attrs.get("class", "")

@@ -1,13 +1,54 @@
-"""Validators shared by forms, the API and the imports."""
+"""Validators shared by forms, the API and the imports: one rule for each kind of input, so a
+value refused on a page is refused through the API and in an import file too (docs/security.md,
+"Input rules")."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+# The longest free text (a reason for referral, conversation answers, notes) any route accepts.
+# Enough for several pages of writing; a bound so that no request stores megabytes.
+FREE_TEXT_MAX_LENGTH = 5000
+
+# The earliest date of birth taken as real.
+EARLIEST_DATE_OF_BIRTH = dt.date(1900, 1, 1)
+
+NOT_FUTURE_MESSAGE = "The date must be today or in the past"
+
+
+def validate_date_of_birth(value: dt.date | None) -> None:
+    """From 1 January 1900 to today."""
+    if value is None:
+        return
+    if value > timezone.localdate():
+        raise ValidationError("Date of birth must be in the past", code="date_of_birth_future")
+    if value < EARLIEST_DATE_OF_BIRTH:
+        raise ValidationError(
+            "Enter a real date of birth, on or after 1 January 1900",
+            code="date_of_birth_too_early",
+        )
+
+
+def not_in_future(message: str = NOT_FUTURE_MESSAGE) -> Callable[[dt.date | None], None]:
+    """A validator for the date something happened (a conversation, a connection, hours
+    volunteered, a case closing): today or earlier. ``message`` names the date for the form."""
+
+    def validate(value: dt.date | None) -> None:
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(message, code="future_date")
+
+    return validate
+
+
+validate_not_in_future = not_in_future()
 
 _NON_DIGITS = re.compile(r"[\s-]")
 

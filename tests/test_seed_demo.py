@@ -205,3 +205,39 @@ def test_demo_logins_without_demo_data_says_how_to_get_it(empty):
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert "seed_demo" in out.getvalue()
+
+
+def test_reset_is_refused_under_production_settings(settings):
+    """``--reset`` flushes every table: under the production settings it never runs, and
+    nothing is deleted."""
+    settings.SOCIALRX_ENV = "production"
+    practice = Practice.objects.create(ods_code="Z99999", name="Real Surgery")
+    with pytest.raises(CommandError, match="refused under the production settings"):
+        call_command("seed_demo", "--reset", stdout=io.StringIO())
+    assert Practice.objects.filter(pk=practice.pk).exists()
+
+
+def test_production_settings_module_declares_itself_production():
+    """The marker seed_demo checks is set by settings/production.py itself."""
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        "DJANGO_SETTINGS_MODULE": "socialrx.settings.production",
+        "SECRET_KEY": "k8$Qz" * 12,
+        "PATIENT_KEY_PEPPER": "p" * 40,
+        "ALLOWED_HOSTS": "socialrx.example.nhs.uk",
+        "SOCIALRX_ENV": "development",  # the environment cannot talk it out of it
+    }
+    code = "from django.conf import settings; print(settings.SOCIALRX_ENV)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env={"PATH": __import__("os").environ.get("PATH", ""), **env},
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "production", result.stderr

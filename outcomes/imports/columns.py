@@ -13,7 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from socialrx.validators import normalise_postcode, validate_postcode
+from socialrx.validators import (
+    FREE_TEXT_MAX_LENGTH,
+    normalise_postcode,
+    validate_date_of_birth,
+    validate_not_in_future,
+    validate_postcode,
+)
 
 ECHO_LIMIT = 40  # characters of a bad value quoted back in a message
 
@@ -63,7 +69,12 @@ def text(name: str, *, max_length: int, **kw: Any) -> Column:
 
 
 def free_text(name: str, **kw: Any) -> Column:
-    return Column(name, "any text", str, **kw)
+    return Column(
+        name,
+        f"any text of at most {FREE_TEXT_MAX_LENGTH} characters",
+        text_parser(FREE_TEXT_MAX_LENGTH),
+        **kw,
+    )
 
 
 def ref(name: str, **kw: Any) -> Column:
@@ -99,6 +110,46 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def date(name: str, **kw: Any) -> Column:
     return Column(name, "a date as YYYY-MM-DD, for example 2025-04-30", parse_date, **kw)
+
+
+# How the import report words each shared validator's refusal (by its code).
+_DATE_PROBLEMS = {
+    "future_date": "is in the future",
+    "date_of_birth_future": "is in the future",
+    "date_of_birth_too_early": "is before 1900-01-01",
+}
+
+
+def _checked_date(validator: Callable[[dt.date], None]) -> Callable[[str], dt.date]:
+    def parse(text: str) -> dt.date:
+        value = parse_date(text)
+        try:
+            validator(value)
+        except ValidationError as error:
+            raise Invalid(_DATE_PROBLEMS.get(error.code or "", "is not allowed")) from None
+        return value
+
+    return parse
+
+
+def past_date(name: str, **kw: Any) -> Column:
+    """The date something happened: today or earlier (the rule the forms and API apply)."""
+    return Column(
+        name,
+        "a date as YYYY-MM-DD, today or earlier, for example 2025-04-30",
+        _checked_date(validate_not_in_future),
+        **kw,
+    )
+
+
+def birth_date(name: str, **kw: Any) -> Column:
+    """A date of birth: from 1900-01-01 to today (the rule the forms and API apply)."""
+    return Column(
+        name,
+        "a date of birth as YYYY-MM-DD from 1900-01-01 to today, for example 1950-04-30",
+        _checked_date(validate_date_of_birth),
+        **kw,
+    )
 
 
 def parse_month(text: str) -> dt.date:

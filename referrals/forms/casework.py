@@ -6,10 +6,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
 from socialrx.forms import DateInput, NhsFormMixin
-from socialrx.validators import format_postcode, normalise_nhs_number
+from socialrx.validators import (
+    format_postcode,
+    normalise_nhs_number,
+    not_in_future,
+    validate_date_of_birth,
+    validate_not_in_future,
+)
 
 from ..models import (
     ConnectionKind,
@@ -100,6 +105,11 @@ class PersonForm(_RequiredMessages, NhsFormMixin, forms.ModelForm):
             "communication_needs": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        validate_date_of_birth(value)
+        return value
+
     def clean_nhs_number(self) -> str | None:
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "")
         return value or None
@@ -157,8 +167,7 @@ class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
     def clean_closed_on(self) -> Any:
         value = self.cleaned_data["closed_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date the case closed must be today or in the past")
+        not_in_future("The date the case closed must be today or in the past")(value)
         return value
 
 
@@ -236,9 +245,12 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
                 "what_matters",
                 "Write down at least one of the person's answers to the first four questions",
             )
-        held_on = data.get("held_on")
-        if held_on and held_on > timezone.localdate():
-            self.add_error("held_on", "The date of the conversation must be today or in the past")
+        try:
+            not_in_future("The date of the conversation must be today or in the past")(
+                data.get("held_on")
+            )
+        except forms.ValidationError as error:
+            self.add_error("held_on", error)
         if settings.SWEMWBS_ENABLED:
             answers = [data.get(name) for name in SWEMWBS_FIELDS]
             given = [a for a in answers if a is not None]
@@ -327,8 +339,7 @@ class ConnectionForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
     def clean_made_on(self) -> Any:
         value = self.cleaned_data["made_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date must be today or in the past")
+        validate_not_in_future(value)
         return value
 
 

@@ -3,12 +3,10 @@ intake services, and into plain data for a closed-route enquiry."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from assets.models import Asset
 from socialrx.forms import DateInput, NhsFormMixin
@@ -16,6 +14,7 @@ from socialrx.models import Practice
 from socialrx.validators import (
     format_postcode,
     normalise_nhs_number,
+    validate_date_of_birth,
     validate_nhs_number,
     validate_postcode,
 )
@@ -72,6 +71,7 @@ def _date_of_birth_field(*, required: bool, label: str = "Date of birth") -> for
         label=label,
         required=required,
         widget=DateInput(format="%Y-%m-%d"),
+        validators=[validate_date_of_birth],
         error_messages={
             "required": "Enter the date of birth",
             "invalid": "Enter a real date of birth",
@@ -95,14 +95,6 @@ class _PersonForm(NhsFormMixin, forms.Form):
         error_messages={"required": "Enter a last name"},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-
-    def clean_date_of_birth(self) -> dt.date | None:
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("Date of birth must be in the past")
-        if value and value.year < 1900:
-            raise forms.ValidationError("Enter a real date of birth")
-        return value
 
     def person_details(self, *, practice: Practice | None = None) -> PersonDetails:
         data = self.cleaned_data

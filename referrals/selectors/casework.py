@@ -156,7 +156,7 @@ def asset_search(*, query: str, today: dt.date | None = None, limit: int = 20) -
 def asset_active_get(*, pk: Any, today: dt.date | None = None) -> Asset | None:
     today = today or timezone.localdate()
     try:
-        asset = Asset.objects.get(pk=pk)
+        asset = Asset.objects.get(pk=pk, listing_status=ListingStatus.APPROVED)
     except (Asset.DoesNotExist, ValueError, TypeError):
         return None
     return asset if asset.is_active_on(today) else None

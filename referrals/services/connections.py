@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assets.models import Asset
+from assets.models import Asset, ListingStatus
 from socialrx.audit import acting_user, audit_note
 
 from ..models import (
@@ -42,12 +42,18 @@ def connection_make(
 ) -> Connection:
     """Connect the person to a community asset. If the directory warns about the asset (ended,
     full, not confirmed recently…), the link worker must have seen the warnings and chosen to
-    connect anyway.
+    connect anyway. Only an approved listing can be connected to: a rejected (or not yet
+    approved) one is not in the directory link workers see.
 
     Whether the group may be told who the person is follows their current answer for
     sharing with a group (not asked is no): the connection is made either way, and
     ``details_shared`` records what was allowed at the time, for the link worker's page and
     for anything that tells a group about the people connected to it."""
+    if asset.listing_status != ListingStatus.APPROVED:
+        raise ValidationError(
+            "This group is not in the directory, so no one can be connected to it",
+            code="listing_not_approved",
+        )
     if kind not in ConnectionKind.values:
         raise ValidationError("Choose how you connected them", code="connection_kind")
     warnings = connection_warnings(asset=asset)

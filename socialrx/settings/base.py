@@ -12,6 +12,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Which settings module is in force: "production" (set by settings/production.py, whatever the
+# environment says), "development" or "test". Commands that destroy data check it.
+SOCIALRX_ENV = "development"
+
 SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -174,9 +178,12 @@ RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=3)
 IMPORT_WAIT_SECONDS = env.int("IMPORT_WAIT_SECONDS", default=20)
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous call with the first class's challenge, and only
+    # token authentication has one (401 with "WWW-Authenticate: Token"); session first would
+    # make it 403, as though the caller were known and refused.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -241,16 +248,20 @@ PERMISSIONS_POLICY = (
 )
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Content Security Policy: scripts from this site only. Report-only while templates still
-# carry inline scripts, which the enforced policy would block (docs/security.md lists them).
-CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=True)
+# Content Security Policy, enforced: scripts and styles from this site's files only (no inline
+# script, on* or hx-on attributes, inline <style> or style="" attributes; see
+# docs/security.md). CSP_REPORT_ONLY=true sends the same policy as report-only instead, to try
+# a change out without blocking anything.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 _CSP = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        # NHS.UK frontend's stylesheet loads the Frutiger font from assets.nhs.uk, the one
+        # place its licence lets it be served from.
+        "font-src": ["'self'", "https://assets.nhs.uk"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 from .base import *  # noqa: F403
 from .base import env
 
+SOCIALRX_ENV = "production"
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: production refuses to start without one
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER")

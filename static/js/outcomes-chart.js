@@ -91,3 +91,14 @@ function draw(root) {
 
 draw(document);
 document.body.addEventListener("htmx:afterSettle", (event) => draw(event.target));
+// When htmx swaps in new figures it first copies the old canvas's attributes onto the new one
+// (same id). Chart.js sized the old canvas through its style, and copying that as a style
+// attribute is inline style, which the Content Security Policy refuses: let the old chart go
+// and drop its style before the swap.
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  event.detail.target.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+    charts.get(canvas)?.destroy();
+    charts.delete(canvas);
+    canvas.removeAttribute("style");
+  });
+});

@@ -21,21 +21,60 @@ from tests.champions.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def _staff_urls(champion):
+def _read_urls(champion):
     return [
         reverse("champions:list"),
         reverse("champions:detail", args=[champion.pk]),
-        reverse("champions:training_add", args=[champion.pk]),
         reverse("champions:champion_certificate", args=[champion.pk]),
+    ]
+
+
+def _change_urls(champion):
+    return [
+        reverse("champions:training_add", args=[champion.pk]),
         reverse("champions:hours_add_for", args=[champion.pk]),
     ]
+
+
+def _staff_urls(champion):
+    return _read_urls(champion) + _change_urls(champion)
 
 
 @pytest.mark.parametrize("persona", ["link_worker", "other_link_worker", "admin_user"])
 def test_link_workers_and_admins_reach_staff_pages(request, client_for, champion, persona):
     client = client_for(request.getfixturevalue(persona))
-    for url in _staff_urls(champion):
+    for url in _read_urls(champion):
         assert client.get(url).status_code == 200, url
+
+
+def test_admins_reach_the_pages_that_change_a_volunteer_record(client_for, admin_user, champion):
+    client = client_for(admin_user)
+    for url in _change_urls(champion):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("persona", ["link_worker", "other_link_worker"])
+def test_link_workers_read_volunteer_records_but_add_no_training_or_hours(
+    request, client_for, champion, persona
+):
+    from champions.models import HoursLog
+
+    client = client_for(request.getfixturevalue(persona))
+    detail = client.get(reverse("champions:detail", args=[champion.pk])).content.decode()
+    for url in _change_urls(champion):
+        assert url not in detail
+        assert client.get(url).status_code == 403, url
+    training = client.post(
+        reverse("champions:training_add", args=[champion.pk]),
+        {"course": "First aid", "completed_on": "2026-06-01", "hours": "3"},
+    )
+    hours = client.post(
+        reverse("champions:hours_add_for", args=[champion.pk]),
+        {"on": timezone.localdate().isoformat(), "hours": "3", "activity": "Ran the lunch club"},
+    )
+    assert (training.status_code, hours.status_code) == (403, 403)
+    assert not TrainingRecord.objects.exists()
+    assert not HoursLog.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -204,8 +243,8 @@ def test_admin_edits_a_champion_record(client_for, admin_user, champion, volunte
 # --- training ------------------------------------------------------------------------------
 
 
-def test_link_worker_adds_training(client_for, link_worker, champion):
-    response = client_for(link_worker).post(
+def test_admin_adds_training(client_for, admin_user, champion):
+    response = client_for(admin_user).post(
         reverse("champions:training_add", args=[champion.pk]),
         {
             "course": "Mental health first aid",
@@ -217,7 +256,7 @@ def test_link_worker_adds_training(client_for, link_worker, champion):
     assert response.status_code == 302
     record = TrainingRecord.objects.get(champion=champion)
     assert record.hours == Decimal("12")
-    assert record.recorded_by == link_worker
+    assert record.recorded_by == admin_user
 
 
 @pytest.mark.parametrize(
@@ -231,9 +270,9 @@ def test_link_worker_adds_training(client_for, link_worker, champion):
         ({"course": ""}, "Enter the course name"),
     ],
 )
-def test_bad_training_is_refused(client_for, link_worker, champion, data, message):
+def test_bad_training_is_refused(client_for, admin_user, champion, data, message):
     post = {"course": "First aid", "completed_on": "2026-06-01", "hours": "3", **data}
-    response = client_for(link_worker).post(
+    response = client_for(admin_user).post(
         reverse("champions:training_add", args=[champion.pk]), post
     )
     assert response.status_code == 200
@@ -250,12 +289,12 @@ def test_volunteer_cannot_add_training_to_own_record(client_for, volunteer, cham
     assert not TrainingRecord.objects.exists()
 
 
-def test_link_worker_logs_hours_for_a_volunteer_without_a_login(client_for, link_worker):
+def test_admin_logs_hours_for_a_volunteer_without_a_login(client_for, admin_user):
     from champions.models import HoursLog
 
     champion = ChampionFactory(given_name="Uma")
     url = reverse("champions:hours_add_for", args=[champion.pk])
-    client = client_for(link_worker)
+    client = client_for(admin_user)
     bad = client.post(url, {"on": timezone.localdate().isoformat(), "hours": "-1", "activity": "x"})
     assert "Hours must be more than 0" in bad.content.decode()
     assert not HoursLog.objects.exists()

@@ -359,7 +359,7 @@ def test_certificate_totals_hours_events_and_training(client_for, volunteer, cha
     assert '<dd class="nhsuk-summary-list__value" id="certificate-hours">7.5</dd>' in content
     assert "5 January 2026 to 1 March 2026" in content
     assert "Induction" in content
-    assert "window.print()" in content
+    assert "data-sx-print" in content
 
 
 def test_groups_page_links_to_the_directory_edit_and_confirm_pages(

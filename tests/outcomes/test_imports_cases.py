@@ -221,18 +221,23 @@ def test_people_nhs_number_on_another_referenced_person_is_refused(tmp_path, peo
         ),
         (
             {"date_of_birth": "10/12/1950"},
-            "line 3, column date_of_birth: the value is not a date; expected a date as "
-            "YYYY-MM-DD, for example 2025-04-30",
+            "line 3, column date_of_birth: the value is not a date; expected a date of birth as "
+            "YYYY-MM-DD from 1900-01-01 to today, for example 1950-04-30",
         ),
         (
             {"date_of_birth": "1950-02-30"},
-            "line 3, column date_of_birth: the value is not a real date; expected a date as "
-            "YYYY-MM-DD, for example 2025-04-30",
+            "line 3, column date_of_birth: the value is not a real date; expected a date of "
+            "birth as YYYY-MM-DD from 1900-01-01 to today, for example 1950-04-30",
         ),
         (
             {"date_of_birth": "2999-01-01"},
             "line 3, column date_of_birth: the value is in the future; expected a date of birth "
-            "in the past",
+            "as YYYY-MM-DD from 1900-01-01 to today, for example 1950-04-30",
+        ),
+        (
+            {"date_of_birth": "1899-12-31"},
+            "line 3, column date_of_birth: the value is before 1900-01-01; expected a date of "
+            "birth as YYYY-MM-DD from 1900-01-01 to today, for example 1950-04-30",
         ),
         (
             {"sex": "F"},
@@ -357,8 +362,13 @@ def test_referrals_import_with_assignment_and_status_change(
         ),
         (
             {"received_on": ""},
-            "line 3, column received_on: the cell is empty; expected a date as YYYY-MM-DD, for "
-            "example 2025-04-30",
+            "line 3, column received_on: the cell is empty; expected a date as YYYY-MM-DD, "
+            "today or earlier, for example 2025-04-30",
+        ),
+        (
+            {"received_on": "2999-01-01"},
+            'line 3, column received_on: "2999-01-01" is in the future; expected a date as '
+            "YYYY-MM-DD, today or earlier, for example 2025-04-30",
         ),
         (
             {"source": "phone"},
@@ -486,7 +496,12 @@ def test_conversations_without_measure_columns_leave_measures_alone(tmp_path, pe
         (
             {"held_on": "2025-1-2"},
             'line 3, column held_on: "2025-1-2" is not a date; expected a date as YYYY-MM-DD, '
-            "for example 2025-04-30",
+            "today or earlier, for example 2025-04-30",
+        ),
+        (
+            {"held_on": "2999-01-01"},
+            'line 3, column held_on: "2999-01-01" is in the future; expected a date as '
+            "YYYY-MM-DD, today or earlier, for example 2025-04-30",
         ),
         (
             {"friends_count": "-1"},

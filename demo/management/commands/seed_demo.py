@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -50,6 +51,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEMO_SEED, help="Random seed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["reset"] and settings.SOCIALRX_ENV == "production":
+            # A real deployment's records are never one flag away from being wiped.
+            raise CommandError(
+                "seed_demo --reset empties the whole database and is refused under the "
+                "production settings."
+            )
         if options["if_empty"] and Practice.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has practices.")
             return

@@ -12,7 +12,7 @@ from referrals.models import (
     Person,
 )
 
-from ..columns import choice, date, ref
+from ..columns import choice, past_date, ref
 from ..importer import Importer, Row
 from ..lookups import person_id_of
 
@@ -23,7 +23,7 @@ class ConnectionsImporter(Importer):
         ref("connection_ref", required=True),
         ref("person_ref", required=True),
         ref("asset_ref", required=True),
-        date("made_on", required=True),
+        past_date("made_on", required=True),
         choice("kind", ConnectionKind.values, required=True),
         choice("outcome", ConnectionOutcome.values),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from referrals.models import Conversation, FriendsObservation, Person, SwemwbsResponse
 from referrals.questionnaires import SwemwbsScore, swemwbs_score
 
-from ..columns import Column, Invalid, date, free_text, integer, ref
+from ..columns import Column, Invalid, free_text, integer, past_date, ref
 from ..importer import Importer, Row, changed_fields
 from ..lookups import person_id_of
 
@@ -28,7 +28,7 @@ class ConversationsImporter(Importer):
     columns = (
         ref("conversation_ref", required=True),
         ref("person_ref", required=True),
-        date("held_on", required=True),
+        past_date("held_on", required=True),
         free_text("what_matters"),
         integer("friends_count", minimum=0, optional=True),
         Column(

@@ -17,8 +17,8 @@ from socialrx.validators import patient_key as make_patient_key
 from ..columns import (
     Column,
     Invalid,
+    birth_date,
     choice,
-    date,
     integer,
     lsoa_code,
     ods_code,
@@ -49,7 +49,7 @@ class PeopleImporter(Importer):
         ),
         text("given_name", max_length=100, required=True, personal=True),
         text("family_name", max_length=100, optional=True, personal=True),
-        date("date_of_birth", optional=True, personal=True),
+        birth_date("date_of_birth", optional=True, personal=True),
         choice("sex", Sex.values, optional=True),
         choice("ethnicity", Ethnicity.values, optional=True),
         postcode(optional=True, personal=True),
@@ -72,8 +72,6 @@ class PeopleImporter(Importer):
         self.once_in_file(row, "person_ref", v["person_ref"])
         if v.get("nhs_number"):
             self.once_in_file(row, "nhs_number", v["nhs_number"], personal=True)
-        if v.get("date_of_birth") and v["date_of_birth"] > self.today:
-            row.error("date_of_birth", "the value is in the future", "a date of birth in the past")
         code = v.get("practice_ods")
         if code:
             v["practice"] = self.practices.get(code)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from referrals.models import Person, Referral, ReferralStatusChange, Source
 
-from ..columns import choice, date, free_text, ref, text
+from ..columns import choice, free_text, past_date, ref, text
 from ..importer import Importer, Row, changed_fields, not_before
 from ..lookups import Assignment, people_by_ref, person_id_of
 
@@ -26,13 +26,13 @@ class ReferralsImporter(Importer):
     columns = (
         ref("referral_ref", required=True),
         ref("person_ref", required=True),
-        date("received_on", required=True),
+        past_date("received_on", required=True),
         choice("source", REFERRAL_SOURCES, required=True),
         text("referrer_name", max_length=200),
         text("referrer_organisation", max_length=200),
         free_text("reason"),
         choice("status", REFERRAL_STATUSES, required=True),
-        date("closed_on"),
+        past_date("closed_on"),
     )
 
     def __init__(self, **kw: Any) -> None:
