@@ -35,6 +35,7 @@ from rest_framework.authtoken.models import Token
 
 from assets.models import AssetChange, ListingStatus
 from outcomes.models import Run
+from privacy.services.merge import person_merge
 from referrals.models import ClosedRouteEnquiry, Feedback, Source
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory
@@ -184,6 +185,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "api_directory_openreferral": ALL,
     "metric-list": COMMISSIONING,
     "metric-detail": COMMISSIONING,
+    "privacy:home": ADMIN,
+    "privacy:person": ADMIN,
+    "privacy:export": ADMIN,
+    "privacy:export_json": ADMIN,
+    "privacy:erase": ADMIN,
+    "privacy:merge": ADMIN,
+    "privacy:merge_detail": ADMIN,
+    "privacy:merge_undo": ADMIN,
+    "privacy:merge_confirm": ADMIN,
+    "privacy:retention": ADMIN,
+    "referrals:person_consent": TEAM_A,
     "schema": ALL,
     "api-docs": ALL,
 }
@@ -210,6 +222,7 @@ class World:
     team: Any
     practice: Any
     pcn: Any
+    merge: Any
 
 
 # URL arguments, per URL name, from the world's objects.
@@ -265,6 +278,15 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "outcomes:run_status": lambda w: {"pk": w.metric_run.pk},
     "api_referral_detail": lambda w: {"pk": w.referral.pk},
     "metric-detail": lambda w: {"metric": "friends"},
+    "privacy:person": lambda w: {"pk": w.person.pk},
+    "privacy:export": lambda w: {"pk": w.person.pk},
+    "privacy:export_json": lambda w: {"pk": w.person.pk},
+    "privacy:erase": lambda w: {"pk": w.person.pk},
+    "privacy:merge": lambda w: {"pk": w.person.pk},
+    "privacy:merge_detail": lambda w: {"pk": w.merge.pk},
+    "privacy:merge_undo": lambda w: {"pk": w.merge.pk},
+    "privacy:merge_confirm": lambda w: {"pk": w.merge.pk},
+    "referrals:person_consent": lambda w: {"pk": w.person.pk},
 }
 
 
@@ -368,6 +390,11 @@ def world(
         team=team_a,
         practice=practice_a,
         pcn=pcn,
+        merge=person_merge(
+            kept=PersonFactory(practice=practice_a, link_worker=link_worker),
+            duplicate=PersonFactory(practice=practice_a, link_worker=link_worker),
+            by=admin_user,
+        ),
     )
 
 
