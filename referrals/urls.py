@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import casework, feedback, intake
+from .views import casework, feedback, intake, possible_matches
 
 app_name = "referrals"
 
@@ -48,6 +48,11 @@ urlpatterns: list[URLPattern] = [
         "case/referrals/<int:pk>/status/",
         casework.referral_status_change,
         name="referral_status_change",
+    ),
+    path(
+        "case/referrals/<int:pk>/possible-match/",
+        possible_matches.possible_match,
+        name="possible_match",
     ),
     path("case/referrals/<int:pk>/close/", casework.referral_close, name="referral_close"),
     path("case/referrals/<int:pk>/feedback/", feedback.feedback_create, name="feedback_create"),

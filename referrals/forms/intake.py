@@ -4,6 +4,7 @@ intake services, and into plain data for a closed-route enquiry."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, cast
 
 from django import forms
@@ -96,6 +97,14 @@ class _PersonForm(NhsFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
+    # One-time token: the same form sent twice (a double click, a resend) makes one referral.
+    submission_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", secrets.token_urlsafe(24))
+
     def clean_date_of_birth(self) -> dt.date | None:
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
@@ -121,7 +130,7 @@ class _PersonForm(NhsFormMixin, forms.Form):
     def enquiry_data(self) -> dict[str, Any]:
         """What was entered, for a closed-route enquiry (the consent box and the honeypot are
         not part of the enquiry)."""
-        skip = {"consent_confirmed", "duplicate_choice", "website"}
+        skip = {"consent_confirmed", "duplicate_choice", "website", "submission_token"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip and v not in ("", None)}
 
 
