@@ -136,6 +136,9 @@ def referral_intake(
     )
     if not route_is_open(route=route):
         return EnquiryKept(closed_route_enquiry_create(route=route, data=enquiry_data, by=by))
+    if route == Source.SELF:
+        # Whoever records it, a self-referral is the public's word: it never attaches.
+        matching = Matching.SUGGEST
     key = submission_key_for(token=submission_token, by=by)
     earlier = referral_for_submission(key=key)
     if earlier is not None:

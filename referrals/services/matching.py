@@ -134,8 +134,11 @@ def person_match(
 
 
 def _possible_match(details: PersonDetails, people: QuerySet[Person]) -> PersonResolution:
-    """A new record, with the strict match among ``people`` (if any) to show a link worker."""
-    match = person_match_auto(details=details, people=people)
+    """A new record, with the strict match among ``people`` (if any) to show a link worker.
+    Records still waiting for a link worker's answer are not candidates themselves, so that
+    the same person asking twice points at the same existing record."""
+    pending = Person.objects.filter(referrals__possible_match__isnull=False)
+    match = person_match_auto(details=details, people=people.exclude(pk__in=pending))
     if match is None:
         return PersonResolution()
     digits = normalise_nhs_number(details.nhs_number or "")

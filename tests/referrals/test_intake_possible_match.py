@@ -234,3 +234,11 @@ def test_an_administrator_may_settle_it(client_for, admin_user, asked, sam):
     assert response.status_code == 302
     asked.refresh_from_db()
     assert asked.person == sam
+
+
+def test_asking_twice_points_at_the_same_existing_record(anon_client, sam):
+    anon_client.post(ASK, ask_data())
+    anon_client.post(ASK, ask_data(reason="Asking again"))
+    asked = Referral.objects.exclude(person=sam)
+    assert asked.count() == 2
+    assert {r.possible_match_id for r in asked} == {sam.pk}

@@ -169,13 +169,16 @@ def test_other_service_route_recorded_by_a_link_worker(link_worker):
 
 
 def test_every_route_meets_on_one_record(practice_staff, volunteer, link_worker):
-    intake(route="", by=practice_staff, person=who(nhs_number=NHS))
-    intake(route=Source.SELF)
+    first = intake(route="", by=practice_staff, person=who(nhs_number=NHS)).referral
     intake(route=Source.COMMUNITY, by=volunteer, person=who(given_name="Joanne", nhs_number=NHS))
     intake(
         route=Source.OTHER, by=link_worker, matching=Matching.CONFIRM, person=who(nhs_number=NHS)
     )
-    assert Person.objects.count() == 1 and Referral.objects.count() == 4
+    assert Person.objects.count() == 1 and Referral.objects.count() == 3
+    # The public's word attaches to no one, whatever matching the caller asks for: it is a
+    # possible match for a link worker.
+    asked = intake(route=Source.SELF, matching=Matching.AUTOMATIC).referral
+    assert asked.person != first.person and asked.possible_match == first.person
 
 
 # --- practice scope --------------------------------------------------------------------------
