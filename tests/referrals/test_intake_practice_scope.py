@@ -152,7 +152,7 @@ def test_after_a_link_worker_confirms_the_practice_still_sees_only_what_it_typed
     client_for, practice_staff, practice_a, elsewhere, link_worker
 ):
     client = client_for(practice_staff)
-    client.post(CREATE, form_data(nhs_number=NHS))
+    confirmation = client.post(CREATE, form_data(nhs_number=NHS))["Location"]
     referral = Referral.objects.get(referring_practice=practice_a)
     client_for(link_worker).post(
         reverse("referrals:possible_match", args=[referral.pk]), {"decision": "confirm"}
@@ -165,6 +165,8 @@ def test_after_a_link_worker_confirms_the_practice_still_sees_only_what_it_typed
     assert "Jo Bloggs" in content
     assert "Olwen" not in content and "North link workers" not in content
     assert "Ben Other" not in content
+    content = client.get(confirmation).content.decode()
+    assert "North link workers" not in content and "Ben Other" not in content
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=practice_staff).key}")
     status = api.get(reverse("api_referral_detail", args=[referral.pk])).json()
