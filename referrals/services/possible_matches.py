@@ -59,13 +59,23 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
         match.link_worker = link_worker
         match.last_activity_at = timezone.now()
         match.save(update_fields=[*copied, "team", "link_worker", "last_activity_at"])
+        handed_over = link_worker is not None and link_worker.pk != referral.link_worker_id
         Referral.objects.filter(pk=referral.pk).update(
             person=match,
             team=team,
             link_worker=link_worker,
             possible_match=None,
             possible_match_on="",
+            **({"notified_at": None} if handed_over else {}),
         )
+        if handed_over:
+            # The matched person's link worker learns of the referral as of any other.
+            from ..tasks import referral_notify_link_worker_task
+
+            referral_id = referral.pk
+            transaction.on_commit(
+                lambda: referral_notify_link_worker_task.delay(referral_id=referral_id)
+            )
         audit_record(
             user=by,
             action=AuditLog.Action.UPDATE,

@@ -180,3 +180,29 @@ def test_own_practice_patient_is_still_matched_by_nhs_number(
     client_for(practice_staff).post(CREATE, form_data(nhs_number=NHS))
     referral = Referral.objects.get(referring_practice=practice_a)
     assert referral.person == own and referral.possible_match is None
+
+
+def test_confirming_hands_the_referral_to_the_matched_persons_team(
+    client_for,
+    practice_staff,
+    practice_a,
+    elsewhere,
+    link_worker,
+    other_link_worker,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    client_for(practice_staff).post(CREATE, form_data(nhs_number=NHS))
+    referral = Referral.objects.get(referring_practice=practice_a)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(link_worker).post(
+            reverse("referrals:possible_match", args=[referral.pk]), {"decision": "confirm"}
+        )
+    referral.refresh_from_db()
+    assert referral.link_worker == other_link_worker and referral.team == elsewhere.practice.team
+    assert [m.to for m in mailoutbox] == [[other_link_worker.email]]
+    assert (
+        client_for(link_worker).get(reverse("referrals:person", args=[elsewhere.pk])).status_code
+        == 404
+    )  # another team's case: still out of the first link worker's scope
