@@ -33,7 +33,7 @@ COPYABLE_DETAILS = {
 
 def _locked_open_match(referral: Referral) -> Referral:
     locked = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person", "possible_match")
         .get(pk=referral.pk)
     )
