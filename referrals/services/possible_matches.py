@@ -32,12 +32,14 @@ COPYABLE_DETAILS = {
 
 
 def _locked_open_match(referral: Referral) -> Referral:
-    locked = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("person", "possible_match")
-        .get(pk=referral.pk)
-    )
-    if locked.possible_match_id is None or locked.possible_match_id == locked.person_id:
+    # The row alone: a join would be re-checked against the old person after waiting for a
+    # concurrent answer, and the referral would seem to vanish.
+    locked = Referral.objects.select_for_update().filter(pk=referral.pk).first()
+    if (
+        locked is None
+        or locked.possible_match_id is None
+        or locked.possible_match_id == locked.person_id
+    ):
         raise ValidationError("This possible match has already been dealt with")
     return locked
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from referrals.models import CaseNote, Person, PossibleMatchOn, Referral
+from referrals.services import possible_matches
 from socialrx.models import AuditLog
 from tests.referrals.factories import PersonFactory, ReferralFactory
 
@@ -242,3 +246,48 @@ def test_asking_twice_points_at_the_same_existing_record(anon_client, sam):
     asked = Referral.objects.exclude(person=sam)
     assert asked.count() == 2
     assert {r.possible_match_id for r in asked} == {sam.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_link_workers_settling_at_once_settle_it_once(
+    postgres_required, monkeypatch, link_worker, sam, practice_a
+):
+    """Two connections answer the same possible match at the same instant: one confirms, the
+    other is told it has been dealt with (no error page, nothing done twice)."""
+    Client().post(ASK, ask_data(practice=str(practice_a.pk)))
+    asked = Referral.objects.exclude(person=sam).get()
+    own_record = asked.person_id
+    barrier = threading.Barrier(2, timeout=20)
+    real_lock = possible_matches._locked_open_match
+
+    def lock_together(referral):
+        barrier.wait()
+        return real_lock(referral)
+
+    monkeypatch.setattr(possible_matches, "_locked_open_match", lock_together)
+    answers: list = []
+
+    def settle() -> None:
+        try:
+            client = Client()
+            client.force_login(link_worker)
+            answers.append(
+                client.post(
+                    reverse("referrals:possible_match", args=[asked.pk]),
+                    {"decision": "confirm", "copy": ["email"]},
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=settle) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(a.status_code for a in answers) == [200, 302]
+    refused = next(a for a in answers if a.status_code == 200)
+    assert "already been dealt with" in refused.content.decode()
+    asked.refresh_from_db()
+    assert asked.person == sam and not Person.objects.filter(pk=own_record).exists()
+    assert AuditLog.objects.filter(detail__startswith="possible match confirmed: from").count() == 1
