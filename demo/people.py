@@ -200,6 +200,14 @@ def _referral(ctx: Any, person: Person, received: dt.date, n: int) -> Referral:
         consent_confirmed=True,
         team=person.team,
         link_worker=person.link_worker,
+        # As the referrer typed them: the demo's referrers typed the record's details.
+        entered_given_name=person.given_name,
+        entered_family_name=person.family_name,
+        entered_date_of_birth=person.date_of_birth,
+        entered_nhs_number=person.nhs_number or "",
+        entered_postcode=person.postcode,
+        entered_phone=person.phone,
+        entered_email=person.email,
     )
     staff = {u.practice_id: u for u in ctx.practice_staff}
     if source in (Source.GP, Source.PRACTICE_STAFF):

@@ -3,6 +3,9 @@
 Practice staff tokens refer for their own practice (source gp or practice_staff); administrators
 may post any route on behalf of a partner. Everyone else may not refer through the API (403).
 Status look-ups are scoped like the pages: out of scope is 404.
+
+Send an ``Idempotency-Key`` header (any string up to 200 characters, unique per referral) and
+a retry of the same request makes no second referral: it gets the first answer back.
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -30,7 +38,13 @@ from socialrx.validators import (
 
 from .access import referral_get_for
 from .models import ConsentPurpose, Referral, ReferralStatus, Source
-from .services.intake import EnquiryKept, ReferralDetails, ReferralMade, referral_intake
+from .services.intake import (
+    SUBMISSION_TOKEN_MAX_LENGTH,
+    EnquiryKept,
+    ReferralDetails,
+    ReferralMade,
+    referral_intake,
+)
 from .services.matching import Matching, PersonDetails
 
 ErrorResponse = inline_serializer(
@@ -72,18 +86,29 @@ class ReferralOutput(serializers.Serializer):
     status_display = serializers.CharField(source="get_status_display")
     source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     received_on = serializers.DateField()
-    team = serializers.CharField(source="team.name", allow_null=True, default=None)
+    team = serializers.SerializerMethodField()
     link_worker = serializers.SerializerMethodField()
     status_history = ReferralStatusChangeOutput(many=True, source="status_changes.all")
 
+    def _case_team_shown(self, obj: Referral) -> bool:
+        """A practice is not told which team holds the case of a person registered elsewhere
+        (a referral a link worker matched to another practice's patient)."""
+        user = self.context.get("user")
+        return bool(getattr(user, "is_admin", False)) or obj.person_at_referring_practice
+
+    def get_team(self, obj: Referral) -> str | None:
+        return obj.team.name if obj.team and self._case_team_shown(obj) else None
+
     def get_link_worker(self, obj: Referral) -> str | None:
         worker = obj.link_worker
-        return (worker.get_full_name() or worker.username) if worker else None
+        if worker is None or not self._case_team_shown(obj):
+            return None
+        return worker.get_full_name() or worker.username
 
 
 def _referral_for_output(pk: int) -> Referral:
     return (
-        Referral.objects.select_related("team", "link_worker")
+        Referral.objects.select_related("team", "link_worker", "person")
         .prefetch_related("status_changes")
         .get(pk=pk)
     )
@@ -183,6 +208,15 @@ class ReferralCreateApi(APIView):
         operation_id="referral_create",
         summary="Send a referral",
         request=ReferralCreateInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                name="Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="One key per referral: a retry with the same key makes no second "
+                "referral and gets the first answer.",
+            )
+        ],
         responses={
             201: ReferralOutput,
             202: OpenApiResponse(
@@ -197,6 +231,16 @@ class ReferralCreateApi(APIView):
         tags=["referrals"],
     )
     def post(self, request: Request) -> Response:
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip()
+        if len(idempotency_key) > SUBMISSION_TOKEN_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "idempotency_key": [
+                        f"Use an Idempotency-Key of at most {SUBMISSION_TOKEN_MAX_LENGTH} "
+                        "characters"
+                    ]
+                }
+            )
         serializer = self.ReferralCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -241,6 +285,7 @@ class ReferralCreateApi(APIView):
                 matching=Matching.AUTOMATIC,
                 # What was validated (bounded, known fields), not the raw body.
                 enquiry_data=dict(serializer.data),
+                submission_token=idempotency_key,
             )
         except DjangoValidationError as exc:
             raise ValidationError(_api_errors(exc)) from exc
@@ -256,8 +301,9 @@ class ReferralCreateApi(APIView):
             )
         if not isinstance(result, ReferralMade):  # automatic matching never asks
             raise TypeError(f"unexpected intake result {type(result).__name__}")
+        # A replay (the same Idempotency-Key again) answers as the first request did.
         return Response(
-            ReferralOutput(_referral_for_output(result.referral.pk)).data,
+            ReferralOutput(_referral_for_output(result.referral.pk), context={"user": user}).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -306,4 +352,6 @@ class ReferralDetailApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         referral = referral_get_for(user=request.user, pk=pk)
-        return Response(ReferralOutput(_referral_for_output(referral.pk)).data)
+        return Response(
+            ReferralOutput(_referral_for_output(referral.pk), context={"user": request.user}).data
+        )

@@ -46,7 +46,6 @@ class Person(Audited, models.Model):
     nhs_number = models.CharField(
         "NHS number",
         max_length=10,
-        unique=True,
         null=True,
         blank=True,
         validators=[validate_nhs_number],
@@ -107,11 +106,19 @@ class Person(Audited, models.Model):
             models.Index(fields=["family_name", "given_name", "date_of_birth"]),
         ]
         constraints = [
+            # One person, one record: the database refuses a second record with the same NHS
+            # number even when two intakes race past the service's check.
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=models.Q(nhs_number__isnull=False) & ~models.Q(nhs_number=""),
+                name="person_nhs_number_unique",
+                violation_error_message="A person with this NHS number is already recorded",
+            ),
             models.CheckConstraint(
                 name="person_imd_decile_1_10",
                 condition=models.Q(imd_decile__isnull=True)
                 | models.Q(imd_decile__gte=1, imd_decile__lte=10),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,9 +211,14 @@ ENDED_STATUSES = (
 )
 
 
+class PossibleMatchOn(models.TextChoices):
+    NHS_NUMBER = "nhs_number", "same NHS number"
+    NAME_DOB_POSTCODE = "name_dob_postcode", "same name, date of birth and postcode"
+
+
 class Referral(Audited, models.Model):
-    # Bookkeeping: when the link worker was emailed.
-    audit_exclude = ("notified_at",)
+    # Bookkeeping: when the link worker was emailed; the hashed submission key.
+    audit_exclude = ("notified_at", "submission_key")
 
     referral_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals")
@@ -234,6 +246,30 @@ class Referral(Audited, models.Model):
     )
     reason = models.TextField(blank=True)
     consent_confirmed = models.BooleanField(default=False)
+    # The person's details as the referrer typed them. Kept on the referral so that the
+    # referrer is shown what they sent (never the record it was matched to), and so that a
+    # possible match can be confirmed without the typed details having touched anyone's record.
+    entered_given_name = models.CharField(max_length=100, blank=True)
+    entered_family_name = models.CharField(max_length=100, blank=True)
+    entered_date_of_birth = models.DateField(null=True, blank=True)
+    entered_nhs_number = models.CharField(max_length=10, blank=True)
+    entered_postcode = models.CharField(max_length=10, blank=True)
+    entered_phone = models.CharField(max_length=30, blank=True)
+    entered_email = models.EmailField(blank=True)
+    entered_communication_needs = models.TextField(blank=True)
+    # An existing person this referral may be for, found on a route that may not attach it
+    # (the public form; practice staff matching someone outside their practice). A link worker
+    # confirms (the referral moves to that person) or rejects it (the referral's own record
+    # stands as a different person).
+    possible_match = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    possible_match_on = models.CharField(max_length=20, choices=PossibleMatchOn.choices, blank=True)
+    # Hash of the form's one-time token (or the API's Idempotency-Key) with who sent it: the
+    # same submission sent twice makes one referral, even when both arrive at once.
+    submission_key = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     status = models.CharField(
         max_length=20,
         choices=ReferralStatus.choices,
@@ -271,6 +307,35 @@ class Referral(Audited, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def person_at_referring_practice(self) -> bool:
+        """Whether the person is registered at the practice that referred (or no practice
+        referred). Otherwise the referring practice is shown nothing of the person's record or
+        of the team that now holds their case."""
+        return self.referring_practice_id is None or (
+            self.person.practice_id == self.referring_practice_id
+        )
+
+    @property
+    def as_referred(self) -> dict[str, Any]:
+        """The person as the referrer typed them. Referrals recorded before typed details were
+        kept (or imported) fall back to the person's record, but only where the person is
+        registered at the practice that referred."""
+        if self.entered_given_name or not self.person_at_referring_practice:
+            return {
+                "full_name": f"{self.entered_given_name} {self.entered_family_name}".strip(),
+                "date_of_birth": self.entered_date_of_birth,
+                "nhs_number": self.entered_nhs_number,
+                "postcode": self.entered_postcode,
+            }
+        person = self.person
+        return {
+            "full_name": person.full_name,
+            "date_of_birth": person.date_of_birth,
+            "nhs_number": person.nhs_number or "",
+            "postcode": person.postcode,
+        }
 
 
 class ReferralStatusChange(models.Model):

@@ -10,7 +10,7 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import casework, feedback, intake
+from .views import casework, feedback, intake, possible_matches
 
 app_name = "referrals"
 
@@ -53,6 +53,11 @@ urlpatterns: list[URLPattern] = [
         "case/referrals/<int:pk>/status/",
         casework.referral_status_change,
         name="referral_status_change",
+    ),
+    path(
+        "case/referrals/<int:pk>/possible-match/",
+        possible_matches.possible_match,
+        name="possible_match",
     ),
     path("case/referrals/<int:pk>/close/", casework.referral_close, name="referral_close"),
     path("case/referrals/<int:pk>/feedback/", feedback.feedback_create, name="feedback_create"),
@@ -113,6 +118,7 @@ declare(
         "note_create": ViewAudit(PERSON, detail="note form"),
         "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
         "referral_close": ViewAudit(REFERRAL, detail="close form"),
+        "possible_match": ViewAudit(REFERRAL, detail="possible match"),
         "feedback_create": ViewAudit(REFERRAL, detail="feedback form"),
         "feedback_letter": ViewAudit("referrals.Feedback", detail="feedback letter"),
         "goal_status": ViewAudit("referrals.Goal", detail="goal"),

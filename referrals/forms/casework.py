@@ -424,3 +424,32 @@ class ConsentForm(NhsFormMixin, forms.Form):
 
     def answers(self) -> dict[str, bool | None]:
         return {purpose: self.cleaned_data.get(purpose) for purpose in _CONSENT_QUESTIONS}
+
+
+CONFIRM_MATCH = "confirm"
+REJECT_MATCH = "reject"
+
+
+class PossibleMatchForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    """Confirm or reject a possible match; on confirming, which typed details to copy."""
+
+    required_messages = {"decision": "Choose whether this is the same person"}
+
+    decision = forms.ChoiceField(
+        label="Is this the same person?",
+        choices=[
+            (CONFIRM_MATCH, "Yes, the same person: add this referral to their record"),
+            (REJECT_MATCH, "No, a different person: keep this referral's own record"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    copy = forms.MultipleChoiceField(
+        label="Details to copy to their record (if the same person)",
+        required=False,
+        help_text="Only what the referrer typed; nothing is copied unless you tick it.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, copyable: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["copy"].choices = copyable  # type: ignore[attr-defined]

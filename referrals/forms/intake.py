@@ -3,6 +3,7 @@ intake services, and into plain data for a closed-route enquiry."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, cast
 
 from django import forms
@@ -96,6 +97,14 @@ class _PersonForm(NhsFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
+    # One-time token: the same form sent twice (a double click, a resend) makes one referral.
+    submission_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", secrets.token_urlsafe(24))
+
     def person_details(self, *, practice: Practice | None = None) -> PersonDetails:
         data = self.cleaned_data
         return PersonDetails(
@@ -113,7 +122,7 @@ class _PersonForm(NhsFormMixin, forms.Form):
     def enquiry_data(self) -> dict[str, Any]:
         """What was entered, for a closed-route enquiry (the consent answers and the honeypot
         are not part of the enquiry)."""
-        skip = {*CONSENT_FIELDS, "duplicate_choice", "website"}
+        skip = {*CONSENT_FIELDS, "duplicate_choice", "website", "submission_token"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip and v not in ("", None)}
 
 

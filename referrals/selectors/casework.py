@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assets.models import Asset, ListingStatus
@@ -69,6 +69,9 @@ def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Pe
             current_status=_latest_referral("status"),
             current_closed_on=_latest_referral("closed_on"),
             current_referral_id=_latest_referral("id"),
+            has_possible_match=Exists(
+                Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
+            ),
         )
         .filter(Q(current_status__in=OPEN_STATUSES) | Q(current_closed_on__gte=cutoff))
     )
@@ -190,7 +193,9 @@ class PersonRecord:
 def person_record(*, person: Person) -> PersonRecord:
     """Everything on a person's page in a fixed number of queries, whatever its length."""
     referrals = list(
-        person.referrals.select_related("referring_practice", "link_worker").prefetch_related(
+        person.referrals.select_related(
+            "referring_practice", "link_worker", "possible_match"
+        ).prefetch_related(
             Prefetch(
                 "status_changes",
                 queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
@@ -242,3 +247,16 @@ def person_record(*, person: Person) -> PersonRecord:
         notes=notes,
         timeline=entries,
     )
+
+
+def referral_possible_match_for(*, user: Any, pk: int) -> Referral:
+    """A referral with a possible match still to settle, on a case record the user may change
+    (the link workers of the referral's team, administrators)."""
+    scope = Referral.objects.filter(
+        person__in=people_for(user=user), possible_match__isnull=False
+    ).select_related("person", "possible_match", "possible_match__practice")
+    return get_in_scope_or_404(scope, what="referral", pk=pk)
+
+
+def person_in_case_scope(*, user: Any, person_id: int) -> bool:
+    return people_for(user=user).filter(pk=person_id).exists()

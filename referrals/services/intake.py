@@ -2,11 +2,16 @@
 services recorded by a link worker, the API). It owns the route check, the practice scope and
 the matching of the person, and answers with one of three results: the referral made, the
 enquiry kept because the route is switched off, or the likely duplicates for the user to
-confirm."""
+confirm.
+
+One submission makes one referral: each form carries a one-time token (the API an
+``Idempotency-Key``), stored hashed with the referral under a unique constraint. A submission
+sent again, or twice at the same instant, gets the first one's referral back."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,19 +19,21 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.models import Asset
 from socialrx.audit import acting_user
 from socialrx.models import Practice, Role, StaffType
 from socialrx.ratelimit import rate_limited
+from socialrx.validators import normalise_nhs_number
 
 from ..models import (
     ClosedRouteEnquiry,
     ConsentPurpose,
     ConsentSource,
     Person,
+    PossibleMatchOn,
     Referral,
     ReferralStatus,
     ReferralStatusChange,
@@ -36,9 +43,10 @@ from .assignment import link_worker_for, team_for_practice
 from .consent import consent_record
 from .enquiries import closed_route_enquiry_create
 from .matching import Matching, PersonDetails, person_match
-from .people import person_create_or_existing, person_fill_blanks
+from .people import person_create, person_create_or_existing, person_fill_blanks
 
 PRACTICE_SOURCES = (Source.GP, Source.PRACTICE_STAFF)
+SUBMISSION_TOKEN_MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,10 @@ class ReferralDetails:
 
 @dataclass(frozen=True)
 class ReferralMade:
+    """``replayed``: the submission had already been made; ``referral`` is the first one's."""
+
     referral: Referral
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,24 @@ def route_is_open(*, route: str) -> bool:
     return route in settings.REFERRAL_ROUTES_OPEN
 
 
+def submission_key_for(*, token: str, by: Any | None) -> str:
+    """The stored key of a submission: its token hashed with who sent it, so that a token
+    someone else sent (or guessed) never finds their referral."""
+    token = (token or "").strip()
+    if not token:
+        return ""
+    if len(token) > SUBMISSION_TOKEN_MAX_LENGTH:
+        raise ValidationError(
+            {"submission_token": f"Use a key of at most {SUBMISSION_TOKEN_MAX_LENGTH} characters"}
+        )
+    who = f"user:{by.pk}" if getattr(by, "is_authenticated", False) else "public"
+    return hashlib.sha256(f"{who}:{token}".encode()).hexdigest()
+
+
+def referral_for_submission(*, key: str) -> Referral | None:
+    return Referral.objects.filter(submission_key=key).first() if key else None
+
+
 @acting_user("by", note="intake")
 def referral_intake(
     *,
@@ -95,56 +124,88 @@ def referral_intake(
     matching: Matching,
     enquiry_data: Mapping[str, Any],
     choice: str = "",
+    submission_token: str = "",
 ) -> IntakeResult:
     """Take a referral from any route.
 
     ``route`` is a ``Source`` (practice staff may leave it empty: their staff type decides);
     ``matching`` says whether the user may be shown likely duplicates (``choice`` is their
-    answer); ``enquiry_data`` is what to keep if the route is switched off. Invalid input
-    raises ``ValidationError`` keyed by field; practice staff without a practice are refused
-    (``PermissionDenied``)."""
-    route, person, referral = _practice_scope(by=by, route=route, person=person, referral=referral)
+    answer); ``enquiry_data`` is what to keep if the route is switched off;
+    ``submission_token`` is the form's one-time token or the API's Idempotency-Key. Invalid
+    input raises ``ValidationError`` keyed by field; practice staff without a practice are
+    refused (``PermissionDenied``).
+
+    What was typed about the person is kept on the referral. A route that may not attach the
+    referral to a match (the public; practice staff and someone outside their practice) gets
+    a record of its own made from what was typed, with the match as ``possible_match`` for a
+    link worker: no existing record is changed."""
+    route, person, referral, practice = _practice_scope(
+        by=by, route=route, person=person, referral=referral
+    )
     if not route_is_open(route=route):
         return EnquiryKept(closed_route_enquiry_create(route=route, data=enquiry_data, by=by))
-    found = person_match(details=person, matching=matching, choice=choice)
+    if route == Source.SELF:
+        # Whoever records it, a self-referral is the public's word: it never attaches.
+        matching = Matching.SUGGEST
+    key = submission_key_for(token=submission_token, by=by)
+    earlier = referral_for_submission(key=key)
+    if earlier is not None:
+        return ReferralMade(earlier, replayed=True)
+    found = person_match(details=person, matching=matching, choice=choice, within_practice=practice)
     if found.needs_choice:
         return CandidatesToConfirm(candidates=found.candidates)
     user = by if getattr(by, "is_authenticated", False) else None
-    with transaction.atomic():
-        if found.person is None:
-            record = person_create_or_existing(details=person, by=user)
-        else:
-            record = person_fill_blanks(person=found.person, details=person, by=user)
-        made = referral_create(
-            person=record,
-            source=route,
-            by=user,
-            consent_confirmed=referral.consent_confirmed,
-            reason=referral.reason,
-            referring_practice=referral.referring_practice,
-            referring_asset=referral.referring_asset,
-            referrer_name=referral.referrer_name,
-            referrer_organisation=referral.referrer_organisation
-            or (referral.referring_practice.name if referral.referring_practice else ""),
-            referrer_email=referral.referrer_email,
-        )
-        consent_record(
-            person=record,
-            answers={**referral.consents, ConsentPurpose.CONTACT: True},
-            by=user,
-            source=ConsentSource.SELF_REFERRAL
-            if route == Source.SELF
-            else ConsentSource.REFERRAL_FORM,
-            referral=made,
-        )
+    typed = person.normalised()
+    try:
+        with transaction.atomic():
+            if found.person is not None:
+                record = person_fill_blanks(person=found.person, details=person, by=user)
+            elif found.possible_match_on == PossibleMatchOn.NHS_NUMBER:
+                # The number is someone else's record until a link worker says otherwise.
+                record = person_create(details=replace(person, nhs_number=""), by=user)
+            else:
+                record = person_create_or_existing(details=person, by=user)
+            made = referral_create(
+                person=record,
+                source=route,
+                by=user,
+                consent_confirmed=referral.consent_confirmed,
+                reason=referral.reason,
+                referring_practice=referral.referring_practice,
+                referring_asset=referral.referring_asset,
+                referrer_name=referral.referrer_name,
+                referrer_organisation=referral.referrer_organisation
+                or (referral.referring_practice.name if referral.referring_practice else ""),
+                referrer_email=referral.referrer_email,
+                entered=typed,
+                possible_match=found.possible_match,
+                possible_match_on=found.possible_match_on,
+                submission_key=key,
+            )
+            consent_record(
+                person=record,
+                answers={**referral.consents, ConsentPurpose.CONTACT: True},
+                by=user,
+                source=ConsentSource.SELF_REFERRAL
+                if route == Source.SELF
+                else ConsentSource.REFERRAL_FORM,
+                referral=made,
+            )
+    except IntegrityError:
+        # Sent twice at once: the other request committed first and holds the key.
+        earlier = referral_for_submission(key=key)
+        if earlier is None:
+            raise
+        return ReferralMade(earlier, replayed=True)
     return ReferralMade(made)
 
 
 def _practice_scope(
     *, by: Any, route: str, person: PersonDetails, referral: ReferralDetails
-) -> tuple[str, PersonDetails, ReferralDetails]:
+) -> tuple[str, PersonDetails, ReferralDetails, Practice | None]:
     """Practice staff refer for their own practice only, as ``gp`` or ``practice_staff`` (by
-    default as their staff type says); everyone else names the route."""
+    default as their staff type says), and are matched only with its people (the practice is
+    returned); everyone else names the route."""
     is_practice_staff = (
         getattr(by, "is_authenticated", False)
         and not by.is_admin
@@ -153,7 +214,7 @@ def _practice_scope(
     if not is_practice_staff:
         if not route:
             raise ValidationError({"source": "Choose the referral route"})
-        return route, person, referral
+        return route, person, referral, None
     practice = by.practice
     if practice is None:
         raise PermissionDenied
@@ -166,6 +227,7 @@ def _practice_scope(
         route,
         replace(person, practice=practice),
         replace(referral, referring_practice=practice),
+        practice,
     )
 
 
@@ -183,11 +245,16 @@ def referral_create(
     referrer_organisation: str = "",
     referrer_email: str = "",
     received_on: dt.date | None = None,
+    entered: PersonDetails | None = None,
+    possible_match: Person | None = None,
+    possible_match_on: str = "",
+    submission_key: str = "",
 ) -> Referral:
     """The referral itself, for a person already settled on (``referral_intake`` decides
     whether the route is open and who the person is): team and named link worker, the first
     status change, the audit entry and an email to the link worker once the transaction
-    commits."""
+    commits. ``entered`` is what was typed about the person (kept on the referral);
+    ``possible_match`` someone a link worker should confirm or reject."""
     if source not in Source.values:
         raise ValidationError({"source": "Choose a referral route"})
     if not consent_confirmed:
@@ -221,6 +288,10 @@ def referral_create(
             status=ReferralStatus.RECEIVED,
             team=team,
             link_worker=link_worker,
+            possible_match=possible_match,
+            possible_match_on=possible_match_on if possible_match is not None else "",
+            submission_key=submission_key or None,
+            **_entered_fields(entered),
         )
         ReferralStatusChange.objects.create(
             referral=referral, from_status="", to_status=ReferralStatus.RECEIVED, by=user
@@ -233,6 +304,21 @@ def referral_create(
                 lambda: referral_notify_link_worker_task.delay(referral_id=referral_id)
             )
     return referral
+
+
+def _entered_fields(entered: PersonDetails | None) -> dict[str, Any]:
+    if entered is None:
+        return {}
+    return {
+        "entered_given_name": entered.given_name[:100],
+        "entered_family_name": entered.family_name[:100],
+        "entered_date_of_birth": entered.date_of_birth,
+        "entered_nhs_number": normalise_nhs_number(entered.nhs_number or "")[:10],
+        "entered_postcode": entered.postcode[:10],
+        "entered_phone": entered.phone[:30],
+        "entered_email": entered.email,
+        "entered_communication_needs": entered.communication_needs,
+    }
 
 
 def referral_notify_link_worker(*, referral_id: int) -> bool:

@@ -56,7 +56,11 @@ def person_create(*, details: PersonDetails, by: Any | None) -> Person:
         communication_needs=details.communication_needs,
         practice=details.practice,
     )
-    person.full_clean(exclude=["team", "link_worker"], validate_unique=False)
+    # The NHS number's uniqueness is checked above and, against a concurrent intake, by the
+    # database (``person_create_or_existing``).
+    person.full_clean(
+        exclude=["team", "link_worker"], validate_unique=False, validate_constraints=False
+    )
     with transaction.atomic():
         person.team = team_for_practice(practice=person.practice)
         person.link_worker = link_worker_for(person=person, team=person.team)
@@ -130,6 +134,13 @@ def person_update(*, person: Person, by: Any, data: Mapping[str, Any]) -> list[s
         return []
     for name in changed:
         setattr(person, name, data[name])
+    digits = normalise_nhs_number(person.nhs_number or "")
+    if (
+        "nhs_number" in changed
+        and digits
+        and Person.objects.filter(nhs_number=digits).exclude(pk=person.pk).exists()
+    ):
+        raise ValidationError({"nhs_number": "A person with this NHS number is already recorded"})
     person.full_clean(exclude=["team", "link_worker", "practice"])
     with transaction.atomic():
         person.last_activity_at = timezone.now()

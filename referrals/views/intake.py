@@ -89,6 +89,7 @@ def _staff_intake(
             matching=Matching.CONFIRM,
             choice=choice,
             enquiry_data=form.enquiry_data(),
+            submission_token=form.cleaned_data.get("submission_token", ""),
         )
     except ValidationError as exc:
         form_add_service_errors(form, exc)
@@ -211,8 +212,10 @@ def self_referral(request: HttpRequest) -> HttpResponse:
                 consents=form.consent_answers(),
             ),
             by=None,
-            matching=Matching.AUTOMATIC,
+            # The public never attaches to a record: a match is a possible match.
+            matching=Matching.SUGGEST,
             enquiry_data=form.enquiry_data(),
+            submission_token=form.cleaned_data.get("submission_token", ""),
         )
     except ValidationError as exc:
         form_add_service_errors(form, exc)
@@ -254,6 +257,7 @@ def community_referral_create(request: SignedInRequest) -> HttpResponse:
             by=user,
             matching=Matching.AUTOMATIC,
             enquiry_data=form.enquiry_data(),
+            submission_token=form.cleaned_data.get("submission_token", ""),
         )
     except ValidationError as exc:
         form_add_service_errors(form, exc)

@@ -70,8 +70,8 @@ def test_practice_token_creates_a_referral_for_its_practice(
     assert len(mailoutbox) == 1
 
 
-def test_practice_token_matches_existing_person_by_nhs_number(practice_staff):
-    existing = PersonFactory(practice=None, nhs_number=NHS, given_name="Joanne")
+def test_practice_token_matches_own_practice_person_by_nhs_number(practice_staff, practice_a):
+    existing = PersonFactory(practice=practice_a, nhs_number=NHS, given_name="Joanne")
     response = token_client(practice_staff).post(URL, payload(), format="json")
     assert response.status_code == 201
     assert Referral.objects.get().person == existing

@@ -107,20 +107,6 @@ def test_rate_limit_per_address(settings, anon_client, caplog):
     assert "203.0.113.9" not in caplog.text
 
 
-def test_matches_an_existing_person_without_saying_so(anon_client, practice_a):
-    existing = PersonFactory(
-        practice=practice_a, given_name="Sam", family_name="Rivers", postcode="M1 1AE"
-    )
-    existing.date_of_birth = existing.date_of_birth.replace(year=1958, month=2, day=3)
-    existing.save()
-    response = anon_client.post(ASK, ask_data(email="sam@example.org"))
-    assert response["Location"] == DONE
-    assert Person.objects.count() == 1
-    assert Referral.objects.get().person == existing
-    existing.refresh_from_db()
-    assert existing.email == "sam@example.org"
-
-
 def test_no_match_without_the_same_postcode(anon_client, practice_a):
     PersonFactory(practice=practice_a, given_name="Sam", family_name="Rivers", postcode="LS1 4AP")
     anon_client.post(ASK, ask_data(date_of_birth="1960-05-17"))

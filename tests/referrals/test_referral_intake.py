@@ -78,16 +78,16 @@ def test_a_new_person_is_recorded_and_referred(link_worker, practice_a):
     assert referral.person.given_name == "Jo" and referral.link_worker == link_worker
 
 
-def test_likely_duplicates_are_offered_when_the_route_confirms(practice_staff):
-    existing = PersonFactory(practice=None, given_name="Jo", family_name="Bloggs")
+def test_likely_duplicates_are_offered_when_the_route_confirms(practice_staff, practice_a):
+    existing = PersonFactory(practice=practice_a, given_name="Jo", family_name="Bloggs")
     result = intake(route="", by=practice_staff, matching=Matching.CONFIRM)
     assert isinstance(result, CandidatesToConfirm)
     assert result.candidates == [existing]
     assert Referral.objects.count() == 0 and Person.objects.count() == 1
 
 
-def test_the_confirmed_candidate_or_a_new_record_is_used(practice_staff):
-    existing = PersonFactory(practice=None, given_name="Jo", family_name="Bloggs")
+def test_the_confirmed_candidate_or_a_new_record_is_used(practice_staff, practice_a):
+    existing = PersonFactory(practice=practice_a, given_name="Jo", family_name="Bloggs")
     chosen = intake(route="", by=practice_staff, matching=Matching.CONFIRM, choice=str(existing.pk))
     assert isinstance(chosen, ReferralMade) and chosen.referral.person == existing
     new = intake(route="", by=practice_staff, matching=Matching.CONFIRM, choice=CREATE_NEW)
@@ -169,13 +169,16 @@ def test_other_service_route_recorded_by_a_link_worker(link_worker):
 
 
 def test_every_route_meets_on_one_record(practice_staff, volunteer, link_worker):
-    intake(route="", by=practice_staff, person=who(nhs_number=NHS))
-    intake(route=Source.SELF)
+    first = intake(route="", by=practice_staff, person=who(nhs_number=NHS)).referral
     intake(route=Source.COMMUNITY, by=volunteer, person=who(given_name="Joanne", nhs_number=NHS))
     intake(
         route=Source.OTHER, by=link_worker, matching=Matching.CONFIRM, person=who(nhs_number=NHS)
     )
-    assert Person.objects.count() == 1 and Referral.objects.count() == 4
+    assert Person.objects.count() == 1 and Referral.objects.count() == 3
+    # The public's word attaches to no one, whatever matching the caller asks for: it is a
+    # possible match for a link worker.
+    asked = intake(route=Source.SELF, matching=Matching.AUTOMATIC).referral
+    assert asked.person != first.person and asked.possible_match == first.person
 
 
 # --- practice scope --------------------------------------------------------------------------
@@ -239,9 +242,9 @@ def test_the_api_is_one_call_to_the_intake_service(monkeypatch, practice_staff, 
     assert Referral.objects.get().referring_practice == practice_a
 
 
-def test_api_path_matches_automatically_on_nhs_number(practice_staff):
-    existing = PersonFactory(practice=None, nhs_number=NHS, given_name="Joanne")
-    PersonFactory(practice=None, given_name="Jo", family_name="Bloggs")
+def test_api_path_matches_automatically_on_nhs_number(practice_staff, practice_a):
+    existing = PersonFactory(practice=practice_a, nhs_number=NHS, given_name="Joanne")
+    PersonFactory(practice=practice_a, given_name="Jo", family_name="Bloggs")
     result = intake(route="", by=practice_staff, person=who(nhs_number=NHS))
     assert isinstance(result, ReferralMade) and result.referral.person == existing
 

@@ -36,7 +36,7 @@ from rest_framework.authtoken.models import Token
 from assets.models import AssetChange, ListingStatus
 from outcomes.models import Run
 from privacy.services.merge import person_merge
-from referrals.models import ClosedRouteEnquiry, Feedback, Source
+from referrals.models import ClosedRouteEnquiry, Feedback, PossibleMatchOn, Source
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory
 from tests.outcomes.factories_dashboard import demo_snapshots
@@ -196,6 +196,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "privacy:merge_confirm": ADMIN,
     "privacy:retention": ADMIN,
     "referrals:person_consent": TEAM_A,
+    "referrals:possible_match": TEAM_A,
     "schema": ALL,
     "api-docs": ALL,
 }
@@ -223,6 +224,7 @@ class World:
     practice: Any
     pcn: Any
     merge: Any
+    possible: Any
 
 
 # URL arguments, per URL name, from the world's objects.
@@ -287,6 +289,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "privacy:merge_undo": lambda w: {"pk": w.merge.pk},
     "privacy:merge_confirm": lambda w: {"pk": w.merge.pk},
     "referrals:person_consent": lambda w: {"pk": w.person.pk},
+    "referrals:possible_match": lambda w: {"pk": w.possible.pk},
 }
 
 
@@ -394,6 +397,13 @@ def world(
             kept=PersonFactory(practice=practice_a, link_worker=link_worker),
             duplicate=PersonFactory(practice=practice_a, link_worker=link_worker),
             by=admin_user,
+        ),
+        possible=ReferralFactory(
+            person=PersonFactory(practice=practice_a, link_worker=link_worker),
+            link_worker=link_worker,
+            source=Source.SELF,
+            possible_match=person,
+            possible_match_on=PossibleMatchOn.NAME_DOB_POSTCODE,
         ),
     )
 
