@@ -313,7 +313,7 @@ def test_referral_form_showing_possible_matches_is_audited_and_the_referral_is_a
     from tests.referrals.factories import PersonFactory
 
     existing = PersonFactory(
-        given_name="Jo", family_name="Bloggs", postcode="M1 1AE", practice=None
+        given_name="Jo", family_name="Bloggs", postcode="M1 1AE", practice=practice_a, phone=""
     )
     url = reverse("referrals:practice_referral_create")
     client = client_for(practice_staff)
@@ -345,15 +345,11 @@ def test_referral_form_showing_possible_matches_is_audited_and_the_referral_is_a
     assert _views().count() == 1
     made = AuditLog.objects.get(action="create", object_type="referrals.referral")
     assert (made.user, made.person_id, made.detail) == (practice_staff, existing.pk, "intake")
-    filled, assigned = AuditLog.objects.filter(
-        action="update", object_type="referrals.person"
-    ).order_by("id")
-    assert filled.changes["practice"] == [None, practice_a.pk]
+    (filled,) = AuditLog.objects.filter(action="update", object_type="referrals.person")
+    assert filled.changes["phone"] == ["", "07700 900123"]
     assert filled.detail.startswith("changed ") and filled.detail.endswith("; intake")
     assert "07700" not in filled.detail
-    # The practice's team now serves them.
-    assert "team" in assigned.changes
-    assert assigned.user == practice_staff
+    assert filled.user == practice_staff
 
 
 def test_marking_an_enquiry_handled_is_audited_once_with_before_and_after(admin_user, volunteer):
