@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin
 from socialrx.validators import format_postcode, normalise_nhs_number
 
@@ -64,7 +65,7 @@ class CaseloadFilterForm(NhsFormMixin, forms.Form):
     )
 
 
-class PersonForm(_RequiredMessages, NhsFormMixin, forms.ModelForm):
+class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.ModelForm):
     required_messages = {
         "given_name": "Enter the person's given name",
     }
@@ -128,6 +129,12 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    # The status the user was shown: the change is made only if it is still that.
+    from_status = forms.ChoiceField(
+        choices=ReferralStatus.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -153,6 +160,11 @@ class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     closed_on = forms.DateField(label="Closed on", widget=_date_input())
+    from_status = forms.ChoiceField(
+        choices=ReferralStatus.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
+    )
 
     def clean_closed_on(self) -> Any:
         value = self.cleaned_data["closed_on"]
@@ -300,6 +312,11 @@ class GoalStatusForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     status = forms.ChoiceField(label="How is it going?", choices=GoalStatus.choices)
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
+    )
 
 
 class AssetSearchForm(NhsFormMixin, forms.Form):
@@ -337,6 +354,11 @@ class ConnectionOutcomeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     outcome = forms.ChoiceField(label="What happened?", choices=ConnectionOutcome.choices)
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
+    )
 
 
 class CaseNoteForm(_RequiredMessages, NhsFormMixin, forms.Form):
