@@ -125,10 +125,12 @@ class VersionedFormMixin:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.fields["version"] = forms.IntegerField(
             min_value=0,
-            widget=forms.HiddenInput,
+            widget=forms.HiddenInput(attrs={"class": ""}),
             error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
         )
-        self.fields["loaded"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.fields["loaded"] = forms.CharField(
+            required=False, widget=forms.HiddenInput(attrs={"class": ""})
+        )
 
     def load(self, *, version: int, values: Mapping[str, str]) -> None:
         self.initial["version"] = version

@@ -132,7 +132,7 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     # The status the user was shown: the change is made only if it is still that.
     from_status = forms.ChoiceField(
         choices=ReferralStatus.choices,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
     )
     note = forms.CharField(
@@ -141,11 +141,22 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, allowed: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._offer(allowed)
+
+    def _offer(self, allowed: tuple[str, ...]) -> None:
         self.fields["to_status"].choices = [  # type: ignore[attr-defined]
             (value, ReferralStatus(value).label)
             for value in allowed
             if value != ReferralStatus.CLOSED
         ]
+
+    def set_shown(self, *, status: str, allowed: tuple[str, ...]) -> None:
+        """After someone else changed the status: show the form again for the status as it
+        is now, keeping what the user typed."""
+        self._offer(allowed)
+        data = self.data.copy()
+        data[self.add_prefix("from_status")] = status
+        self.data = data
 
 
 class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
@@ -162,7 +173,7 @@ class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
     closed_on = forms.DateField(label="Closed on", widget=_date_input())
     from_status = forms.ChoiceField(
         choices=ReferralStatus.choices,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
     )
 
@@ -314,7 +325,7 @@ class GoalStatusForm(_RequiredMessages, NhsFormMixin, forms.Form):
     status = forms.ChoiceField(label="How is it going?", choices=GoalStatus.choices)
     version = forms.IntegerField(
         min_value=0,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
     )
 
@@ -356,7 +367,7 @@ class ConnectionOutcomeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     outcome = forms.ChoiceField(label="What happened?", choices=ConnectionOutcome.choices)
     version = forms.IntegerField(
         min_value=0,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
     )
 

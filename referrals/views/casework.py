@@ -145,6 +145,7 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
     # service must compare against what is stored to audit the fields that changed.
     form = PersonForm(request.POST or None, instance=copy.copy(person))
+    status = 200
     if request.method == "GET":
         form.load(version=person.version, values=person_snapshot(person))
     if request.method == "POST" and form.is_valid():
@@ -159,6 +160,7 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
             # The user may see this record, so they may see what the other save put in it.
             current = person_for_page(user=request.user, pk=pk)
             form.show_conflict(version=current.version, values=person_snapshot(current))
+            status = 409
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -166,7 +168,7 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
             return redirect(_person_url(person))
     if request.method == "GET":
         person_view_record(person=person, by=request.user, what="edit details")
-    return render(request, f"{T}person_edit.html", {"person": person, "form": form})
+    return render(request, f"{T}person_edit.html", {"person": person, "form": form}, status=status)
 
 
 @casework_view
@@ -188,6 +190,12 @@ def person_link_worker(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 # --- referral status and closing -------------------------------------------------------------
+
+
+def _with_value(data: Any, name: str, value: str) -> Any:
+    data = data.copy()
+    data[name] = value
+    return data
 
 
 def _status_shown(request: SignedInRequest, current: str) -> str:
@@ -218,10 +226,10 @@ def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except StatusConflict as exc:
+            # Offer what the referral can become now, keeping what the user typed.
             referral.refresh_from_db()
-            form = StatusChangeForm(
-                allowed=referral_allowed_statuses(referral=referral),
-                initial={"from_status": referral.status, "note": form.cleaned_data["note"]},
+            form.set_shown(
+                status=referral.status, allowed=referral_allowed_statuses(referral=referral)
             )
             form_add_service_errors(form, exc)
         except ValidationError as exc:
@@ -261,11 +269,9 @@ def referral_close(request: SignedInRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except StatusConflict as exc:
-            referral.refresh_from_db()
             # Keep what the user typed; the next try starts from the status as it is now.
-            data = form.data.copy()
-            data["from_status"] = referral.status
-            form.data = data
+            referral.refresh_from_db()
+            form.data = _with_value(form.data, "from_status", referral.status)
             form_add_service_errors(form, exc)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
