@@ -43,7 +43,7 @@ def _race(load: Callable[[], Any], *changes: Callable[[Any], Any]) -> list[str]:
             results[i] = "ok"
         except EditConflict as exc:
             results[i] = type(exc).__name__
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion, not lost
+        except Exception as exc:  # reported by the assertion, not lost
             results[i] = repr(exc)
         finally:
             connections.close_all()
