@@ -116,7 +116,7 @@ class VersionedFormMixin:
     the user's values knowingly."""
 
     fields: dict[str, forms.Field]
-    initial: dict[str, Any]
+    initial: Any
     data: Any
     add_prefix: Any
     add_error: Any

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -154,7 +154,7 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
         """After someone else changed the status: show the form again for the status as it
         is now, keeping what the user typed."""
         self._offer(allowed)
-        data = self.data.copy()
+        data = cast(Any, self.data).copy()
         data[self.add_prefix("from_status")] = status
         self.data = data
 
