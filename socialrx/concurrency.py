@@ -159,6 +159,9 @@ class VersionedFormMixin:
             )
             message = f"{label} was changed by someone else to: {now}"
             self.add_error(name if name in self.fields else None, message)
+        mark_errors = getattr(self, "mark_errors", None)
+        if mark_errors is not None:
+            mark_errors(changed)
         data = self.data.copy()
         data[self.add_prefix("version")] = str(version)
         data[self.add_prefix("loaded")] = loaded_token(values)

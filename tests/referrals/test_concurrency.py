@@ -113,6 +113,10 @@ def test_second_edit_of_a_person_is_refused_and_told_what_changed(
     # Which field changed, and what it holds now (the user may see this record).
     assert "Phone was changed by someone else to: 0161 496 0000" in content
     assert "Given name was changed" not in content
+    # The changed field is marked in place too, and its message is announced with it.
+    assert 'id="id_phone-error"' in content
+    phone_input = re.search(r'<input[^>]*name="phone"[^>]*>', content)
+    assert phone_input and "id_phone-error" in phone_input.group(0)
     # What the user typed is still in the form, to apply again.
     assert 'value="Mariam"' in content
     person.refresh_from_db()
