@@ -67,7 +67,7 @@ def test_second_edit_of_a_listing_is_refused_and_told_what_changed(
     assert kept_asset.version == 2
 
 
-def test_asset_edit_with_a_stale_version_writes_nothing(volunteer, kept_asset):
+def test_capacity_update_with_a_stale_version_writes_nothing(volunteer, kept_asset):
     Asset.objects.filter(pk=kept_asset.pk).update(version=4)
     with pytest.raises(EditConflict):
         services.asset_capacity_update(
