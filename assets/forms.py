@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.forms import inlineformset_factory
 
+from socialrx.concurrency import VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin, TimeInput
 from socialrx.validators import format_postcode, validate_postcode
 
@@ -74,6 +75,11 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
         return data
 
 
+class ListingEditForm(VersionedFormMixin, ListingForm):
+    """Editing a listing that exists: it carries the version it was loaded with, so an edit
+    made meanwhile by another keeper or an administrator is reported, not undone."""
+
+
 class SuggestForm(ListingForm):
     """A new group suggested by a volunteer or a member of the public."""
 
@@ -129,7 +135,7 @@ SessionFormSet = inlineformset_factory(
 )
 
 
-class CapacityForm(NhsFormMixin, forms.Form):
+class CapacityForm(VersionedFormMixin, NhsFormMixin, forms.Form):
     capacity = forms.ChoiceField(choices=Capacity.choices)
     member_count = forms.IntegerField(
         label="Members now", required=False, min_value=0, max_value=100000

@@ -236,6 +236,9 @@ class Asset(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: an edit says which version it was loaded with and is refused if
+    # someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from socialrx.concurrency import version_bump, version_claim
 from socialrx.models import User
 from socialrx.ratelimit import rate_limited
 
@@ -144,6 +145,13 @@ def asset_reject(*, asset: Asset, by: User) -> Asset:
     return asset
 
 
+CAPACITY_FIELDS = ("capacity", "member_count")
+
+
+def capacity_snapshot(asset: Asset) -> dict[str, str]:
+    return {name: _display(asset, name) for name in CAPACITY_FIELDS}
+
+
 def asset_snapshot(asset: Asset) -> dict[str, str]:
     """What a listing's history compares: every tracked field as shown, then its sessions."""
     snapshot = {name: _display(asset, name) for name in TRACKED_FIELDS}
@@ -152,13 +160,23 @@ def asset_snapshot(asset: Asset) -> dict[str, str]:
 
 
 def asset_edit(
-    *, asset: Asset, before: dict[str, str], form: Any, formset: Any, by: User
+    *,
+    asset: Asset,
+    before: dict[str, str],
+    form: Any,
+    formset: Any,
+    by: User,
+    version: int | None = None,
 ) -> AssetChange | None:
     """Save a keeper's edit (a valid listing form and sessions formset bound to ``asset``) and
     record what changed. ``before`` is :func:`asset_snapshot` taken before the form was bound,
     since validating a model form already changes the instance. Edits to approved listings go
-    live at once; those by anyone but an administrator wait for review."""
+    live at once; those by anyone but an administrator wait for review. ``version`` is the one
+    the form was loaded with (default: ``asset``'s own): if someone else has saved since,
+    nothing is written and :class:`socialrx.concurrency.EditConflict` says so."""
+    expected = asset.version if version is None else version
     with transaction.atomic():
+        version_claim(asset, expected=expected)
         form.save(commit=False)
         formset.save()
         # Whoever has just gone through the listing and saved it has confirmed it is true.
@@ -210,14 +228,21 @@ def asset_capacity_update(
     member_count: int | None,
     by: User,
     via_email_link: bool = False,
+    version: int | None = None,
 ) -> Asset:
     """Update capacity and the member count; the count is kept over time (one a day). A keeper
-    who updates them has confirmed the listing is still running."""
+    who updates them has confirmed the listing is still running. ``version`` is the one the
+    form was loaded with; without it (the emailed "full for now" link) the answer stands
+    whatever was saved before, and still moves the version on."""
     before = {
         "capacity": _display(asset, "capacity"),
         "member_count": _display(asset, "member_count"),
     }
     with transaction.atomic():
+        if version is None:
+            version_bump(asset)
+        else:
+            version_claim(asset, expected=version)
         asset.capacity = capacity
         if member_count is not None:
             asset.member_count = member_count
@@ -261,6 +286,7 @@ def asset_mark_stopped(*, asset: Asset, by: User, via_email_link: bool = False) 
         ended = asset.started_on + dt.timedelta(days=1)
     before = _display(asset, "ended_on")
     with transaction.atomic():
+        version_bump(asset)
         asset.ended_on = ended
         _stamp_confirmed(asset, by)
         asset.save(

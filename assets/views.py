@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
+from socialrx.concurrency import EditConflict
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 from socialrx.models import Role
 from socialrx.ratelimit import client_address
@@ -30,7 +31,7 @@ from .forms import (
     DirectorySearchForm,
     GapForm,
     GapStatusForm,
-    ListingForm,
+    ListingEditForm,
     SessionFormSet,
     SuggestForm,
 )
@@ -211,12 +212,14 @@ def my_listings(request: SignedInRequest) -> HttpResponse:
 
 
 def _capacity_forms(assets: list[Asset]) -> dict[int, CapacityForm]:
-    return {
-        a.pk: CapacityForm(
+    forms = {}
+    for a in assets:
+        form = CapacityForm(
             initial={"capacity": a.capacity, "member_count": a.member_count}, prefix=f"a{a.pk}"
         )
-        for a in assets
-    }
+        form.load(version=a.version, values=services.capacity_snapshot(a))
+        forms[a.pk] = form
+    return forms
 
 
 def _to_row(asset: Asset) -> HttpResponse:
@@ -258,8 +261,25 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _to_row(asset)
     form = CapacityForm(request.POST, prefix=f"a{asset.pk}")
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            services.asset_capacity_update(
+                asset=asset,
+                capacity=form.cleaned_data["capacity"],
+                member_count=form.cleaned_data["member_count"],
+                version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflict:
+            current = asset_get_kept(user=request.user, pk=pk)
+            form.show_conflict(
+                version=current.version,
+                values=services.capacity_snapshot(current),
+                labels={"capacity": "Places", "member_count": "Members now"},
+            )
+    if form.errors:
         if wants_partial(request):
+            # htmx swaps only successful answers: the row comes back with its errors.
             return _row(request, asset, form)
         assets = list(selectors.listings_kept(user=request.user))
         forms = _capacity_forms(assets)
@@ -268,14 +288,8 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
             request,
             "assets/my_listings.html",
             {"assets": assets, "notices": [], "capacity_forms": forms, "error_form": form},
-            status=400,
+            status=409 if form.non_field_errors() else 400,
         )
-    services.asset_capacity_update(
-        asset=asset,
-        capacity=form.cleaned_data["capacity"],
-        member_count=form.cleaned_data["member_count"],
-        by=request.user,
-    )
     if wants_partial(request):
         return _row(request, asset, done="Places and members updated.")
     messages.success(request, f"{asset.name} is updated.")
@@ -287,13 +301,33 @@ def listing_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
 def listing_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     asset = asset_get_kept(user=request.user, pk=pk)
     before = services.asset_snapshot(asset)
-    form = ListingForm(request.POST or None, instance=asset, prefix="listing")
+    form = ListingEditForm(request.POST or None, instance=asset, prefix="listing")
     formset = SessionFormSet(request.POST or None, instance=asset, prefix="sessions")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        services.asset_edit(asset=asset, before=before, form=form, formset=formset, by=request.user)
-        messages.success(request, f"{asset.name} is updated.")
-        return redirect("assets:my_listings")
     status = 400 if request.method == "POST" else 200
+    if request.method == "GET":
+        form.load(version=asset.version, values=before)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            services.asset_edit(
+                asset=asset,
+                before=before,
+                form=form,
+                formset=formset,
+                version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflict:
+            # Whoever may edit the listing may see it: they see what the other save put in it.
+            current = asset_get_kept(user=request.user, pk=pk)
+            form.show_conflict(
+                version=current.version,
+                values=services.asset_snapshot(current),
+                labels={"sessions": "When it meets (sessions)"},
+            )
+            status = 409
+        else:
+            messages.success(request, f"{asset.name} is updated.")
+            return redirect("assets:my_listings")
     return render(
         request,
         "assets/edit.html",

@@ -98,6 +98,9 @@ class Person(Audited, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Optimistic concurrency: every edit says which version it was loaded with and is refused
+    # if someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -293,12 +296,23 @@ class Referral(Audited, models.Model):
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every edit says which version it was loaded with and is refused
+    # if someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-received_on", "-id"]
         indexes = [
             models.Index(fields=["referring_practice", "-received_on"]),
             models.Index(fields=["person", "received_on"]),
+        ]
+        constraints = [
+            # An ended referral has the date it ended; an open one has none.
+            models.CheckConstraint(
+                name="referral_closed_on_matches_status",
+                condition=models.Q(status__in=ENDED_STATUSES, closed_on__isnull=False)
+                | models.Q(status__in=OPEN_STATUSES, closed_on__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:
@@ -499,6 +513,9 @@ class Goal(Audited, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every edit says which version it was loaded with and is refused
+    # if someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -540,6 +557,9 @@ class Connection(Audited, models.Model):
     # consent was kept per purpose.
     details_shared = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic concurrency: every edit says which version it was loaded with and is refused
+    # if someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-made_on", "-id"]

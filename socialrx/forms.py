@@ -57,16 +57,21 @@ class NhsFormMixin:
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
-        for name in self.errors:
+        self.mark_errors(list(self.errors))
+
+    def mark_errors(self, names: list[str]) -> None:
+        """Error styling and ``aria-describedby`` for fields given an error (also for errors
+        added after validation)."""
+        for name in names:
             if name in self.fields:
                 widget = self.fields[name].widget
-                widget.attrs["class"] += (
-                    " nhsuk-input--error" if "nhsuk-input" in widget.attrs["class"] else ""
-                )
+                css = widget.attrs.get("class", "")
+                if "nhsuk-input" in css and "nhsuk-input--error" not in css:
+                    widget.attrs["class"] = f"{css} nhsuk-input--error"
                 described = widget.attrs.get("aria-describedby", "")
-                widget.attrs["aria-describedby"] = (
-                    f"{described} id_{self.add_prefix(name)}-error".strip()
-                )
+                error_id = f"id_{self.add_prefix(name)}-error"
+                if error_id not in described:
+                    widget.attrs["aria-describedby"] = f"{described} {error_id}".strip()
 
 
 # A browser's date and time inputs accept only ISO values: a date shown the British way

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 
+from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin
 from socialrx.validators import (
     format_postcode,
@@ -70,7 +71,7 @@ class CaseloadFilterForm(NhsFormMixin, forms.Form):
     )
 
 
-class PersonForm(_RequiredMessages, NhsFormMixin, forms.ModelForm):
+class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.ModelForm):
     required_messages = {
         "given_name": "Enter the person's given name",
     }
@@ -139,17 +140,34 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     to_status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    # The status the user was shown: the change is made only if it is still that.
+    from_status = forms.ChoiceField(
+        choices=ReferralStatus.choices,
+        widget=forms.HiddenInput(attrs={"class": ""}),
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args: Any, allowed: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._offer(allowed)
+
+    def _offer(self, allowed: tuple[str, ...]) -> None:
         self.fields["to_status"].choices = [  # type: ignore[attr-defined]
             (value, ReferralStatus(value).label)
             for value in allowed
             if value != ReferralStatus.CLOSED
         ]
+
+    def set_shown(self, *, status: str, allowed: tuple[str, ...]) -> None:
+        """After someone else changed the status: show the form again for the status as it
+        is now, keeping what the user typed."""
+        self._offer(allowed)
+        data = cast(Any, self.data).copy()
+        data[self.add_prefix("from_status")] = status
+        self.data = data
 
 
 class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
@@ -164,6 +182,11 @@ class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     closed_on = forms.DateField(label="Closed on", widget=_date_input())
+    from_status = forms.ChoiceField(
+        choices=ReferralStatus.choices,
+        widget=forms.HiddenInput(attrs={"class": ""}),
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
+    )
 
     def clean_closed_on(self) -> Any:
         value = self.cleaned_data["closed_on"]
@@ -313,6 +336,11 @@ class GoalStatusForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     status = forms.ChoiceField(label="How is it going?", choices=GoalStatus.choices)
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput(attrs={"class": ""}),
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
+    )
 
 
 class AssetSearchForm(NhsFormMixin, forms.Form):
@@ -349,6 +377,11 @@ class ConnectionOutcomeForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     outcome = forms.ChoiceField(label="What happened?", choices=ConnectionOutcome.choices)
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput(attrs={"class": ""}),
+        error_messages={"required": STALE_FORM_MESSAGE, "invalid": STALE_FORM_MESSAGE},
+    )
 
 
 class CaseNoteForm(_RequiredMessages, NhsFormMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assets.models import Asset, ListingStatus
 from socialrx.audit import acting_user, audit_note
+from socialrx.concurrency import version_claim
 
 from ..models import (
     Connection,
@@ -85,14 +86,24 @@ def connection_make(
 
 @acting_user("by")
 def connection_outcome_set(
-    *, connection: Connection, outcome: str, by: Any, on: dt.date | None = None
+    *,
+    connection: Connection,
+    outcome: str,
+    by: Any,
+    on: dt.date | None = None,
+    version: int | None = None,
 ) -> Connection:
-    """Record the follow-up of a connection; each change is kept."""
+    """Record the follow-up of a connection; each change is kept. ``version`` is the one the
+    row was shown with (default: ``connection``'s own): of two follow-ups recorded at once from
+    the same outcome only the first is made; the other gets
+    :class:`socialrx.concurrency.EditConflict`."""
     if outcome not in ConnectionOutcome.values:
         raise ValidationError("Choose what happened", code="connection_outcome")
+    expected = connection.version if version is None else version
     if connection.outcome == outcome:
         return connection
     with transaction.atomic():
+        version_claim(connection, expected=expected)
         connection.outcome = outcome
         connection.outcome_updated_on = on or timezone.localdate()
         connection.save(update_fields=["outcome", "outcome_updated_on"])

@@ -25,7 +25,7 @@ from ..models import (
 from ..questionnaires import ons4_answers, swemwbs_score
 from ..selectors.casework import referral_open_for
 from .activity import person_touch
-from .status import referral_status_change
+from .status import StatusConflict, referral_status_change
 
 S = ReferralStatus
 
@@ -102,12 +102,18 @@ def conversation_log(
             and referral.status in (S.RECEIVED, S.CONTACTED)
             and not referral.conversations.exclude(pk=conversation.pk).exists()
         ):
-            referral_status_change(
-                referral=referral,
-                to_status=S.ACTIVE,
-                by=by,
-                note="First conversation held",
-            )
+            try:
+                with transaction.atomic():
+                    referral_status_change(
+                        referral=referral,
+                        to_status=S.ACTIVE,
+                        by=by,
+                        note="First conversation held",
+                    )
+            except StatusConflict:
+                # Someone moved the referral on meanwhile: their status stands, and the
+                # conversation is kept all the same.
+                person_touch(person)
         else:
             person_touch(person)
     return conversation

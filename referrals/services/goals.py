@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from socialrx.audit import acting_user
+from socialrx.concurrency import version_claim
 
 from ..models import Goal, GoalStatus, Person
 from ..selectors.casework import referral_open_for
@@ -31,12 +32,17 @@ def goal_add(*, person: Person, description: str, by: Any) -> Goal:
 
 
 @acting_user("by")
-def goal_status_set(*, goal: Goal, status: str, by: Any) -> Goal:
+def goal_status_set(*, goal: Goal, status: str, by: Any, version: int | None = None) -> Goal:
+    """Record how the person feels a goal is going. ``version`` is the one the row was shown
+    with (default: ``goal``'s own): if someone else has changed the goal since, nothing is
+    written and :class:`socialrx.concurrency.EditConflict` says so."""
     if status not in GoalStatus.values:
         raise ValidationError("Choose how the person feels it is going", code="goal_status")
+    expected = goal.version if version is None else version
     if goal.status == status:
         return goal
     with transaction.atomic():
+        version_claim(goal, expected=expected)
         goal.status = status
         goal.save(update_fields=["status", "updated_at"])
         person_touch(goal.person)

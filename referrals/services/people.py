@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from socialrx.audit import acting_user
+from socialrx.concurrency import snapshot, version_bump, version_claim
 from socialrx.models import Role, User
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number
 
@@ -31,6 +32,12 @@ PERSON_EDITABLE_FIELDS = (
     "phone",
     "email",
 )
+
+
+def person_snapshot(person: Person) -> dict[str, str]:
+    """The editable details as a person reads them: what an edit form was loaded with, and
+    what a refused edit is shown as changed."""
+    return snapshot(person, PERSON_EDITABLE_FIELDS)
 
 
 # --- at intake -------------------------------------------------------------------------------
@@ -98,7 +105,10 @@ def person_fill_blanks(*, person: Person, details: PersonDetails, by: Any | None
         person.practice = details.practice
         changed.append("practice")
     if changed:
-        person.save(update_fields=changed)
+        with transaction.atomic():
+            person.save(update_fields=changed)
+            # A form opened before this must not blank what intake has just added.
+            version_bump(person)
     return person
 
 
@@ -122,9 +132,14 @@ def person_create_or_existing(*, details: PersonDetails, by: Any | None) -> Pers
 
 
 @acting_user("by")
-def person_update(*, person: Person, by: Any, data: Mapping[str, Any]) -> list[str]:
+def person_update(
+    *, person: Person, by: Any, data: Mapping[str, Any], version: int | None = None
+) -> list[str]:
     """Change the person's details; returns the names of the fields that changed (the audit
-    log keeps the names only, never the values)."""
+    log keeps the names only, never the values). ``version`` is the one the edit was loaded
+    with (default: ``person``'s own); if someone else has saved since, nothing is written and
+    :class:`socialrx.concurrency.EditConflict` says so, rather than undoing their change."""
+    expected = person.version if version is None else version
     changed = [
         name
         for name in PERSON_EDITABLE_FIELDS
@@ -143,6 +158,7 @@ def person_update(*, person: Person, by: Any, data: Mapping[str, Any]) -> list[s
         raise ValidationError({"nhs_number": "A person with this NHS number is already recorded"})
     person.full_clean(exclude=["team", "link_worker", "practice"])
     with transaction.atomic():
+        version_claim(person, expected=expected)
         person.last_activity_at = timezone.now()
         person.save(update_fields=[*changed, "last_activity_at"])
     return changed

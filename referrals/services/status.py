@@ -8,9 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from socialrx.audit import acting_user
+from socialrx.audited import record_update
+from socialrx.concurrency import EditConflict
 
 from ..models import ENDED_STATUSES, Referral, ReferralStatus, ReferralStatusChange
 from .activity import person_touch
@@ -34,6 +37,14 @@ def referral_allowed_statuses(*, referral: Referral) -> tuple[str, ...]:
     return TRANSITIONS.get(referral.status, ())
 
 
+def statuses_allowed_from(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+class StatusConflict(EditConflict):
+    """The referral's status moved on since the caller saw it: someone else changed it."""
+
+
 @acting_user("by")
 def referral_status_change(
     *,
@@ -43,12 +54,18 @@ def referral_status_change(
     note: str = "",
     closure_outcome: str = "",
     on: dt.date | None = None,
+    from_status: str | None = None,
 ) -> ReferralStatusChange:
     """Move a referral on, keeping who and when. Ending a referral (closed, declined,
-    withdrawn, unable to contact) sets ``closed_on``."""
-    allowed = referral_allowed_statuses(referral=referral)
+    withdrawn, unable to contact) sets ``closed_on``; an open status has none.
+
+    ``from_status`` is the status the user was shown (default: ``referral``'s own). The move is
+    one conditional UPDATE from that status, so of two simultaneous changes exactly one is
+    made and recorded; the other gets :class:`StatusConflict` saying what the status is now."""
+    expected = referral.status if from_status is None else from_status
+    allowed = statuses_allowed_from(expected)
     if to_status not in allowed:
-        current = ReferralStatus(referral.status).label
+        current = ReferralStatus(expected).label if expected in ReferralStatus.values else expected
         target = (
             ReferralStatus(to_status).label if to_status in ReferralStatus.values else to_status
         )
@@ -63,30 +80,63 @@ def referral_status_change(
         raise ValidationError(message, code="invalid_transition")
     if to_status == S.CLOSED and not closure_outcome.strip():
         raise ValidationError("Enter the outcome of the case", code="closure_outcome_required")
+    values: dict[str, Any] = {
+        "status": to_status,
+        "closed_on": (on or timezone.localdate()) if to_status in ENDED_STATUSES else None,
+        "updated_at": timezone.now(),
+        "version": F("version") + 1,
+    }
+    if closure_outcome:
+        values["closure_outcome"] = closure_outcome
     with transaction.atomic():
+        if not Referral.objects.filter(pk=referral.pk, status=expected).update(**values):
+            now = Referral.objects.filter(pk=referral.pk).first()
+            shown = ReferralStatus(expected).label.lower()
+            raise StatusConflict(
+                "Someone else changed the status of this referral while you were choosing: "
+                f"it was {shown} and is now "
+                f"{now.get_status_display().lower() if now else 'gone'}. "
+                "Your change was not made; check the referral and choose again.",
+                current=now,
+                code="status_conflict",
+            )
+        before = {
+            "status": expected,
+            "closed_on": referral.closed_on,
+            "closure_outcome": referral.closure_outcome,
+        }
+        referral.refresh_from_db(
+            fields=["status", "closed_on", "closure_outcome", "updated_at", "version"]
+        )
+        # The conditional UPDATE bypasses save(): write the entry save() would have.
+        record_update(
+            referral,
+            {k: [v, getattr(referral, k)] for k, v in before.items() if getattr(referral, k) != v},
+        )
         change = ReferralStatusChange.objects.create(
             referral=referral,
-            from_status=referral.status,
+            from_status=expected,
             to_status=to_status,
             by=by if getattr(by, "is_authenticated", False) else None,
             note=note[:500],
         )
-        referral.status = to_status
-        fields = ["status", "updated_at"]
-        if to_status in ENDED_STATUSES:
-            referral.closed_on = on or timezone.localdate()
-            fields.append("closed_on")
-        if closure_outcome:
-            referral.closure_outcome = closure_outcome
-            fields.append("closure_outcome")
-        referral.save(update_fields=fields)
         person_touch(referral.person)
     return change
 
 
 def referral_close(
-    *, referral: Referral, outcome: str, by: Any, on: dt.date | None = None
+    *,
+    referral: Referral,
+    outcome: str,
+    by: Any,
+    on: dt.date | None = None,
+    from_status: str | None = None,
 ) -> ReferralStatusChange:
     return referral_status_change(
-        referral=referral, to_status=S.CLOSED, by=by, closure_outcome=outcome, on=on
+        referral=referral,
+        to_status=S.CLOSED,
+        by=by,
+        closure_outcome=outcome,
+        on=on,
+        from_status=from_status,
     )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from socialrx.access import role_required
+from socialrx.concurrency import EditConflict
 from socialrx.http import SignedInRequest, form_add_service_errors, render_page, wants_partial
 from socialrx.models import Role
 
@@ -59,8 +60,16 @@ from ..services.consent import consent_change
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
 from ..services.notes import case_note_add
-from ..services.people import person_link_worker_set, person_update
-from ..services.status import referral_allowed_statuses
+from ..services.people import (
+    person_link_worker_set,
+    person_snapshot,
+    person_update,
+)
+from ..services.status import (
+    StatusConflict,
+    referral_allowed_statuses,
+    statuses_allowed_from,
+)
 
 casework_view = role_required(Role.LINK_WORKER)
 
@@ -144,15 +153,28 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
     # service must compare against what is stored to audit the fields that changed.
     form = PersonForm(request.POST or None, instance=copy.copy(person))
+    status = 200
+    if request.method == "GET":
+        form.load(version=person.version, values=person_snapshot(person))
     if request.method == "POST" and form.is_valid():
         try:
-            changed = person_update(person=person, by=request.user, data=form.cleaned_data)
+            changed = person_update(
+                person=person,
+                by=request.user,
+                data=form.cleaned_data,
+                version=form.cleaned_data["version"],
+            )
+        except EditConflict:
+            # The user may see this record, so they may see what the other save put in it.
+            current = person_for_page(user=request.user, pk=pk)
+            form.show_conflict(version=current.version, values=person_snapshot(current))
+            status = 409
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, "Details saved." if changed else "Nothing was changed.")
             return redirect(_person_url(person))
-    return render(request, f"{T}person_edit.html", {"person": person, "form": form})
+    return render(request, f"{T}person_edit.html", {"person": person, "form": form}, status=status)
 
 
 @casework_view
@@ -199,20 +221,46 @@ def person_consent(request: SignedInRequest, pk: int) -> HttpResponse:
 # --- referral status and closing -------------------------------------------------------------
 
 
+def _with_value(data: Any, name: str, value: str) -> Any:
+    data = data.copy()
+    data[name] = value
+    return data
+
+
+def _status_shown(request: SignedInRequest, current: str) -> str:
+    """The status the form was shown with (posted back hidden), else the current one."""
+    posted = request.POST.get("from_status", "") if request.method == "POST" else ""
+    return posted if posted in ReferralStatus.values else current
+
+
 @casework_view
 @require_http_methods(["GET", "POST"])
 def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = referral_for_case(user=request.user, pk=pk)
-    allowed = referral_allowed_statuses(referral=referral)
-    form = StatusChangeForm(request.POST or None, allowed=allowed)
+    # The choices are those of the status the user saw, so a change made meanwhile by someone
+    # else is reported as such rather than as "not a valid choice".
+    shown = _status_shown(request, referral.status)
+    form = StatusChangeForm(
+        request.POST or None,
+        allowed=statuses_allowed_from(shown),
+        initial={"from_status": referral.status},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             status_service.referral_status_change(
                 referral=referral,
                 to_status=form.cleaned_data["to_status"],
                 note=form.cleaned_data["note"],
+                from_status=form.cleaned_data["from_status"],
                 by=request.user,
             )
+        except StatusConflict as exc:
+            # Offer what the referral can become now, keeping what the user typed.
+            referral.refresh_from_db()
+            form.set_shown(
+                status=referral.status, allowed=referral_allowed_statuses(referral=referral)
+            )
+            form_add_service_errors(form, exc)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -227,7 +275,7 @@ def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
             "referral": referral,
             "person": referral.person,
             "form": form,
-            "can_close": ReferralStatus.CLOSED in allowed,
+            "can_close": ReferralStatus.CLOSED in referral_allowed_statuses(referral=referral),
         },
     )
 
@@ -236,15 +284,24 @@ def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_close(request: SignedInRequest, pk: int) -> HttpResponse:
     referral = referral_for_case(user=request.user, pk=pk)
-    form = CloseCaseForm(request.POST or None, initial={"closed_on": timezone.localdate()})
+    form = CloseCaseForm(
+        request.POST or None,
+        initial={"closed_on": timezone.localdate(), "from_status": referral.status},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             status_service.referral_close(
                 referral=referral,
                 outcome=form.cleaned_data["closure_outcome"],
                 on=form.cleaned_data["closed_on"],
+                from_status=form.cleaned_data["from_status"],
                 by=request.user,
             )
+        except StatusConflict as exc:
+            # Keep what the user typed; the next try starts from the status as it is now.
+            referral.refresh_from_db()
+            form.data = _with_value(form.data, "from_status", referral.status)
+            form_add_service_errors(form, exc)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -331,20 +388,47 @@ def goal_create(request: SignedInRequest, pk: int) -> HttpResponse:
     return _person_page(request, person, goal_form=form)
 
 
+def _row_error(form: Any, fallback: str) -> str:
+    """The first error of a row's form, in words (the hidden version's "out of date" first)."""
+    for name in ("version", *form.fields):
+        if form.errors.get(name):
+            return str(form.errors[name][0])
+    return fallback
+
+
+def _row_conflict(what: str, now: str, chosen: str) -> str:
+    return (
+        f"Someone else changed this {what} while you were editing it: it is now “{now}”. "
+        f"Your choice, “{chosen}”, was not saved; save again to apply it."
+    )
+
+
 @casework_view
 @require_POST
 def goal_status(request: SignedInRequest, pk: int) -> HttpResponse:
     goal = goal_get_for(user=request.user, pk=pk)
     form = GoalStatusForm(request.POST)
-    if form.is_valid():
-        goal_status_set(goal=goal, status=form.cleaned_data["status"], by=request.user)
+    error, chosen = "", ""
+    if not form.is_valid():
+        error = _row_error(form, "Choose how the person feels it is going")
+    else:
+        try:
+            goal_status_set(
+                goal=goal,
+                status=form.cleaned_data["status"],
+                version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflict:
+            goal = goal_get_for(user=request.user, pk=pk)
+            chosen = form.cleaned_data["status"]
+            error = _row_conflict("goal", goal.get_status_display(), GoalStatus(chosen).label)
     return _row_update(
         request,
-        ok=form.is_valid(),
-        error="Choose how the person feels it is going",
+        error=error,
         saved="Goal updated.",
         partial="goal_row",
-        context={"goal": goal, "goal_statuses": GoalStatus.choices},
+        context={"goal": goal, "goal_statuses": GoalStatus.choices, "chosen": chosen},
         person=goal.person,
         section="goals",
     )
@@ -353,7 +437,6 @@ def goal_status(request: SignedInRequest, pk: int) -> HttpResponse:
 def _row_update(
     request: SignedInRequest,
     *,
-    ok: bool,
     error: str,
     saved: str,
     partial: str,
@@ -367,12 +450,12 @@ def _row_update(
         return render(
             request,
             f"{T}person.html#{partial}",
-            {**context, "person": person, "row_error": "" if ok else error},
+            {**context, "person": person, "row_error": error},
         )
-    if ok:
-        messages.success(request, saved)
-    else:
+    if error:
         messages.error(request, error)
+    else:
+        messages.success(request, saved)
     return redirect(_person_url(person, section))
 
 
@@ -446,17 +529,33 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
 def connection_outcome(request: SignedInRequest, pk: int) -> HttpResponse:
     connection = connection_get_for(user=request.user, pk=pk)
     form = ConnectionOutcomeForm(request.POST)
-    if form.is_valid():
-        connection_outcome_set(
-            connection=connection, outcome=form.cleaned_data["outcome"], by=request.user
-        )
+    error, chosen = "", ""
+    if not form.is_valid():
+        error = _row_error(form, "Choose what happened")
+    else:
+        try:
+            connection_outcome_set(
+                connection=connection,
+                outcome=form.cleaned_data["outcome"],
+                version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflict:
+            connection = connection_get_for(user=request.user, pk=pk)
+            chosen = form.cleaned_data["outcome"]
+            error = _row_conflict(
+                "follow-up", connection.get_outcome_display(), ConnectionOutcome(chosen).label
+            )
     return _row_update(
         request,
-        ok=form.is_valid(),
-        error="Choose what happened",
+        error=error,
         saved="Follow-up saved.",
         partial="connection_row",
-        context={"connection": connection, "connection_outcomes": ConnectionOutcome.choices},
+        context={
+            "connection": connection,
+            "connection_outcomes": ConnectionOutcome.choices,
+            "chosen": chosen,
+        },
         person=connection.person,
         section="connections",
     )

@@ -34,6 +34,7 @@ def _edit_data(asset: Asset, **overrides: str) -> dict[str, str]:
         "listing-languages": asset.languages,
         "listing-eligibility": asset.eligibility,
         "listing-capacity": asset.capacity,
+        "listing-version": str(Asset.objects.get(pk=asset.pk).version),
         "sessions-TOTAL_FORMS": "0",
         "sessions-INITIAL_FORMS": "0",
         "sessions-MIN_NUM_FORMS": "0",
@@ -131,7 +132,7 @@ def test_volunteer_updates_capacity_and_member_count(client_for, volunteer, kept
     pk = kept_asset.pk
     response = client_for(volunteer).post(
         f"/directory/listings/{pk}/capacity/",
-        {f"a{pk}-capacity": "full", f"a{pk}-member_count": "14"},
+        {f"a{pk}-capacity": "full", f"a{pk}-member_count": "14", f"a{pk}-version": "0"},
     )
     assert response.status_code == 302
     kept_asset.refresh_from_db()
@@ -150,7 +151,7 @@ def test_member_count_is_kept_over_time(client_for, volunteer, kept_asset):
     pk = kept_asset.pk
     client_for(volunteer).post(
         f"/directory/listings/{pk}/capacity/",
-        {f"a{pk}-capacity": "open", f"a{pk}-member_count": "12"},
+        {f"a{pk}-capacity": "open", f"a{pk}-member_count": "12", f"a{pk}-version": "0"},
     )
     assert list(kept_asset.member_counts.values_list("count", flat=True)) == [12, 9]
     history = client_for(volunteer).get(f"/directory/listings/{pk}/history/").content.decode()
@@ -163,7 +164,7 @@ def test_bad_capacity_shows_errors_and_changes_nothing(client_for, volunteer, ke
     client = client_for(volunteer)
     response = client.post(
         f"/directory/listings/{pk}/capacity/",
-        {f"a{pk}-capacity": "overflowing", f"a{pk}-member_count": "-3"},
+        {f"a{pk}-capacity": "overflowing", f"a{pk}-member_count": "-3", f"a{pk}-version": "0"},
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -171,7 +172,7 @@ def test_bad_capacity_shows_errors_and_changes_nothing(client_for, volunteer, ke
     assert "Select a valid choice" in body
     htmx = client.post(
         f"/directory/listings/{pk}/capacity/",
-        {f"a{pk}-capacity": "open", f"a{pk}-member_count": "-3"},
+        {f"a{pk}-capacity": "open", f"a{pk}-member_count": "-3", f"a{pk}-version": "0"},
         HTTP_HX_REQUEST="true",
     )
     assert "There is a problem" in htmx.content.decode()
@@ -479,7 +480,11 @@ def test_updating_places_and_members_confirms_the_listing(client_for, volunteer,
     kept_asset.save()
     client_for(volunteer).post(
         f"/directory/listings/{kept_asset.pk}/capacity/",
-        {f"a{kept_asset.pk}-capacity": "limited", f"a{kept_asset.pk}-member_count": "12"},
+        {
+            f"a{kept_asset.pk}-capacity": "limited",
+            f"a{kept_asset.pk}-member_count": "12",
+            f"a{kept_asset.pk}-version": "0",
+        },
     )
     kept_asset.refresh_from_db()
     assert not kept_asset.is_stale()
@@ -494,7 +499,11 @@ def test_history_and_moderation_show_field_labels_not_names(
     client = client_for(volunteer)
     client.post(
         f"/directory/listings/{kept_asset.pk}/capacity/",
-        {f"a{kept_asset.pk}-capacity": "limited", f"a{kept_asset.pk}-member_count": "12"},
+        {
+            f"a{kept_asset.pk}-capacity": "limited",
+            f"a{kept_asset.pk}-member_count": "12",
+            f"a{kept_asset.pk}-version": "0",
+        },
     )
     client.post(
         f"/directory/listings/{kept_asset.pk}/edit/",

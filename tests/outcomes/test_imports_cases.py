@@ -391,6 +391,11 @@ def test_referrals_import_with_assignment_and_status_change(
             'line 3, column closed_on: is given but the status is "active"; expected an empty '
             "closed_on for a referral that is still open",
         ),
+        (
+            {"status": "declined"},
+            'line 3, column closed_on: is empty but the status is "declined"; expected the date '
+            "an ended referral ended",
+        ),
     ],
 )
 def test_referrals_bad_cells(tmp_path, people, changes, message):

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from referrals.models import (
+    ENDED_STATUSES,
     Connection,
     ConnectionKind,
     Consent,
@@ -46,6 +47,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     consent_confirmed = True
     team = factory.LazyAttribute(lambda r: r.person.team)
     referring_practice = factory.LazyAttribute(lambda r: r.person.practice)
+    status = ReferralStatus.RECEIVED
+    # The database requires an ended referral to have the date it ended, and an open one none.
+    closed_on = factory.LazyAttribute(
+        lambda r: max(r.received_on, timezone.localdate()) if r.status in ENDED_STATUSES else None
+    )
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

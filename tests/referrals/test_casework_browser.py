@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from referrals.models import Goal, ReferralStatus
+from referrals.services.goals import goal_status_set
 from tests.assets.factories import AssetFactory
 from tests.conftest import assert_accessible, login
 from tests.referrals.factories import ConnectionFactory, GoalFactory, PersonFactory, ReferralFactory
@@ -76,3 +77,28 @@ def test_link_worker_journey(page, journey):
     page.get_by_role("button", name="Connect").click()
     page.locator("#connections-table").wait_for()
     assert page.locator("#connections-table tbody tr").count() == 2
+
+
+def test_goal_row_changed_meanwhile_says_so_in_place_and_saves_on_retry(page, journey):
+    """A colleague changes a goal while the page is open: the htmx row says so, keeps the
+    choice, and a second save applies it."""
+    person = journey["person"]
+    goal = Goal.objects.get(person=person, description="Walk to the park")
+    login(page, "lw_browser")
+    page.wait_for_url("**/caseload/")
+    page.goto(f"/people/{person.pk}/", wait_until="domcontentloaded")
+    goal_status_set(goal=goal, status="working_on_it", by=journey["worker"])
+
+    row = page.locator(f"#goal-{goal.pk}")
+    row.get_by_label("How is it going?").select_option("achieved")
+    row.get_by_role("button", name="Save goal status").click()
+    expect(row).to_contain_text("Someone else changed this goal while you were editing it")
+    expect(row).to_contain_text("it is now “Working on it”")
+    assert_accessible(page)
+    goal.refresh_from_db()
+    assert goal.status == "working_on_it"
+
+    row.get_by_role("button", name="Save goal status").click()
+    expect(row).not_to_contain_text("Someone else changed")
+    goal.refresh_from_db()
+    assert goal.status == "achieved"

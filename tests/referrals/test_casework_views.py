@@ -408,6 +408,7 @@ def test_edit_details_saves_and_audits(client_for, link_worker, person):
         "email": "",
         "preferred_language": "Polish",
         "communication_needs": "Interpreter",
+        "version": person.version,
     }
     response = client_for(link_worker).post(
         reverse("referrals:person_edit", args=[person.pk]), data
@@ -442,6 +443,7 @@ def test_edit_details_bad_input_shows_error_summary_and_saves_nothing(
         "ethnicity": "unknown",
         "postcode": "M1 1AE",
         "nhs_number": "",
+        "version": person.version,
         field: value,
     }
     response = client_for(link_worker).post(
@@ -495,7 +497,7 @@ def test_status_change_page_offers_only_allowed_statuses(client_for, link_worker
 def test_status_change_post(client_for, link_worker, referral):
     response = client_for(link_worker).post(
         reverse("referrals:referral_status_change", args=[referral.pk]),
-        {"to_status": "contacted", "note": "Left a message"},
+        {"to_status": "contacted", "note": "Left a message", "from_status": "received"},
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -507,7 +509,8 @@ def test_invalid_status_change_shows_error_and_saves_nothing(client_for, link_wo
     referral.status = ReferralStatus.ACTIVE
     referral.save()
     response = client_for(link_worker).post(
-        reverse("referrals:referral_status_change", args=[referral.pk]), {"to_status": "received"}
+        reverse("referrals:referral_status_change", args=[referral.pk]),
+        {"to_status": "received", "from_status": "active"},
     )
     assert response.status_code == 200
     assert "nhsuk-error-summary" in response.content.decode()
@@ -521,7 +524,11 @@ def test_close_case_with_outcome(client_for, link_worker, referral):
     referral.save()
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
-        {"closure_outcome": "Goes to the choir weekly", "closed_on": TODAY.isoformat()},
+        {
+            "closure_outcome": "Goes to the choir weekly",
+            "closed_on": TODAY.isoformat(),
+            "from_status": "active",
+        },
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -535,7 +542,7 @@ def test_close_case_with_outcome(client_for, link_worker, referral):
 def test_closing_a_received_referral_is_refused_clearly(client_for, link_worker, referral):
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
-        {"closure_outcome": "Done", "closed_on": TODAY.isoformat()},
+        {"closure_outcome": "Done", "closed_on": TODAY.isoformat(), "from_status": "received"},
     )
     content = response.content.decode()
     assert "nhsuk-error-summary" in content
@@ -549,7 +556,7 @@ def test_close_without_outcome_shows_error(client_for, link_worker, referral):
     referral.save()
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
-        {"closure_outcome": "", "closed_on": TODAY.isoformat()},
+        {"closure_outcome": "", "closed_on": TODAY.isoformat(), "from_status": "active"},
     )
     assert "nhsuk-error-summary" in response.content.decode()
     referral.refresh_from_db()
@@ -703,7 +710,7 @@ def test_goal_status_with_htmx_returns_the_row(client_for, link_worker, person):
     goal = GoalFactory(person=person)
     response = client_for(link_worker).post(
         reverse("referrals:goal_status", args=[goal.pk]),
-        {"status": "getting_there"},
+        {"status": "getting_there", "version": goal.version},
         HTTP_HX_REQUEST="true",
     )
     content = response.content.decode()
@@ -800,7 +807,7 @@ def test_connection_outcome_with_htmx_returns_the_row_and_keeps_history(
     connection = ConnectionFactory(person=person, asset=asset)
     response = client_for(link_worker).post(
         reverse("referrals:connection_outcome", args=[connection.pk]),
-        {"outcome": "continuing"},
+        {"outcome": "continuing", "version": connection.version},
         HTTP_HX_REQUEST="true",
     )
     content = response.content.decode()
@@ -816,7 +823,8 @@ def test_connection_outcome_with_htmx_returns_the_row_and_keeps_history(
 def test_connection_outcome_without_htmx_redirects(client_for, link_worker, person, asset):
     connection = ConnectionFactory(person=person, asset=asset)
     response = client_for(link_worker).post(
-        reverse("referrals:connection_outcome", args=[connection.pk]), {"outcome": "did_not_attend"}
+        reverse("referrals:connection_outcome", args=[connection.pk]),
+        {"outcome": "did_not_attend", "version": connection.version},
     )
     assert response.status_code == 302
     assert response["Location"].endswith("#connections")

@@ -49,6 +49,12 @@ class ReferralsImporter(Importer):
                 f'is given but the status is "{v["status"]}"',
                 "an empty closed_on for a referral that is still open",
             )
+        if not v["closed_on"] and v["status"] and v["status"] not in OPEN_STATUSES:
+            row.error(
+                "closed_on",
+                f'is empty but the status is "{v["status"]}"',
+                "the date an ended referral ended",
+            )
 
     def resolve(self, rows: list[Row]) -> None:
         people = people_by_ref(
