@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from socialrx.audit import audit_record
+from socialrx.audit import acting_user, audit_record
 from socialrx.models import AuditLog
 
 from ..models import Person, Referral
@@ -44,6 +44,7 @@ def _locked_open_match(referral: Referral) -> Referral:
     return locked
 
 
+@acting_user("by")
 def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str] = ()) -> Person:
     """The referral is for its possible match: returns the person it now belongs to."""
     unknown = set(copy) - set(COPYABLE_DETAILS)
@@ -85,28 +86,14 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
             person_id=match.pk,
             detail=f"possible match confirmed: from person {own.pk}; moved {moved}",
         )
-        if copied:
-            audit_record(
-                user=by,
-                action=AuditLog.Action.UPDATE,
-                obj=match,
-                person_id=match.pk,
-                detail="possible match confirmed: copied " + ",".join(copied),
-            )
+        # The matched person's save and the removal of the referral's own record are
+        # audited by the models (values in the entries' before/after).
         if not own.referrals.exists():
-            own_pk = own.pk
             own.delete()
-            own.pk = own_pk
-            audit_record(
-                user=by,
-                action=AuditLog.Action.DELETE,
-                obj=own,
-                person_id=own_pk,
-                detail=f"merged into person {match.pk} on confirming a possible match",
-            )
     return match
 
 
+@acting_user("by")
 def possible_match_reject(*, referral: Referral, by: Any) -> Person:
     """The referral is for someone else: its own record stands as a new person."""
     with transaction.atomic():

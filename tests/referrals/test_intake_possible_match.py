@@ -44,6 +44,9 @@ def ask_data(**kw):
         "reason": "I would like to meet people.",
         "communication_needs": "Needs an interpreter (Polish)",
         "website": "",
+        "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data

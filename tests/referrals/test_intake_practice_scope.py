@@ -55,6 +55,8 @@ def form_data(**kw):
         "communication_needs": "",
         "reason": "Lonely since her husband died.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data

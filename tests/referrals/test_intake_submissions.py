@@ -52,6 +52,8 @@ def practice_form(token: str, **kw) -> dict:
         "communication_needs": "",
         "reason": "Lonely since her husband died.",
         "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data
@@ -70,6 +72,9 @@ def ask_form(token: str, **kw) -> dict:
         "reason": "I would like to meet people.",
         "communication_needs": "",
         "website": "",
+        "consent_confirmed": "on",
+        "consent_share_with_group": "yes",
+        "consent_deidentified_figures": "yes",
     }
     data.update(kw)
     return data
