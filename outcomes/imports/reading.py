@@ -105,11 +105,12 @@ def _refuse_nul(start: int, cells: list[str], header: list[str] | None) -> None:
             continue
         # A quoted cell may span lines: count the line breaks before the NUL.
         line = start + sum(c.count("\n") for c in cells[:i]) + cell[:at].count("\n")
-        named = header is not None and i < len(header) and header[i]
+        column = header[i] if header is not None and i < len(header) else ""
+        named = bool(column)
         raise FileProblemError(
             Problem(
                 line,
-                header[i] if named else "",
+                column,
                 f"{'this cell' if named else f'cell {i + 1}'} holds a NUL character (a zero "
                 "byte), which is not text; nothing after it was read",
                 "a CSV file saved as UTF-8 text (in Excel: CSV UTF-8); a file saved as UTF-16 "

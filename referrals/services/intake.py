@@ -106,7 +106,7 @@ def submission_key_for(*, token: str, by: Any | None) -> str:
         raise ValidationError(
             {"submission_token": f"Use a key of at most {SUBMISSION_TOKEN_MAX_LENGTH} characters"}
         )
-    who = f"user:{by.pk}" if getattr(by, "is_authenticated", False) else "public"
+    who = f"user:{by.pk}" if by is not None and getattr(by, "is_authenticated", False) else "public"
     return hashlib.sha256(f"{who}:{token}".encode()).hexdigest()
 
 

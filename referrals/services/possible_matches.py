@@ -44,6 +44,13 @@ def _locked_open_match(referral: Referral) -> Referral:
     return locked
 
 
+def _match_id(referral: Referral) -> int:
+    match_id = referral.possible_match_id
+    if match_id is None:  # _locked_open_match refuses a referral without one
+        raise ValidationError("This possible match has already been dealt with")
+    return match_id
+
+
 @acting_user("by")
 def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str] = ()) -> Person:
     """The referral is for its possible match: returns the person it now belongs to."""
@@ -53,7 +60,7 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
     with transaction.atomic():
         referral = _locked_open_match(referral)
         own = referral.person
-        match = Person.objects.select_for_update().get(pk=referral.possible_match_id)
+        match = Person.objects.select_for_update().get(pk=_match_id(referral))
         copied = _copy_details(referral=referral, to=match, names=copy)
         moved = _move_records(source=own, to=match)
         team = team_for_practice(practice=match.practice) or match.team
