@@ -26,7 +26,8 @@ The rule, applied until nothing changes:
    shown, the total could be added up: the smallest non-zero part is withheld.
 5. Last, the whole system is solved as linear equations: no withheld cell from 1 to 7 may be
    determined by any combination of the sums. If one is, the smallest non-zero shown part of
-   a sum it is in is withheld, and the rule starts again from 3.
+   the sum holding it with the fewest withheld cells is withheld, and the rule starts again
+   from 3.
 
 Every choice is deterministic (smallest value, then the order cells were given in), so the
 same figures give the same withheld cells on every page, export and API response.
@@ -105,8 +106,10 @@ def protect(table: Table) -> set[Key]:
         found = [k for k in determined(table.sums, withheld) if is_small(table.values.get(k))]
         if not found:
             return withheld
-        for key in found:
-            _break(table, withheld, order, by_cell.get(key, []))
+        # One partner at a time (the first cell in the given order): one more withheld cell
+        # often frees several determined ones, and the cheap sums pass runs again first.
+        first = min(found, key=lambda k: order.get(k, len(order)))
+        _break(table, withheld, order, by_cell.get(first, []))
 
 
 def _close_requires(table: Table, withheld: set[Key]) -> None:
