@@ -121,7 +121,10 @@ class MetricDetailApi(_MetricsApi):
         description=(
             "The snapshot rows of exactly that period, every breakdown. For anyone but an "
             "administrator, counts from 1 to 7, and means, rates, shares and percentages "
-            "resting on 1 to 7, are null and their row says suppressed. 404 when the period "
+            "resting on 1 to 7, are null and their row says suppressed, and so are the further "
+            "figures that would let one be worked out by subtraction (from the other groups, "
+            "the total, the other levels or a count another metric shares): the same cells "
+            "whichever level or code is asked for. 404 when the period "
             f"has not been computed. `window` (months, default {DEFAULT_WINDOW}) applies to "
             f"{_WINDOWED} only."
         ),
