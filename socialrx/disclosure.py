@@ -109,7 +109,7 @@ def protect(table: Table) -> set[Key]:
         # One partner at a time (the first cell in the given order): one more withheld cell
         # often frees several determined ones, and the cheap sums pass runs again first.
         first = min(found, key=lambda k: order.get(k, len(order)))
-        _break(table, withheld, order, by_cell.get(first, []))
+        _break(table, withheld, order, first, by_cell)
 
 
 def _close_requires(table: Table, withheld: set[Key]) -> None:
@@ -160,15 +160,37 @@ def _sums_pass(table: Table, withheld: set[Key], order: Mapping[Key, int]) -> bo
     return changed
 
 
-def _break(table: Table, withheld: set[Key], order: Mapping[Key, int], sums: list[Sum]) -> None:
-    """Withhold one more cell of a sum that holds a determined small cell: the smallest
-    non-zero shown part of the sum with the fewest withheld cells, else a total."""
-    ranked = sorted(sums, key=lambda s: sum(k in withheld for k in (s.total, *s.parts)))
+def _break(
+    table: Table,
+    withheld: set[Key],
+    order: Mapping[Key, int],
+    cell: Key,
+    by_cell: Mapping[Key, list[Sum]],
+) -> None:
+    """Withhold one more cell so that ``cell`` (determined, small) may no longer be: the
+    smallest non-zero shown part of the sum holding it with the fewest withheld cells; when
+    every part of its sums is withheld already (the people with no practice, once all the
+    practices are), the smallest non-zero shown total of a sum one of those parts is in (a
+    PCN rather than the whole area); a total of its own sums last."""
+    own = by_cell.get(cell, [])
+    ranked = sorted(own, key=lambda s: sum(k in withheld for k in (s.total, *s.parts)))
     for s in ranked:
         pick = _smallest_shown(table, withheld, order, s.parts)
         if pick is not None:
             withheld.add(pick)
             return
+    neighbours = {
+        other.total
+        for s in own
+        for part in s.parts
+        if part != cell and part in withheld
+        for other in by_cell.get(part, [])
+        if other not in own
+    }
+    pick = _smallest_shown(table, withheld, order, sorted(neighbours, key=order.get))
+    if pick is not None:
+        withheld.add(pick)
+        return
     for s in ranked:
         if s.total not in withheld:
             withheld.add(s.total)
