@@ -108,8 +108,12 @@ def protect(table: Table) -> set[Key]:
             return withheld
         # One partner at a time (the first cell in the given order): one more withheld cell
         # often frees several determined ones, and the cheap sums pass runs again first.
-        first = min(found, key=lambda k: order.get(k, len(order)))
-        _break(table, withheld, order, first, by_cell)
+        found.sort(key=lambda k: order.get(k, len(order)))
+        if not any(_break(table, withheld, order, k, by_cell) for k in found):
+            # Nothing left to withhold around them: cannot happen while a shown non-zero
+            # cell determines them, so withhold every cell rather than loop.
+            withheld.update(table.values)
+            return withheld
 
 
 def _close_requires(table: Table, withheld: set[Key]) -> None:
@@ -166,35 +170,41 @@ def _break(
     order: Mapping[Key, int],
     cell: Key,
     by_cell: Mapping[Key, list[Sum]],
-) -> None:
+) -> bool:
     """Withhold one more cell so that ``cell`` (determined, small) may no longer be: the
     smallest non-zero shown part of the sum holding it with the fewest withheld cells; when
     every part of its sums is withheld already (the people with no practice, once all the
-    practices are), the smallest non-zero shown total of a sum one of those parts is in (a
-    PCN rather than the whole area); a total of its own sums last."""
+    practices are), the nearest sums reached through withheld cells, their shown totals
+    first (a PCN rather than the whole area), then their parts. Whether a cell was added."""
     own = by_cell.get(cell, [])
     ranked = sorted(own, key=lambda s: sum(k in withheld for k in (s.total, *s.parts)))
     for s in ranked:
         pick = _smallest_shown(table, withheld, order, s.parts)
         if pick is not None:
             withheld.add(pick)
-            return
-    neighbours = {
-        other.total
-        for s in own
-        for part in s.parts
-        if part != cell and part in withheld
-        for other in by_cell.get(part, [])
-        if other not in own
-    }
-    pick = _smallest_shown(table, withheld, order, sorted(neighbours, key=order.get))
-    if pick is not None:
-        withheld.add(pick)
-        return
+            return True
+    seen_sums = set(own)
+    seen_cells = {cell}
+    frontier = [k for s in own for k in (s.total, *s.parts) if k in withheld]
+    while frontier:
+        reached: list[Sum] = []
+        for key in frontier:
+            if key in seen_cells:
+                continue
+            seen_cells.add(key)
+            reached += [s for s in by_cell.get(key, []) if s not in seen_sums]
+        seen_sums.update(reached)
+        for keys in ([s.total for s in reached], [p for s in reached for p in s.parts]):
+            pick = _smallest_shown(table, withheld, order, sorted(set(keys), key=order.get))
+            if pick is not None:
+                withheld.add(pick)
+                return True
+        frontier = [k for s in reached for k in (s.total, *s.parts) if k in withheld]
     for s in ranked:
         if s.total not in withheld:
             withheld.add(s.total)
-            return
+            return True
+    return False
 
 
 # --- what can be worked out ----------------------------------------------------------------
