@@ -158,7 +158,6 @@ def withheld_reasons(
 
 RowKey = tuple[str, str, str, str, str]  # metric, level, code, dimension, group
 _NUMERATOR = "numerator of "  # a percentage's count: the share of its ``of``
-_REST = "rest"
 
 
 def _count(value: Any) -> int | None:
@@ -230,7 +229,7 @@ class _Cells:
             self.table.add_sum(
                 (*key, whole),
                 [self._cell_of(key, p) for p in parts],
-                residual=(*key, _REST, whole),
+                residual=(*key, "rest of", whole),
             )
 
     def _cell_of(self, key: RowKey, name: str) -> tuple:
@@ -299,7 +298,7 @@ class _Cells:
                 self.table.add_sum(
                     (*total, name),
                     [(*g, name) for g in groups],
-                    residual=(metric, level, code, dim, _REST, name),
+                    residual=(metric, level, code, dim, "groups not listed", name),
                 )
 
     def _level_sums(self) -> None:
@@ -319,20 +318,20 @@ class _Cells:
                 self.table.add_sum(
                     (metric, "all", "", dim, group, name),
                     [(*k, name) for k in keys],
-                    residual=(metric, "all", "", dim, group, _REST, name),
+                    residual=(metric, "all", "", dim, group, "no practice", name),
                 )
                 for pcn, members in by_pcn.items():
                     self.table.add_sum(
                         (metric, "pcn", pcn, dim, group, name),
                         [(*k, name) for k in members],
-                        residual=(metric, "pcn", pcn, dim, group, _REST, name),
+                        residual=(metric, "pcn", pcn, dim, group, "no practice", name),
                     )
 
     def _shared_sums(self) -> None:
         for (m1, n1), (m2, n2) in SHARED_COUNTS:
             one = (m1, "all", "", "total", "all", n1)
             other = (m2, "all", "", "total", "all", n2)
-            self.table.add_sum(one, [other], residual=(m1, m2, _REST, n1))
+            self.table.add_sum(one, [other], residual=(m1, m2, "differ", n1))
 
     def withheld_names(self, withheld: set[Any]) -> dict[RowKey, list[str]]:
         out: dict[RowKey, list[str]] = {}

@@ -75,12 +75,15 @@ class Table:
     def add_sum(self, total: Key, parts: Sequence[Key], *, residual: Key) -> None:
         """Add ``total = Σ parts``. When the exact values do not add up (people with no
         registered practice count in the whole area only), the difference becomes a cell
-        ``residual`` that is never shown, so the sum still holds."""
+        ``residual`` that is never shown, so the sum still holds. Each sum needs its own
+        ``residual`` key: one shared by two sums would make them disagree."""
         parts = tuple(p for p in parts if p in self.values)
         if total not in self.values or not parts:
             return
         difference = self.values[total] - sum(self.values[p] for p in parts)
         if difference:
+            if residual in self.values:
+                raise ValueError(f"residual {residual!r} is already a cell")
             self.values[residual] = difference
             self.hidden.add(residual)
             parts += (residual,)
