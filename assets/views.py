@@ -35,6 +35,7 @@ from .forms import (
     SessionFormSet,
     SuggestForm,
 )
+from .gap_figures import gaps_summary_exact_for, gaps_summary_shown
 from .models import Asset, AssetChange, GapStatus, ListingNotice
 
 PAGE_SIZE = 20
@@ -434,4 +435,7 @@ def gap_status(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COMMISSIONER, Role.LINK_WORKER)
 def gaps_summary(request: SignedInRequest) -> HttpResponse:
-    return render(request, "assets/gaps_summary.html", {"summary": selectors.gaps_summary()})
+    summary = gaps_summary_shown(
+        selectors.gaps_summary(), exact=gaps_summary_exact_for(request.user)
+    )
+    return render(request, "assets/gaps_summary.html", {"summary": summary})

@@ -25,8 +25,14 @@ from socialrx.models import Role
 
 from .metrics.definition import DEFAULT_WINDOW
 from .metrics.dimensions import LEVELS
-from .metrics.registry import METRIC_NAMES, METRICS, metric_shown, metrics_enabled
-from .selectors import metric_periods_list, period_computed, snapshot_rows_list
+from .metrics.registry import (
+    METRIC_NAMES,
+    METRICS,
+    metric_shown,
+    metrics_enabled,
+    metrics_sharing,
+)
+from .selectors import metric_periods_list, snapshot_rows_list
 from .suppression import exact_for, rows_present
 
 # Example responses for the OpenAPI description, by operation id.
@@ -115,7 +121,10 @@ class MetricDetailApi(_MetricsApi):
         description=(
             "The snapshot rows of exactly that period, every breakdown. For anyone but an "
             "administrator, counts from 1 to 7, and means, rates, shares and percentages "
-            "resting on 1 to 7, are null and their row says suppressed. 404 when the period "
+            "resting on 1 to 7, are null and their row says suppressed, and so are the further "
+            "figures that would let one be worked out by subtraction (from the other groups, "
+            "the total, the other levels or a count another metric shares): the same cells "
+            "whichever level or code is asked for. 404 when the period "
             f"has not been computed. `window` (months, default {DEFAULT_WINDOW}) applies to "
             f"{_WINDOWED} only."
         ),
@@ -162,20 +171,38 @@ class MetricDetailApi(_MetricsApi):
         level, code = data.get("level"), data.get("code")
         if level == "all":
             code = ""
-        rows = snapshot_rows_list(
-            metric=metric, start=start, end=end, window=window, level=level, code=code
+        # Every row of the period, and of the metrics sharing a count with this one:
+        # suppression is decided over all a user could ask for, then the level and code
+        # asked for are returned.
+        every = snapshot_rows_list(
+            metric=metric,
+            start=start,
+            end=end,
+            window=window,
+            sharing=metrics_sharing(metric=metric),
         )
+
+        def wanted(row: dict[str, Any]) -> bool:
+            return (
+                row["metric"] == metric
+                and (level is None or row["level"] == level)
+                and (code is None or row["code"] == code)
+            )
+
+        rows = [r for r in every if wanted(r)]
         if not rows:
             period = f"{start.isoformat()} to {end.isoformat()}"
             if info.uses_window:
                 period += f" (window {window})"
-            if not period_computed(metric=metric, start=start, end=end, window=window):
+            if not any(r["metric"] == metric for r in every):
                 raise NotFound(f"{metric} has not been computed for {period}.")
             raise NotFound(
                 f"{metric} has no {level} figures{' for ' + code if code else ''} for {period}."
             )
         shown = info.rows_ordered(
-            rows_present(metric=metric, rows=rows, exact=exact_for(request.user))
+            r
+            for r in rows_present(metric=metric, rows=every, exact=exact_for(request.user))
+            if wanted(r)
         )
         return Response(
             {

@@ -362,12 +362,15 @@ def overview_card(
         return card
     card["period_label"] = period_label(period.start, period.end)
     card["url"] = metric_url(info.name, period=period)
-    shown = rows_present(metric=info.name, rows=rows, exact=exact)
+    # Suppression sees every level; the card shows the whole area.
+    shown = [
+        r for r in rows_present(metric=info.name, rows=rows, exact=exact) if r["level"] == "all"
+    ]
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is None:
         return card
     values, withheld = total["values"], total["withheld"]
-    card["computed_at"] = max(r["computed_at"] for r in rows)
+    card["computed_at"] = max(r["computed_at"] for r in rows if r["metric"] == info.name)
     card["headline_label"] = info.values.get(info.headline, info.headline)
     card["headline"] = cell_text(
         values.get(info.headline),

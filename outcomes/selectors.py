@@ -9,11 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from socialrx.models import PCN, Practice
 
 from .metrics.periods import period_key
+from .metrics.registry import metrics_sharing
 from .models import MetricSnapshot, Run
 
 
@@ -60,6 +61,12 @@ def period_latest(
     return max(candidates, key=lambda p: (min(p.end, cap), -p.start.toordinal()))
 
 
+# The PCN of a practice row (its code is the practice's ODS code), for suppression: practices
+# add up to their PCN. Read with the rows, in the same query.
+_PCN_OF_CODE = Subquery(Practice.objects.filter(ods_code=OuterRef("code")).values("pcn__code")[:1])
+_ROW_FIELDS = ("metric", "level", "code", "dimension", "group", "values", "computed_at", "pcn")
+
+
 def snapshot_rows_list(
     *,
     metric: str,
@@ -68,27 +75,38 @@ def snapshot_rows_list(
     window: int,
     level: str | None = None,
     code: str | None = None,
+    sharing: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """The stored rows of one period (optionally one level and code), every dimension, as dicts
-    (level, code, dimension, group, values, computed_at). One query."""
-    qs = MetricSnapshot.objects.filter(metric=metric, start=start, end=end, window=window)
+    (metric, level, code, dimension, group, values, computed_at, and the PCN of a practice).
+    ``sharing``: other metrics whose rows of the same period come too (every level). One
+    query."""
+    mine = Q(metric=metric)
     if level is not None:
-        qs = qs.filter(level=level)
+        mine &= Q(level=level)
     if code is not None:
-        qs = qs.filter(code=code)
-    rows = qs.values("level", "code", "dimension", "group", "values", "computed_at")
+        mine &= Q(code=code)
+    qs = MetricSnapshot.objects.filter(
+        mine | Q(metric__in=sharing), start=start, end=end, window=window
+    )
+    rows = qs.annotate(pcn=_PCN_OF_CODE).values(*_ROW_FIELDS)
     return cast(list[dict[str, Any]], list(rows))
 
 
 def overview_rows_list(*, periods: list[Period]) -> list[dict[str, Any]]:
-    """Level ``all`` rows (every dimension) of several metrics' periods, in one query."""
+    """Every row (every level and dimension, as suppression needs them) of several metrics'
+    periods, and of the metrics sharing a count with them for the same period, with their
+    period (start, end, window), in one query."""
     if not periods:
         return []
     cond = Q()
     for p in periods:
-        cond |= Q(metric=p.metric, start=p.start, end=p.end, window=p.window)
-    rows = MetricSnapshot.objects.filter(cond, level="all").values(
-        "metric", "level", "code", "dimension", "group", "values", "computed_at"
+        for metric in (p.metric, *metrics_sharing(metric=p.metric)):
+            cond |= Q(metric=metric, start=p.start, end=p.end, window=p.window)
+    rows = (
+        MetricSnapshot.objects.filter(cond)
+        .annotate(pcn=_PCN_OF_CODE)
+        .values(*_ROW_FIELDS, "start", "end", "window")
     )
     return cast(list[dict[str, Any]], list(rows))
 

@@ -1,10 +1,17 @@
-"""Small-number suppression (docs/metrics.md, "Common rules").
+"""Small-number suppression (docs/metrics.md, "Small numbers").
 
 For anyone who is not an administrator, a count from 1 to 7 is withheld, and so is any mean,
 rate, share or percentage whose n, numerator or denominator is from 1 to 7. Zero is shown.
-Stored snapshots keep exact values; suppression is applied only when rows are shown (pages,
-CSV, API). Which counts each value rests on is part of the value's definition in
-``outcomes.metrics.registry``; the table in docs/dashboards.md is the same mapping in words.
+Because counts add up (a breakdown's groups to its total, practices to their PCN and to the
+whole area, the shares of a cohort to the cohort, a count two metrics share), further counts
+are withheld until none from 1 to 7 can be worked out by subtraction from what the same user
+can see (``socialrx.disclosure``). That is decided once, over every row of a metric's period
+(every level, code and breakdown, and the rows of metrics sharing a count), by
+``rows_present``; pages, CSV and API all show its result, so they always agree.
+
+Stored snapshots keep exact values. Which counts each value rests on is part of the value's
+definition in ``outcomes.metrics.registry``; the table in docs/dashboards.md is the same
+mapping in words.
 """
 
 from __future__ import annotations
@@ -13,16 +20,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from outcomes.metrics.definition import Basis, Count, Metric, PctOf, QuintileCounts
-from outcomes.metrics.registry import METRICS
+from outcomes.metrics.registry import METRICS, SHARED_COUNTS
+from socialrx.disclosure import SMALLEST_SHOWN, Table, is_small, protect
 
-SMALLEST_SHOWN = 8  # counts 1..7 are withheld
+__all__ = ["SMALLEST_SHOWN", "exact_for", "is_small", "row_suppress", "rows_present"]
 
-
-def is_small(count: Any) -> bool:
-    """A count from 1 to 7. ``None`` is not small (there is nothing to disclose)."""
-    if count is None or isinstance(count, bool):
-        return False
-    return 0 < count < SMALLEST_SHOWN
+# Why a value is withheld when no count of its own row is from 1 to 7.
+COMPLEMENTARY_REASON = (
+    "with the figures shown beside it (the total, the other groups or the other levels) it "
+    "would let a withheld number from 1 to 7 be worked out by subtraction"
+)
 
 
 class _Unknown(Exception):
@@ -62,53 +69,6 @@ def _basis_counts(
             raise _Unknown(group)
         counts.extend(_value(row, n, metric) for n in basis.names)
     return counts
-
-
-def value_withheld(
-    *,
-    metric: str,
-    name: str,
-    values: Mapping[str, Any],
-    quintiles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> bool:
-    """Whether the value ``name`` of a row must be withheld from a non-administrator. A null
-    value is never withheld (it shows nothing); a value with no known basis is (fail closed)."""
-    value = values.get(name)
-    if value is None:
-        return False
-    described = METRICS[metric].value(name) if metric in METRICS else None
-    if described is None:
-        return True
-    try:
-        return any(
-            is_small(c)
-            for b in described.bases
-            for c in _basis_counts(
-                b, metric=METRICS[metric], values=values, quintiles=quintiles or {}
-            )
-        )
-    except _Unknown:
-        return True
-
-
-def row_suppress(
-    *,
-    metric: str,
-    values: Mapping[str, Any],
-    quintiles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> tuple[dict[str, Any], list[str]]:
-    """The row's values with withheld ones set to ``None``, and the names withheld."""
-    withheld: list[str] = [
-        n
-        for n in values
-        if value_withheld(metric=metric, name=n, values=values, quintiles=quintiles)
-    ]
-    complements = METRICS[metric].complements if metric in METRICS else ()
-    for group in complements:
-        if any(n in withheld for n in group):
-            withheld += [n for n in group if n not in withheld and values.get(n) is not None]
-    shown = {n: (None if n in withheld else v) for n, v in values.items()}
-    return shown, withheld
 
 
 def _label(metric: Metric, name: str) -> str:
@@ -190,33 +150,240 @@ def withheld_reasons(
                     f"{others} could be worked out from them"
                 )
     for name in withheld:
-        reasons.setdefault(name, "a count it rests on is from 1 to 7")
+        reasons.setdefault(name, COMPLEMENTARY_REASON)
     return reasons
 
 
-def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool) -> list[dict]:
-    """Snapshot rows (dicts with level, code, dimension, group, values) as shown: each with
-    ``suppressed`` and ``withheld`` (value names). ``exact`` (administrators) keeps every value.
+# --- the cells of a period's rows ------------------------------------------------------------
 
-    Rows are suppressed in the context of their level and code: a coverage index looks at the
-    same level and code's IMD-quintile rows, so callers pass every dimension of a code even if
-    they show one."""
-    rows = list(rows)
+RowKey = tuple[str, str, str, str, str]  # metric, level, code, dimension, group
+_NUMERATOR = "numerator of "  # a percentage's count: the share of its ``of``
+
+
+def _count(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return round(value)
+
+
+def _row_key(row: Mapping[str, Any], metric: str) -> RowKey:
+    return (
+        row.get("metric", metric),
+        row["level"],
+        row["code"] or "",
+        row["dimension"],
+        row["group"],
+    )
+
+
+class _Cells:
+    """The counts of a set of snapshot rows as a ``socialrx.disclosure.Table``: each row's
+    counts and percentage numerators, the sums between them, and which cells each shown value
+    rests on."""
+
+    def __init__(self, rows: list[Mapping[str, Any]], metric: str) -> None:
+        self.table = Table.empty()
+        self.rows = {_row_key(r, metric): r for r in rows}
+        self.pcn = {
+            (k[0], k[2]): r.get("pcn") or "" for k, r in self.rows.items() if k[1] == "practice"
+        }
+        # (row key, value name) -> the cells it rests on; None: not known, so withheld.
+        self.bases: dict[tuple[RowKey, str], set[Any] | None] = {}
+        for key, row in self.rows.items():
+            self._row_cells(key, row["values"])
+        for key, row in self.rows.items():
+            for name, value in row["values"].items():
+                if value is not None:
+                    self.bases[key, name] = self._value_cells(key, row["values"], name)
+        self._breakdown_sums()
+        self._level_sums()
+        self._shared_sums()
+
+    def _row_cells(self, key: RowKey, values: Mapping[str, Any]) -> None:
+        info = METRICS.get(key[0])
+        if info is None:
+            return
+        for described in info.stored_values:
+            name = described.name
+            if described.kind == "count" and _count(values.get(name)) is not None:
+                self.table.values[(*key, name)] = _count(values[name])
+            for basis in described.bases:
+                if isinstance(basis, PctOf):
+                    pct, of = values.get(basis.pct), values.get(basis.of)
+                    if pct is not None and of is not None:
+                        cell = (*key, _NUMERATOR + name)
+                        self.table.values[cell] = round(pct * of / 100)
+        for described in info.stored_values:
+            cell = (*key, _NUMERATOR + described.name)
+            if cell in self.table.values:
+                # A percentage's count is seen only with the percentage: not when a count the
+                # percentage rests on is withheld.
+                needs = self._value_cells(key, values, described.name) or set()
+                self.table.requires.setdefault(cell, set()).update(needs - {cell})
+        for group in info.complements:
+            cells = [(*key, _NUMERATOR + n) for n in group]
+            cells = [c for c in cells if c in self.table.values]
+            for cell in cells:
+                self.table.requires.setdefault(cell, set()).update(set(cells) - {cell})
+        for whole, parts in info.partitions:
+            self.table.add_sum(
+                (*key, whole),
+                [self._cell_of(key, p) for p in parts],
+                residual=(*key, "rest of", whole),
+            )
+
+    def _cell_of(self, key: RowKey, name: str) -> tuple:
+        info = METRICS[key[0]]
+        described = info.value(name)
+        if described is not None and any(isinstance(b, PctOf) for b in described.bases):
+            return (*key, _NUMERATOR + name)
+        return (*key, name)
+
+    def _named_cell(self, key: RowKey, values: Mapping[str, Any], name: str) -> tuple | None:
+        info = METRICS[key[0]]
+        if name in values:
+            cell = (*key, name)
+        else:
+            described = info.value(name)
+            if described is None or not described.fallback or described.fallback not in values:
+                return None
+            cell = (*key, described.fallback)
+        return cell if cell in self.table.values else None
+
+    def _value_cells(self, key: RowKey, values: Mapping[str, Any], name: str) -> set[Any] | None:
+        info = METRICS.get(key[0])
+        described = info.value(name) if info else None
+        if described is None:
+            return None
+        cells: set[Any] = set()
+        for basis in described.bases:
+            if isinstance(basis, Count):
+                for n in basis.names:
+                    cell = self._named_cell(key, values, n)
+                    if cell is None:
+                        return None
+                    cells.add(cell)
+            elif isinstance(basis, PctOf):
+                cell = (*key, _NUMERATOR + name)
+                if basis.pct == name and cell in self.table.values:
+                    cells.add(cell)
+            elif isinstance(basis, QuintileCounts):
+                for group in basis.groups:
+                    quintile = (*key[:3], "imd_quintile", group)
+                    for n in basis.names:
+                        if (*quintile, n) not in self.table.values:
+                            return None
+                        cells.add((*quintile, n))
+        return cells
+
+    def _names(self, key: RowKey) -> list[str]:
+        if not hasattr(self, "_names_of"):
+            self._names_of: dict[RowKey, list[str]] = {}
+            for cell in self.table.values:
+                if len(cell) == 6:
+                    self._names_of.setdefault(cell[:5], []).append(cell[5])
+        return self._names_of.get(key, [])
+
+    def _breakdown_sums(self) -> None:
+        """A breakdown's groups add up to the same level and code's total."""
+        by_dimension: dict[tuple[str, str, str, str], list[RowKey]] = {}
+        for key in self.rows:
+            if key[3] != "total":
+                by_dimension.setdefault(key[:4], []).append(key)
+        for (metric, level, code, dim), groups in by_dimension.items():
+            total = (metric, level, code, "total", "all")
+            if total not in self.rows:
+                continue
+            for name in self._names(total):
+                self.table.add_sum(
+                    (*total, name),
+                    [(*g, name) for g in groups],
+                    residual=(metric, level, code, dim, "groups not listed", name),
+                )
+
+    def _level_sums(self) -> None:
+        """Practices add up to their PCN and to the whole area (people with no registered
+        practice count in the whole area only: the difference is never shown)."""
+        practices: dict[tuple[str, str, str], list[RowKey]] = {}
+        for key in self.rows:
+            if key[1] == "practice":
+                practices.setdefault((key[0], key[3], key[4]), []).append(key)
+        for (metric, dim, group), keys in practices.items():
+            names = {n for k in keys for n in self._names(k)}
+            by_pcn: dict[str, list[RowKey]] = {}
+            for k in keys:
+                if self.pcn.get((metric, k[2])):
+                    by_pcn.setdefault(self.pcn[metric, k[2]], []).append(k)
+            for name in sorted(names):
+                self.table.add_sum(
+                    (metric, "all", "", dim, group, name),
+                    [(*k, name) for k in keys],
+                    residual=(metric, "all", "", dim, group, "no practice", name),
+                )
+                for pcn, members in by_pcn.items():
+                    self.table.add_sum(
+                        (metric, "pcn", pcn, dim, group, name),
+                        [(*k, name) for k in members],
+                        residual=(metric, "pcn", pcn, dim, group, "no practice", name),
+                    )
+
+    def _shared_sums(self) -> None:
+        for (m1, n1), (m2, n2) in SHARED_COUNTS:
+            one = (m1, "all", "", "total", "all", n1)
+            other = (m2, "all", "", "total", "all", n2)
+            self.table.add_sum(one, [other], residual=(m1, m2, "differ", n1))
+
+    def withheld_names(self, withheld: set[Any]) -> dict[RowKey, list[str]]:
+        out: dict[RowKey, list[str]] = {}
+        for key, row in self.rows.items():
+            out[key] = [
+                name
+                for name, value in row["values"].items()
+                if value is not None
+                and ((cells := self.bases.get((key, name))) is None or cells & withheld)
+            ]
+        return out
+
+
+def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool) -> list[dict]:
+    """Snapshot rows (dicts with level, code, dimension, group, values, and ``metric`` when
+    they are of several metrics) as shown: this metric's rows, each with ``suppressed``,
+    ``withheld`` (value names) and ``reasons``. ``exact`` (administrators) keeps every value.
+
+    Suppression is decided over every row given at once, so callers pass every row a user
+    could see for the period: every level, code and dimension, and the rows of the metrics
+    that share a count with this one (``metrics_sharing``), even when they show one code."""
+    rows = sorted(
+        rows,
+        key=lambda r: (
+            r.get("metric", metric),
+            r["level"],
+            r["code"] or "",
+            r["dimension"],
+            r["group"],
+        ),
+    )
+    withheld_by_row: dict[RowKey, list[str]] = {}
+    if not exact:
+        cells = _Cells(rows, metric)
+        withheld_by_row = cells.withheld_names(protect(cells.table))
     quintiles: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
     for row in rows:
-        if row["dimension"] == "imd_quintile":
+        if row.get("metric", metric) == metric and row["dimension"] == "imd_quintile":
             quintiles.setdefault((row["level"], row["code"]), {})[row["group"]] = row["values"]
     shown_rows = []
     for row in rows:
-        withheld: list[str]
+        if row.get("metric", metric) != metric:
+            continue
+        withheld = withheld_by_row.get(_row_key(row, metric), [])
+        values = {n: (None if n in withheld else v) for n, v in row["values"].items()}
         reasons: dict[str, str] = {}
-        if exact:
-            values, withheld = dict(row["values"]), []
-        else:
-            around = quintiles.get((row["level"], row["code"]), {})
-            values, withheld = row_suppress(metric=metric, values=row["values"], quintiles=around)
+        if withheld:
             reasons = withheld_reasons(
-                metric=metric, values=row["values"], withheld=withheld, quintiles=around
+                metric=metric,
+                values=row["values"],
+                withheld=withheld,
+                quintiles=quintiles.get((row["level"], row["code"]), {}),
             )
         shown_rows.append(
             {
@@ -228,6 +395,24 @@ def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool)
             }
         )
     return shown_rows
+
+
+def row_suppress(
+    *,
+    metric: str,
+    values: Mapping[str, Any],
+    quintiles: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """One overall row on its own (with the same level's IMD-quintile rows, if given): its
+    values with withheld ones set to ``None``, and the names withheld."""
+    rows = [{"level": "all", "code": "", "dimension": "total", "group": "all", "values": values}]
+    rows += [
+        {"level": "all", "code": "", "dimension": "imd_quintile", "group": g, "values": v}
+        for g, v in (quintiles or {}).items()
+    ]
+    shown = rows_present(metric=metric, rows=rows, exact=False)
+    total = next(r for r in shown if r["dimension"] == "total")
+    return total["values"], total["withheld"]
 
 
 def exact_for(user: Any) -> bool:

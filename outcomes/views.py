@@ -24,7 +24,7 @@ from .forms import MetricFilterForm
 from .metrics.definition import WINDOW_CHOICES, Metric
 from .metrics.dimensions import LEVEL_LABELS
 from .metrics.periods import parse_period, period_key, period_label, picker_periods
-from .metrics.registry import metric_shown, metrics_enabled
+from .metrics.registry import metric_shown, metrics_enabled, metrics_sharing
 from .models import Run
 from .presentation import (
     Table,
@@ -63,16 +63,32 @@ def overview(request: SignedInRequest) -> HttpResponse:
         for i in infos
     }
     rows = overview_rows_list(periods=[p for p in latest.values() if p is not None])
-    by_metric: dict[str, list[dict]] = {}
+    by_period: dict[tuple, list[dict]] = {}
     for row in rows:
-        by_metric.setdefault(row["metric"], []).append(row)
+        by_period.setdefault((row["start"], row["end"], row["window"]), []).append(row)
     exact = exact_for(request.user)
-    cards = [overview_card(i, latest[i.name], by_metric.get(i.name, []), exact) for i in infos]
+    cards = [
+        overview_card(i, latest[i.name], _period_rows(i, latest[i.name], by_period), exact)
+        for i in infos
+    ]
     return render(
         request,
         "outcomes/overview.html",
         {"inquiry_cards": cards[:4], "other_cards": cards[4:], "exact": exact},
     )
+
+
+def _period_rows(info: Metric, period: Period | None, by_period: dict) -> list[dict]:
+    """The rows suppression needs for a metric's period: its own and those of the metrics
+    sharing a count with it, for the same period."""
+    if period is None:
+        return []
+    wanted = {info.name, *metrics_sharing(metric=info.name)}
+    return [
+        r
+        for r in by_period.get((period.start, period.end, period.window), [])
+        if r["metric"] in wanted
+    ]
 
 
 # --- one metric ----------------------------------------------------------------------------
@@ -170,18 +186,28 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
         )
     if state.level != "all" and not state.code:
         return state
+    # Every level and code of the period (and the metrics sharing a count with this one):
+    # suppression is decided over all a user could see, then this level and code are shown.
     rows = snapshot_rows_list(
         metric=info.name,
         start=state.start,
         end=state.end,
         window=state.window,
-        level=state.level,
-        code=state.code,
+        sharing=metrics_sharing(metric=info.name),
     )
-    if not rows:
+    here = [
+        r
+        for r in rows
+        if r["metric"] == info.name and r["level"] == state.level and r["code"] == state.code
+    ]
+    if not here:
         return state
-    state.computed_at = max(r["computed_at"] for r in rows)
-    shown = rows_present(metric=info.name, rows=rows, exact=exact_for(request.user))
+    state.computed_at = max(r["computed_at"] for r in here)
+    shown = [
+        r
+        for r in rows_present(metric=info.name, rows=rows, exact=exact_for(request.user))
+        if r["level"] == state.level and r["code"] == state.code
+    ]
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is not None:
         state.cohort = [

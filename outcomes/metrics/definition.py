@@ -111,6 +111,11 @@ class Metric:
     # Values that add up to a known total: withholding one while showing the others would
     # let anyone work it out by subtraction, so they are withheld together.
     complements: tuple[tuple[str, ...], ...] = ()
+    # Counts of one row that add up: (whole, parts). A percentage among the parts stands for
+    # the count it is a share of (its numerator). When the parts do not cover the whole (those
+    # not reduced, connections to sector-led groups), the rest is a count too, never shown,
+    # that suppression protects like any other (docs/metrics.md, "Small numbers").
+    partitions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     setting: str = ""  # a setting that must be on for the metric to be shown
     # A rate or share compared, in words and per IMD quintile, between the most and least
     # deprived: the overview shows it by quintile as the headline picture.

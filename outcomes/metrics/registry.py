@@ -64,6 +64,7 @@ _METRICS = [
         chart_group="mean_change",
         secondary=("pct_increased",),
         complements=(_CHANGE_PCTS,),
+        partitions=(("n", _CHANGE_PCTS),),
         how=(
             "In a “what matters to you” conversation, people are asked how many friends "
             "they could call on. Their first answer is the baseline.",
@@ -93,6 +94,7 @@ _METRICS = [
         notice=SWEMWBS_COPYRIGHT,
         secondary=("pct_increased",),
         complements=(_CHANGE_PCTS,),
+        partitions=(("n", _CHANGE_PCTS),),
         setting="SWEMWBS_ENABLED",
         how=(
             "The Short Warwick-Edinburgh Mental Wellbeing Scale: seven statements scored 1 "
@@ -141,6 +143,7 @@ _METRICS = [
         cohort=("citizen_led_active", "sector_led_active"),
         dimensions=("category",),
         levels=("all",),
+        partitions=(("connections", ("connections_to_citizen_led",)),),
         chart_total=("citizen_led_active", "sector_led_active"),
         chart_group="citizen_led_share",
         secondary=("citizen_led_formed", "connections_citizen_share"),
@@ -192,6 +195,7 @@ _METRICS = [
         cohort=("reached", "population"),
         dimensions=PEOPLE_DIMENSIONS,
         default_dimension="imd_quintile",
+        partitions=(("population", ("reached",)),),
         chart_total=("reach_per_1000",),
         chart_group="reach_per_1000",
         secondary=("rate_ratio_q1_q5", "concentration_index"),
@@ -257,6 +261,12 @@ _METRICS = [
         chart_total=("mean_pre", "mean_post"),
         chart_group="mean_change",
         uses_window=True,
+        partitions=(
+            ("n", ("pct_reduced",)),
+            ("list_size", ("zero_attender_pct",)),
+            ("appointments", ("frequent_attender_share",)),
+            ("frequent_attenders", ("frequent_attenders_referred_pct",)),
+        ),
         secondary=("pct_reduced",),
         how=(
             "GP appointments in the months before a person's first referral are compared "
@@ -335,6 +345,13 @@ _METRICS = [
     ),
 ]
 
+# Counts two metrics both show for the same period (metric, value name), at the whole area
+# with no breakdown: suppression treats them as one figure, so a number one metric withholds
+# is not shown by the other.
+SHARED_COUNTS: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("citizen_led", "connections"), ("connections", "connections")),
+)
+
 # In the order the jobs compute them.
 METRICS: dict[str, Metric] = {m.name: m for m in _METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
@@ -351,6 +368,17 @@ def metric_get(*, metric: str) -> Metric:
         raise ValueError(
             f"Unknown metric {metric!r}: expected one of {', '.join(METRIC_NAMES)}"
         ) from None
+
+
+def metrics_sharing(*, metric: str) -> tuple[str, ...]:
+    """The other metrics whose rows of the same period suppression must see with this one's
+    (``SHARED_COUNTS``)."""
+    return tuple(
+        other
+        for (a, _), (b, _) in SHARED_COUNTS
+        for mine, other in ((a, b), (b, a))
+        if mine == metric
+    )
 
 
 def metrics_enabled() -> list[Metric]:

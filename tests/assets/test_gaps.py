@@ -122,12 +122,77 @@ def test_commissioner_sees_gaps_in_aggregate_without_who_logged_them(
     body = response.content.decode()
     summary = response.context["summary"]
     by_category = {row["category"]: row for row in summary["by_category"]}
-    assert by_category["physical_activity"]["gaps"] == 2
-    assert by_category["physical_activity"]["people"] == 5
-    assert by_category["physical_activity"]["open"] == 1
-    assert summary["groups_started"] == 1
+    # Every figure is from 1 to 7 (or would give one away): withheld.
+    assert by_category["physical_activity"]["gaps"] is None
+    assert by_category["physical_activity"]["people"] is None
+    assert by_category["physical_activity"]["withheld"] == ["gaps", "open", "people"]
+    assert summary["groups_started"] is None
+    assert "* Withheld" in body
     assert "Anna" not in body
     assert "A walking group for beginners" not in body
+
+
+def _summary_gaps() -> None:
+    """Physical activity: 10 open gaps, 2 people each. Food: 7 open and 2 filled, 2 people
+    each. By status: 17 open, 0 being worked on, 2 filled."""
+    for _ in range(10):
+        GapFactory(category="physical_activity", people_count=2)
+    for _ in range(7):
+        GapFactory(category="food", people_count=2)
+    for _ in range(2):
+        GapFactory(category="food", people_count=2, status=GapStatus.FILLED)
+
+
+def test_commissioner_cannot_work_out_a_small_gap_count_by_subtraction(client_for, commissioner):
+    """The 2 filled gaps: 10 + 9 gaps by category less 17 open and 0 being worked on would
+    give them away; so would food's 9 gaps less its 7 unfilled."""
+    _summary_gaps()
+    response = client_for(commissioner).get("/directory/gaps/summary/")
+    summary = response.context["summary"]
+    status = {s.value: row for s, row in summary["by_status"]}
+    food = next(r for r in summary["by_category"] if r["category"] == "food")
+    activity = next(r for r in summary["by_category"] if r["category"] == "physical_activity")
+    assert status["filled"]["gaps"] is None
+    assert status["being_worked_on"]["gaps"] == 0
+    assert status["open"]["gaps"] is None  # its partner: 19 − 17 would give the 2 away
+    assert food["open"] is None  # 7
+    assert activity["gaps"] == 10 and activity["open"] == 10
+    # Filled food gaps (food's gaps less its unfilled) can't be worked out either.
+    assert food["gaps"] is None or food["open"] is None
+    # People: 4 filled-gap people (small), so the open gaps' 34 people go with them.
+    assert status["filled"]["people"] is None
+    assert status["open"]["people"] is None
+
+
+def test_gap_summary_shows_nothing_recoverable():
+    """The summary's own check: no withheld figure from 1 to 7 is determined by the sums."""
+    from assets.gap_figures import _table
+    from assets.selectors import gaps_summary
+    from socialrx.disclosure import protect, recoverable
+
+    _summary_gaps()
+    GapFactory(category="befriending", people_count=5, status=GapStatus.BEING_WORKED_ON)
+    table = _table(gaps_summary())
+    assert recoverable(table, protect(table)) == []
+
+
+@pytest.mark.parametrize("persona", ["link_worker", "admin_user"])
+def test_link_workers_and_admins_see_the_gap_summary_exactly(client_for, request, persona):
+    _summary_gaps()
+    response = client_for(request.getfixturevalue(persona)).get("/directory/gaps/summary/")
+    summary = response.context["summary"]
+    status = {s.value: row for s, row in summary["by_status"]}
+    assert status["filled"]["gaps"] == 2
+    assert status["open"]["gaps"] == 17
+    assert not summary["any_withheld"]
+    assert "* Withheld" not in response.content.decode()
+
+
+def test_gap_summary_query_count(client_for, commissioner, django_assert_max_num_queries):
+    _summary_gaps()
+    client = client_for(commissioner)
+    with django_assert_max_num_queries(6):
+        client.get("/directory/gaps/summary/")
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "practice_staff"])
