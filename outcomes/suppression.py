@@ -17,7 +17,7 @@ mapping in words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from outcomes.metrics.definition import Basis, Count, Metric, PctOf, QuintileCounts
 from outcomes.metrics.registry import METRICS, SHARED_COUNTS
@@ -90,7 +90,7 @@ def _why(metric: Metric, name: str, values: Mapping[str, Any], basis: Basis) -> 
         return f"it counts only 1 to 7 of the {of:,} ({_label(metric, basis.of)})"
     described = metric.value(name)
     parts = [values.get(n) for n in basis.names]
-    if None in parts or not is_small(sum(parts)):
+    if any(p is None for p in parts) or not is_small(sum(p for p in parts if p is not None)):
         return ""
     if described is not None and basis.names == (name,):
         return "it is a count from 1 to 7"
@@ -205,8 +205,9 @@ class _Cells:
             return
         for described in info.stored_values:
             name = described.name
-            if described.kind == "count" and _count(values.get(name)) is not None:
-                self.table.values[(*key, name)] = _count(values[name])
+            count = _count(values.get(name))
+            if described.kind == "count" and count is not None:
+                self.table.values[(*key, name)] = count
             for basis in described.bases:
                 if isinstance(basis, PctOf):
                     pct, of = values.get(basis.pct), values.get(basis.of)
@@ -280,8 +281,9 @@ class _Cells:
         if not hasattr(self, "_names_of"):
             self._names_of: dict[RowKey, list[str]] = {}
             for cell in self.table.values:
-                if len(cell) == 6:
-                    self._names_of.setdefault(cell[:5], []).append(cell[5])
+                row = cast(tuple, cell)
+                if len(row) == 6:
+                    self._names_of.setdefault(row[:5], []).append(row[5])
         return self._names_of.get(key, [])
 
     def _breakdown_sums(self) -> None:

@@ -198,7 +198,9 @@ def _break(
             reached += [s for s in by_cell.get(key, []) if s not in seen_sums]
         seen_sums.update(reached)
         for keys in ([s.total for s in reached], [p for s in reached for p in s.parts]):
-            pick = _smallest_shown(table, withheld, order, sorted(set(keys), key=order.get))
+            pick = _smallest_shown(
+                table, withheld, order, sorted(set(keys), key=lambda cell: order.get(cell, 0))
+            )
             if pick is not None:
                 withheld.add(pick)
                 return True
