@@ -27,6 +27,8 @@ from referrals.models import (
     ReferralStatusChange,
     Source,
     SwemwbsResponse,
+    Task,
+    TaskKind,
 )
 from socialrx.models import AuditLog
 from tests.assets.factories import AssetFactory
@@ -111,6 +113,16 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
     CaseNote.objects.create(person=person, referral=referral, text="Called Zebedee", by=link_worker)
+    Task.objects.create(
+        person=person,
+        referral=referral,
+        connection=connection,
+        kind=TaskKind.CONNECTION_FOLLOW_UP,
+        due_on=timezone.localdate(),
+        assigned_to=link_worker,
+        created_by=link_worker,
+        note="Ask Zebedee about the walk",
+    )
     Consent.objects.create(
         person=person,
         purpose=ConsentPurpose.SHARE_WITH_GROUP,
