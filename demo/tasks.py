@@ -1,5 +1,6 @@
 """Demo data: a few tasks for each link worker (follow-ups of pending connections, re-measures,
-calls to try again), some overdue, so that "My day" has something on it from the start."""
+calls to try again), some overdue, and two upcoming appointments, so that "My day" has
+something on it from the start."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from referrals.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentMode,
     Connection,
     ConnectionOutcome,
     Referral,
@@ -77,3 +82,27 @@ def seed(ctx: Any) -> None:
                 )
             )
     Task.objects.bulk_create(tasks)
+    Appointment.objects.bulk_create(_appointments(ctx))
+
+
+def _appointments(ctx: Any) -> list[Appointment]:
+    booked: list[Appointment] = []
+    for worker in ctx.link_workers:
+        contacted = Referral.objects.filter(
+            link_worker=worker, person__team_id=worker.team_id, status=ReferralStatus.CONTACTED
+        ).order_by("id")[:2]
+        for i, referral in enumerate(contacted):
+            day = ctx.today + dt.timedelta(days=1 + i * 2)
+            booked.append(
+                Appointment(
+                    person_id=referral.person_id,
+                    referral=referral,
+                    link_worker=worker,
+                    kind=AppointmentKind.CONVERSATION,
+                    starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(10 + i * 3))),
+                    mode=AppointmentMode.IN_PERSON if i == 0 else AppointmentMode.PHONE,
+                    place="Riverside Community Centre" if i == 0 else "",
+                    created_by=worker,
+                )
+            )
+    return booked

@@ -687,3 +687,44 @@ class Task(Audited, models.Model):
         if self.snoozed_until and self.snoozed_until > self.due_on:
             return self.snoozed_until
         return self.due_on
+
+
+class AppointmentKind(models.TextChoices):
+    CONVERSATION = "conversation", "Conversation"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class AppointmentMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone call"
+    VIDEO = "video", "Video call"
+
+
+class Appointment(Audited, models.Model):
+    """A conversation or follow-up booked with a person, at a time, in person, by phone or by
+    video."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    starts_at = models.DateTimeField(db_index=True)
+    mode = models.CharField(max_length=20, choices=AppointmentMode.choices)
+    # Where, for a meeting in person (a venue; the calendar export leaves it out).
+    place = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["link_worker", "starts_at"])]

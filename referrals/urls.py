@@ -10,7 +10,7 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import casework, feedback, intake, possible_matches, tasks
+from .views import appointments, casework, feedback, intake, possible_matches, tasks
 
 app_name = "referrals"
 
@@ -38,6 +38,12 @@ urlpatterns: list[URLPattern] = [
     # Casework
     path("caseload/", casework.caseload, name="caseload"),
     path("my-day/", tasks.my_day, name="my_day"),
+    path("my-day/calendar.ics", appointments.calendar_ics, name="calendar_ics"),
+    path(
+        "people/<int:pk>/appointments/new/",
+        appointments.appointment_create,
+        name="appointment_create",
+    ),
     path("people/<int:pk>/tasks/new/", tasks.task_create, name="task_create"),
     path("case/tasks/<int:pk>/done/", tasks.task_mark_done, name="task_done"),
     path("case/tasks/<int:pk>/snooze/", tasks.task_snooze_view, name="task_snooze"),
@@ -117,6 +123,8 @@ declare(
         "person": ViewAudit(PERSON, detail="person page"),
         "my_day": ViewAudit(TASK, kind=LIST, detail="my day"),
         "task_create": ViewAudit(PERSON, detail="task form"),
+        "appointment_create": ViewAudit(PERSON, detail="appointment form"),
+        "calendar_ics": ViewAudit("referrals.Appointment", kind=LIST, detail="calendar file"),
         "task_done": ViewAudit(TASK, detail="task done"),
         "task_snooze": ViewAudit(TASK, detail="task snoozed"),
         "task_reassign": ViewAudit(TASK, detail="task reassigned"),

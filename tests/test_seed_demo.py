@@ -254,4 +254,5 @@ def test_every_link_worker_has_a_day_with_overdue_tasks(seeded):
         day = my_day(user=worker, today=today)
         assert day.overdue, worker.username
         assert day.due_today or day.this_week, worker.username
+        assert day.appointments, worker.username
     assert Task.objects.filter(kind=TaskKind.CONNECTION_FOLLOW_UP).exists()

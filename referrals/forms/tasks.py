@@ -1,14 +1,16 @@
-"""Forms for a link worker's tasks: add one by hand, snooze, reassign."""
+"""Forms for a link worker's tasks (add one by hand, snooze, reassign) and appointments."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from socialrx.forms import NhsFormMixin
+from socialrx.forms import NhsFormMixin, TimeInput
 
-from ..models import TaskKind
+from ..models import AppointmentKind, AppointmentMode, TaskKind
 from ..services.tasks import NOTE_MAX
 from .casework import _date_input, _RequiredMessages
 
@@ -45,3 +47,25 @@ class TaskReassignForm(_RequiredMessages, NhsFormMixin, forms.Form):
     def __init__(self, *args: Any, link_workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].queryset = link_workers  # type: ignore[attr-defined]
+
+
+class AppointmentForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "kind": "Choose what the appointment is for",
+        "on": "Enter the date",
+        "at": "Enter the time",
+        "mode": "Choose how you will meet",
+    }
+
+    kind = forms.ChoiceField(label="Appointment for", choices=AppointmentKind.choices)
+    on = forms.DateField(label="Date", widget=_date_input())
+    at = forms.TimeField(label="Time", widget=TimeInput(format="%H:%M"))
+    mode = forms.ChoiceField(label="How", choices=AppointmentMode.choices)
+    place = forms.CharField(
+        label="Where", required=False, max_length=200, help_text="For a meeting in person"
+    )
+
+    def starts_at(self) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(self.cleaned_data["on"], self.cleaned_data["at"])
+        )

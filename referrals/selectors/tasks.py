@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, F, QuerySet, When
+from django.utils import timezone
 
 from socialrx.http import get_in_scope_or_404
 
 from ..access import people_for
-from ..models import Referral, ReferralStatus, Task, TaskStatus
+from ..models import Appointment, Referral, ReferralStatus, Task, TaskStatus
 
 WEEK = 7
 
@@ -57,12 +58,21 @@ class MyDay:
     due_today: list[Task]
     this_week: list[Task]
     waiting: list[WaitingReferral]
+    appointments: list[Appointment]
 
 
-def my_day(*, user: Any, today: dt.date) -> MyDay:
+def appointments_for(*, user: Any) -> QuerySet[Appointment]:
+    """Appointments of ``user``'s own, with people they may reach."""
+    return Appointment.objects.filter(
+        link_worker=user, person__in=people_for(user=user)
+    ).select_related("person")
+
+
+def my_day(*, user: Any, today: dt.date, now: dt.datetime | None = None) -> MyDay:
     """What ``user`` has to do: their open tasks (within their scope) overdue, due today and
     due in the next seven days, snoozed ones from the day they were snoozed to; and the
-    referrals assigned to them still waiting for a first contact, longest waiting first."""
+    referrals assigned to them still waiting for a first contact, longest waiting first; their
+    next appointments."""
     mine = _with_shown_on(
         tasks_for(user=user).filter(assigned_to=user, status=TaskStatus.OPEN)
     ).order_by("shown_on", "id")
@@ -83,4 +93,7 @@ def my_day(*, user: Any, today: dt.date) -> MyDay:
         waiting=[
             WaitingReferral(referral=r, days_waiting=(today - r.received_on).days) for r in waiting
         ],
+        appointments=list(
+            appointments_for(user=user).filter(starts_at__gte=now or timezone.now())[:50]
+        ),
     )

@@ -40,7 +40,7 @@ from ..forms.casework import (
     PersonForm,
     StatusChangeForm,
 )
-from ..forms.tasks import TaskForm
+from ..forms.tasks import AppointmentForm, TaskForm
 from ..models import ConnectionOutcome, ConsentPurpose, GoalStatus, Person, ReferralStatus
 from ..questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_INTRO
 from ..selectors.casework import (
@@ -136,6 +136,10 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "goal_form": forms.get("goal_form") or GoalForm(),
         "note_form": forms.get("note_form") or CaseNoteForm(),
         "task_form": forms.get("task_form") or TaskForm(),
+        "appointment_form": forms.get("appointment_form") or AppointmentForm(),
+        "appointments": list(
+            person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
+        ),
         "tasks": list(tasks_open_for_person(person=person)),
         "link_workers": list(team_link_workers(team_id=person.team_id)),
         "today": timezone.localdate(),

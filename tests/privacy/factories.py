@@ -13,6 +13,9 @@ from django.utils import timezone
 from champions.models import GroupStartedByPerson, InvitationState, VolunteerInvitation
 from privacy.models import MergeRecord, MergeState
 from referrals.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentMode,
     CaseNote,
     ClosedRouteEnquiry,
     ConnectionOutcome,
@@ -122,6 +125,16 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         assigned_to=link_worker,
         created_by=link_worker,
         note="Ask Zebedee about the walk",
+    )
+    Appointment.objects.create(
+        person=person,
+        referral=referral,
+        link_worker=link_worker,
+        kind=AppointmentKind.FOLLOW_UP,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        mode=AppointmentMode.IN_PERSON,
+        place="Zebedee's house",
+        created_by=link_worker,
     )
     Consent.objects.create(
         person=person,
