@@ -11,6 +11,7 @@ class ReferralsConfig(AppConfig):
 
     links = {
         NAV: [
+            Link("My day", "referrals:my_day", roles=("link_worker",), order=5),
             Link("Caseload", "referrals:caseload", roles=("link_worker",), admin=True, order=10),
             Link(
                 "Make a referral",
@@ -56,6 +57,6 @@ class ReferralsConfig(AppConfig):
         ],
     }
     role_homes = {
-        "link_worker": "referrals:caseload",
+        "link_worker": "referrals:my_day",
         "practice_staff": "referrals:practice_referrals",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -615,3 +616,115 @@ class Feedback(Audited, models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+
+
+class TaskKind(models.TextChoices):
+    CONNECTION_FOLLOW_UP = "connection_follow_up", "Connection follow-up: did they go?"
+    GOAL_REVIEW = "goal_review", "Goal review"
+    REMEASURE = "remeasure", "Re-measure wellbeing"
+    CONTACT_RETRY = "contact_retry", "Try contacting them again"
+    OTHER = "other", "Other"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class Task(Audited, models.Model):
+    """Something a link worker needs to do for a person, on or by a day. Made by the events
+    that imply it (a connection needs a follow-up, a first conversation a re-measure) or by
+    hand; shown on the link worker's "My day"."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tasks")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    # The connection a follow-up is about: recording its outcome closes the task.
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    kind = models.CharField(max_length=30, choices=TaskKind.choices)
+    due_on = models.DateField()
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    status = models.CharField(
+        max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN, db_index=True
+    )
+    snoozed_until = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["assigned_to", "status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="task_done_has_done_at",
+                condition=(models.Q(status="done") & models.Q(done_at__isnull=False))
+                | (~models.Q(status="done") & models.Q(done_at__isnull=True)),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_on:%d %b %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    def shown_due_on(self) -> dt.date:
+        """The day it comes back onto the list: snoozing moves it, not its due date."""
+        if self.snoozed_until and self.snoozed_until > self.due_on:
+            return self.snoozed_until
+        return self.due_on
+
+
+class AppointmentKind(models.TextChoices):
+    CONVERSATION = "conversation", "Conversation"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class AppointmentMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone call"
+    VIDEO = "video", "Video call"
+
+
+class Appointment(Audited, models.Model):
+    """A conversation or follow-up booked with a person, at a time, in person, by phone or by
+    video."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    starts_at = models.DateTimeField(db_index=True)
+    mode = models.CharField(max_length=20, choices=AppointmentMode.choices)
+    # Where, for a meeting in person (a venue; the calendar export leaves it out).
+    place = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["link_worker", "starts_at"])]

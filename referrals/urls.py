@@ -10,7 +10,7 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import casework, feedback, intake, possible_matches
+from .views import appointments, casework, feedback, intake, possible_matches, tasks
 
 app_name = "referrals"
 
@@ -37,6 +37,17 @@ urlpatterns: list[URLPattern] = [
     ),
     # Casework
     path("caseload/", casework.caseload, name="caseload"),
+    path("my-day/", tasks.my_day, name="my_day"),
+    path("my-day/calendar.ics", appointments.calendar_ics, name="calendar_ics"),
+    path(
+        "people/<int:pk>/appointments/new/",
+        appointments.appointment_create,
+        name="appointment_create",
+    ),
+    path("people/<int:pk>/tasks/new/", tasks.task_create, name="task_create"),
+    path("case/tasks/<int:pk>/done/", tasks.task_mark_done, name="task_done"),
+    path("case/tasks/<int:pk>/snooze/", tasks.task_snooze_view, name="task_snooze"),
+    path("case/tasks/<int:pk>/reassign/", tasks.task_reassign_view, name="task_reassign"),
     path("people/<int:pk>/", casework.person_detail, name="person"),
     path("people/<int:pk>/edit/", casework.person_edit, name="person_edit"),
     path("people/<int:pk>/link-worker/", casework.person_link_worker, name="person_link_worker"),
@@ -85,6 +96,7 @@ def _submitted(request: HttpRequest) -> bool:
 
 PERSON = "referrals.Person"
 REFERRAL = "referrals.Referral"
+TASK = "referrals.Task"
 
 # Which pages show a person's data, and which do not (socialrx.audit_views).
 declare(
@@ -109,6 +121,13 @@ declare(
         "closed_route_enquiry_handled": ViewAudit("referrals.ClosedRouteEnquiry"),
         "caseload": ViewAudit(PERSON, kind=LIST, detail="caseload", search=_caseload_search),
         "person": ViewAudit(PERSON, detail="person page"),
+        "my_day": ViewAudit(TASK, kind=LIST, detail="my day"),
+        "task_create": ViewAudit(PERSON, detail="task form"),
+        "appointment_create": ViewAudit(PERSON, detail="appointment form"),
+        "calendar_ics": ViewAudit("referrals.Appointment", kind=LIST, detail="calendar file"),
+        "task_done": ViewAudit(TASK, detail="task done"),
+        "task_snooze": ViewAudit(TASK, detail="task snoozed"),
+        "task_reassign": ViewAudit(TASK, detail="task reassigned"),
         "person_edit": ViewAudit(PERSON, detail="edit details"),
         "person_consent": ViewAudit(PERSON, detail="consent page"),
         "person_link_worker": ViewAudit(PERSON, detail="person page"),

@@ -241,3 +241,18 @@ def test_production_settings_module_declares_itself_production():
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == "production", result.stderr
+
+
+def test_every_link_worker_has_a_day_with_overdue_tasks(seeded):
+    from django.utils import timezone
+
+    from referrals.models import Task, TaskKind
+    from referrals.selectors.tasks import my_day
+
+    today = timezone.localdate()
+    for worker in User.objects.filter(role=Role.LINK_WORKER, username__startswith="lw_"):
+        day = my_day(user=worker, today=today)
+        assert day.overdue, worker.username
+        assert day.due_today or day.this_week, worker.username
+        assert day.appointments, worker.username
+    assert Task.objects.filter(kind=TaskKind.CONNECTION_FOLLOW_UP).exists()

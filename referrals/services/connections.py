@@ -24,6 +24,7 @@ from ..models import (
 from ..selectors.casework import referral_open_for
 from ..selectors.consent import consent_given
 from .activity import person_touch
+from .tasks import task_for_connection, tasks_done_for_connection
 
 
 def connection_warnings(*, asset: Asset) -> list[str]:
@@ -80,6 +81,7 @@ def connection_make(
             notes=notes,
             details_shared=shared,
         )
+        task_for_connection(connection=connection, by=by)
         person_touch(person)
     return connection
 
@@ -112,5 +114,6 @@ def connection_outcome_set(
             outcome=outcome,
             by=by if getattr(by, "is_authenticated", False) else None,
         )
+        tasks_done_for_connection(connection=connection, by=by)
         person_touch(connection.person)
     return connection

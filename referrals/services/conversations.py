@@ -26,6 +26,7 @@ from ..questionnaires import ons4_answers, swemwbs_score
 from ..selectors.casework import referral_open_for
 from .activity import person_touch
 from .status import StatusConflict, referral_status_change
+from .tasks import task_for_first_conversation
 
 S = ReferralStatus
 
@@ -65,6 +66,7 @@ def conversation_log(
 
     with transaction.atomic():
         referral = referral_open_for(person=person)
+        first = not (referral.conversations if referral else person.conversations).exists()
         conversation = Conversation.objects.create(
             person=person,
             referral=referral,
@@ -116,4 +118,6 @@ def conversation_log(
                 person_touch(person)
         else:
             person_touch(person)
+        if first:
+            task_for_first_conversation(person=person, referral=referral, held_on=held_on, by=by)
     return conversation

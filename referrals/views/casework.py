@@ -40,6 +40,7 @@ from ..forms.casework import (
     PersonForm,
     StatusChangeForm,
 )
+from ..forms.tasks import AppointmentForm, TaskForm
 from ..models import ConnectionOutcome, ConsentPurpose, GoalStatus, Person, ReferralStatus
 from ..questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_INTRO
 from ..selectors.casework import (
@@ -54,6 +55,7 @@ from ..selectors.casework import (
     team_link_workers,
 )
 from ..selectors.consent import consent_current, consent_given, consent_history
+from ..selectors.tasks import tasks_open_for_person
 from ..services import status as status_service
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
 from ..services.consent import consent_change
@@ -133,6 +135,15 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         ),
         "goal_form": forms.get("goal_form") or GoalForm(),
         "note_form": forms.get("note_form") or CaseNoteForm(),
+        "task_form": forms.get("task_form") or TaskForm(),
+        "appointment_form": forms.get("appointment_form") or AppointmentForm(),
+        "appointments": list(
+            person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
+        ),
+        "tasks": list(tasks_open_for_person(person=person)),
+        "link_workers": list(team_link_workers(team_id=person.team_id)),
+        "today": timezone.localdate(),
+        "back": "person",
         "goal_statuses": GoalStatus.choices,
         "connection_outcomes": ConnectionOutcome.choices,
         "error_form": next((f for f in forms.values() if f is not None and f.errors), None),

@@ -296,6 +296,11 @@ PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=90)
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
+# Days after a connection is made that its "did they go?" follow-up falls due.
+FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=14)
+# Days after the first conversation that the wellbeing re-measure falls due (the metrics count
+# follow-up measures from this day).
+REMEASURE_DAYS = 56
 # Tests: turn "service not configured, skip" into a failure (set by .ci/run).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

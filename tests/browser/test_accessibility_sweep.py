@@ -9,15 +9,24 @@ area still being built can be marked as an expected failure on its own.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from referrals.models import ConsentPurpose, Feedback, Source
+from referrals.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentMode,
+    ConsentPurpose,
+    Feedback,
+    Source,
+)
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory, TrainingRecordFactory
 from tests.conftest import assert_accessible
@@ -29,6 +38,7 @@ from tests.referrals.factories import (
     GoalFactory,
     PersonFactory,
     ReferralFactory,
+    TaskFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,6 +89,19 @@ def world(link_worker, practice_staff, volunteer, commissioner, admin_user, prac
         needs_and_concerns="Lonely since moving.",
         support_offered="Walking group.",
         sent_by=link_worker,
+    )
+    # "My day" with something on every list: overdue, today, this week, an appointment.
+    for days in (-2, 0, 3):
+        TaskFactory(
+            person=person, referral=referral, due_on=timezone.localdate() + dt.timedelta(days=days)
+        )
+    Appointment.objects.create(
+        person=person,
+        referral=referral,
+        link_worker=link_worker,
+        kind=AppointmentKind.CONVERSATION,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        mode=AppointmentMode.PHONE,
     )
     GapFactory(logged_by=link_worker)
     champion = volunteer.champion
@@ -137,6 +160,7 @@ PAGES: dict[tuple[str, str], list[Url]] = {
     ],
     ("link_worker", "casework"): [
         lambda w: "/",
+        lambda w: "/my-day/",
         lambda w: "/caseload/",
         lambda w: f"/people/{w.person.pk}/",
         lambda w: f"/people/{w.person.pk}/edit/",

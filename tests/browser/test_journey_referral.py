@@ -59,9 +59,10 @@ def test_referral_journey_from_practice_to_feedback(page, practice_staff, link_w
     assert referral.link_worker_id == link_worker.pk
     _log_out(page)
 
-    # --- the link worker finds them on the caseload -------------------------------------------
+    # --- the link worker finds them on "My day", waiting for a first contact -----------------
     login(page, link_worker.username)
-    page.wait_for_url("**/caseload/")
+    page.wait_for_url("**/my-day/")
+    expect(page.locator("#waiting-referrals")).to_contain_text("Maureen Oduya")
     assert_accessible(page)
     page.get_by_role("link", name="Maureen Oduya").click()
     person = Person.objects.get(nhs_number=NHS_NUMBER)

@@ -13,6 +13,9 @@ from django.utils import timezone
 from champions.models import GroupStartedByPerson, InvitationState, VolunteerInvitation
 from privacy.models import MergeRecord, MergeState
 from referrals.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentMode,
     CaseNote,
     ClosedRouteEnquiry,
     ConnectionOutcome,
@@ -27,6 +30,8 @@ from referrals.models import (
     ReferralStatusChange,
     Source,
     SwemwbsResponse,
+    Task,
+    TaskKind,
 )
 from socialrx.models import AuditLog
 from tests.assets.factories import AssetFactory
@@ -111,6 +116,26 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
     CaseNote.objects.create(person=person, referral=referral, text="Called Zebedee", by=link_worker)
+    Task.objects.create(
+        person=person,
+        referral=referral,
+        connection=connection,
+        kind=TaskKind.CONNECTION_FOLLOW_UP,
+        due_on=timezone.localdate(),
+        assigned_to=link_worker,
+        created_by=link_worker,
+        note="Ask Zebedee about the walk",
+    )
+    Appointment.objects.create(
+        person=person,
+        referral=referral,
+        link_worker=link_worker,
+        kind=AppointmentKind.FOLLOW_UP,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        mode=AppointmentMode.IN_PERSON,
+        place="Zebedee's house",
+        created_by=link_worker,
+    )
     Consent.objects.create(
         person=person,
         purpose=ConsentPurpose.SHARE_WITH_GROUP,

@@ -19,6 +19,8 @@ from referrals.models import (
     Referral,
     ReferralStatus,
     Source,
+    Task,
+    TaskKind,
 )
 from tests.assets.factories import AssetFactory
 from tests.names import PlainName
@@ -108,3 +110,13 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     given = True
     source = ConsentSource.CONVERSATION
     recorded_at = factory.LazyFunction(timezone.now)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    person = factory.SubFactory(PersonFactory)
+    kind = TaskKind.OTHER
+    due_on = factory.LazyFunction(timezone.localdate)
+    assigned_to = factory.LazyAttribute(lambda t: t.person.link_worker)

@@ -41,7 +41,10 @@ def journey():
 def test_link_worker_journey(page, journey):
     person = journey["person"]
     login(page, "lw_browser")
-    # Signing in lands a link worker on their caseload; wait for it rather than racing it.
+    # Signing in lands a link worker on "My day"; wait for it rather than racing it.
+    page.wait_for_url("**/my-day/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Caseload").click()
     page.wait_for_url("**/caseload/")
     assert_accessible(page)
 
@@ -85,7 +88,7 @@ def test_goal_row_changed_meanwhile_says_so_in_place_and_saves_on_retry(page, jo
     person = journey["person"]
     goal = Goal.objects.get(person=person, description="Walk to the park")
     login(page, "lw_browser")
-    page.wait_for_url("**/caseload/")
+    page.wait_for_url("**/my-day/")
     page.goto(f"/people/{person.pk}/", wait_until="domcontentloaded")
     goal_status_set(goal=goal, status="working_on_it", by=journey["worker"])
 

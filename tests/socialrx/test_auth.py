@@ -58,7 +58,7 @@ def test_public_home_shows_the_phone_and_drop_in_when_set(anon_client, db, setti
 @pytest.mark.parametrize(
     ("persona", "start"),
     [
-        ("link_worker", "referrals:caseload"),
+        ("link_worker", "referrals:my_day"),
         ("practice_staff", "referrals:practice_referrals"),
         ("volunteer", "champions:home"),
     ],

@@ -24,6 +24,7 @@ def _nav(client) -> list[tuple[str, str]]:
         (
             "link_worker",
             [
+                ("referrals:my_day", "My day"),
                 ("referrals:caseload", "Caseload"),
                 ("champions:list", "Volunteers"),
                 ("assets:directory", "Directory"),
@@ -72,7 +73,7 @@ def test_signed_out_visitors_see_no_navigation_but_the_directory_in_the_footer(d
 @pytest.mark.parametrize(
     ("role", "url_name"),
     [
-        ("link_worker", "referrals:caseload"),
+        ("link_worker", "referrals:my_day"),
         ("practice_staff", "referrals:practice_referrals"),
         ("volunteer", "champions:home"),
         ("commissioner", "outcomes:overview"),

@@ -45,6 +45,7 @@ from tests.referrals.factories import (
     GoalFactory,
     PersonFactory,
     ReferralFactory,
+    TaskFactory,
 )
 from tests.socialrx.factories import LinkWorkerFactory
 
@@ -132,6 +133,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "referrals:feedback_letter": TEAM_A,
     "referrals:goal_status": TEAM_A,
     "referrals:connection_outcome": TEAM_A,
+    "referrals:my_day": LINK_WORKERS,
+    "referrals:task_create": TEAM_A,
+    "referrals:appointment_create": TEAM_A,
+    "referrals:calendar_ics": LINK_WORKERS,
+    "referrals:task_done": TEAM_A,
+    "referrals:task_snooze": TEAM_A,
+    "referrals:task_reassign": TEAM_A,
     # the directory
     "assets:public_directory": ALL,
     "assets:directory": ALL,
@@ -225,6 +233,7 @@ class World:
     pcn: Any
     merge: Any
     possible: Any
+    task: Any
 
 
 # URL arguments, per URL name, from the world's objects.
@@ -256,6 +265,11 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "referrals:feedback_letter": lambda w: {"pk": w.feedback.pk},
     "referrals:goal_status": lambda w: {"pk": w.goal.pk},
     "referrals:connection_outcome": lambda w: {"pk": w.connection.pk},
+    "referrals:task_create": lambda w: {"pk": w.person.pk},
+    "referrals:appointment_create": lambda w: {"pk": w.person.pk},
+    "referrals:task_done": lambda w: {"pk": w.task.pk},
+    "referrals:task_snooze": lambda w: {"pk": w.task.pk},
+    "referrals:task_reassign": lambda w: {"pk": w.task.pk},
     "assets:detail": lambda w: {"pk": w.kept_asset.pk},
     "assets:confirm_link": lambda w: {"token": "not-a-token"},
     "assets:edit": lambda w: {"pk": w.kept_asset.pk},
@@ -405,6 +419,7 @@ def world(
             possible_match=person,
             possible_match_on=PossibleMatchOn.NAME_DOB_POSTCODE,
         ),
+        task=TaskFactory(person=person, referral=referral),
     )
 
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from demo import directory, outcomes, people, volunteers
+from demo import directory, outcomes, people, tasks, volunteers
 from demo.core import DEMO_SEED, DemoContext, demo_context, demo_usernames, seed_core
 from socialrx.models import Practice, User
 
@@ -23,6 +23,7 @@ from socialrx.models import Practice, User
 STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("directory", directory.seed),
     ("people", people.seed),
+    ("tasks", tasks.seed),
     ("volunteers", volunteers.seed),
     ("outcomes", outcomes.seed),
 ]

@@ -1,0 +1,99 @@
+"""Reads for a link worker's day: their tasks by when they fall due, and the new referrals
+waiting for a first contact. Each list is one query, however long it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, F, QuerySet, When
+from django.utils import timezone
+
+from socialrx.http import get_in_scope_or_404
+
+from ..access import people_for
+from ..models import Appointment, Referral, ReferralStatus, Task, TaskStatus
+
+WEEK = 7
+
+
+def tasks_for(*, user: Any) -> QuerySet[Task]:
+    """Tasks ``user`` may reach: those of people whose record they may open."""
+    return Task.objects.filter(person__in=people_for(user=user))
+
+
+def task_get_for(*, user: Any, pk: int) -> Task:
+    return get_in_scope_or_404(
+        tasks_for(user=user).select_related("person", "assigned_to"), what="task", pk=pk
+    )
+
+
+def _with_shown_on(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """``shown_on``: the due date, or the snooze date where that is later."""
+    return tasks.annotate(
+        shown_on=Case(
+            When(snoozed_until__gt=F("due_on"), then=F("snoozed_until")),
+            default=F("due_on"),
+        )
+    ).select_related("person", "assigned_to", "connection__asset")
+
+
+def tasks_open_for_person(*, person: Any) -> QuerySet[Task]:
+    return _with_shown_on(Task.objects.filter(person=person, status=TaskStatus.OPEN)).order_by(
+        "shown_on", "id"
+    )
+
+
+@dataclass
+class WaitingReferral:
+    referral: Referral
+    days_waiting: int
+
+
+@dataclass
+class MyDay:
+    today: dt.date
+    overdue: list[Task]
+    due_today: list[Task]
+    this_week: list[Task]
+    waiting: list[WaitingReferral]
+    appointments: list[Appointment]
+
+
+def appointments_for(*, user: Any) -> QuerySet[Appointment]:
+    """Appointments of ``user``'s own, with people they may reach."""
+    return Appointment.objects.filter(
+        link_worker=user, person__in=people_for(user=user)
+    ).select_related("person")
+
+
+def my_day(*, user: Any, today: dt.date, now: dt.datetime | None = None) -> MyDay:
+    """What ``user`` has to do: their open tasks (within their scope) overdue, due today and
+    due in the next seven days, snoozed ones from the day they were snoozed to; and the
+    referrals assigned to them still waiting for a first contact, longest waiting first; their
+    next appointments."""
+    mine = _with_shown_on(
+        tasks_for(user=user).filter(assigned_to=user, status=TaskStatus.OPEN)
+    ).order_by("shown_on", "id")
+    waiting = (
+        Referral.objects.filter(
+            person__in=people_for(user=user), link_worker=user, status=ReferralStatus.RECEIVED
+        )
+        .select_related("person")
+        .order_by("received_on", "id")
+    )
+    return MyDay(
+        today=today,
+        overdue=list(mine.filter(shown_on__lt=today)),
+        due_today=list(mine.filter(shown_on=today)),
+        this_week=list(
+            mine.filter(shown_on__gt=today, shown_on__lte=today + dt.timedelta(days=WEEK))
+        ),
+        waiting=[
+            WaitingReferral(referral=r, days_waiting=(today - r.received_on).days) for r in waiting
+        ],
+        appointments=list(
+            appointments_for(user=user).filter(starts_at__gte=now or timezone.now())[:50]
+        ),
+    )
