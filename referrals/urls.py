@@ -10,7 +10,7 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import casework, feedback, intake, possible_matches
+from .views import casework, feedback, group_answer, intake, possible_matches
 
 app_name = "referrals"
 
@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("people/<int:pk>/goals/new/", casework.goal_create, name="goal_create"),
     path("people/<int:pk>/connections/new/", casework.connection_create, name="connection_create"),
+    path("group-answer/<str:token>/", group_answer.group_answer, name="group_answer"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
         "case/referrals/<int:pk>/status/",
@@ -129,5 +130,7 @@ declare(
         "self_referral_done": "a thank-you page",
         "enquiry_received": "a confirmation page with no record on it",
         "community_referral_create": "a volunteer's referral form; it never lists other records",
+        "group_answer": "a group keeper's emailed link, used without signing in: shows a first "
+        "name only, and the answer it records is audited as a change",
     },
 )

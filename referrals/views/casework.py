@@ -59,6 +59,7 @@ from ..services.connections import connection_make, connection_outcome_set, conn
 from ..services.consent import consent_change
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
+from ..services.group_answers import group_answer_request_send
 from ..services.notes import case_note_add
 from ..services.people import (
     person_link_worker_set,
@@ -77,6 +78,10 @@ DETAILS_NOT_SHARED = (
     "They have not agreed to their name and contact details being shared with a group's "
     "organisers or volunteers. Do not tell the group who they are: give them the group's "
     "details instead, or ask them again and record their answer under Consent."
+)
+KEEPERS_NOT_ASKED = (
+    "The group's keeper was not emailed to ask whether they came, because they have not "
+    "agreed to their details being shared. Follow the connection up yourself."
 )
 
 CASELOAD_PAGE_SIZE = 25
@@ -506,6 +511,14 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Connected to {asset.name}.")
                 if not connection.details_shared:
                     messages.warning(request, DETAILS_NOT_SHARED)
+                    if asset.maintainers.exists():
+                        messages.warning(request, KEEPERS_NOT_ASKED)
+                elif asked := group_answer_request_send(connection=connection):
+                    messages.info(
+                        request,
+                        f"The group's keeper{'s were' if asked > 1 else ' was'} emailed to ask "
+                        "whether they came. Their answer will show on this connection.",
+                    )
                 return redirect(_person_url(person, "connections"))
     return render(
         request,

@@ -380,13 +380,14 @@ def test_person_page_query_count_does_not_grow_with_the_record(
     add_records()
     client.get(reverse("referrals:person", args=[person.pk]))
     # session, user, person, referrals, status changes, feedback, conversations, goals,
-    # connections, outcome changes, notes, consent, audit insert, team link workers (twice: the
-    # select widget peeks at its first choice to decide on the required attribute)
-    with django_assert_num_queries(15):
+    # connections, outcome changes, groups' answers, notes, consent, audit insert, team link
+    # workers (twice: the select widget peeks at its first choice to decide on the required
+    # attribute)
+    with django_assert_num_queries(16):
         client.get(reverse("referrals:person", args=[person.pk]))
     for _ in range(4):
         add_records()
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(reverse("referrals:person", args=[person.pk]))
     assert response.content.decode().count("Rang") == 0
     assert response.content.decode().count("Goal agreed") == 5
