@@ -49,6 +49,7 @@ urlpatterns: list[URLPattern] = [
     path("people/<int:pk>/goals/new/", casework.goal_create, name="goal_create"),
     path("people/<int:pk>/connections/new/", casework.connection_create, name="connection_create"),
     path("group-answer/<str:token>/", group_answer.group_answer, name="group_answer"),
+    path("groups/<int:asset_id>/connect/", casework.connect_to_group, name="connect_to_group"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
         "case/referrals/<int:pk>/status/",
@@ -109,6 +110,9 @@ declare(
         "closed_route_enquiries": ViewAudit("referrals.ClosedRouteEnquiry", kind=LIST),
         "closed_route_enquiry_handled": ViewAudit("referrals.ClosedRouteEnquiry"),
         "caseload": ViewAudit(PERSON, kind=LIST, detail="caseload", search=_caseload_search),
+        "connect_to_group": ViewAudit(
+            PERSON, kind=LIST, detail="choose a person to connect", search=_caseload_search
+        ),
         "person": ViewAudit(PERSON, detail="person page"),
         "person_edit": ViewAudit(PERSON, detail="edit details"),
         "person_consent": ViewAudit(PERSON, detail="consent page"),

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -591,3 +591,38 @@ def note_create(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, "Note added.")
             return redirect(_person_url(person, "timeline"))
     return _person_page(request, person, note_form=form)
+
+
+# --- connecting from a directory listing ------------------------------------------------------
+
+CONNECT_CHOICES = 20
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def connect_to_group(request: SignedInRequest, asset_id: int) -> HttpResponse:
+    """From a listing: choose one of the team's people, then the usual connection form. GET
+    lists the user's own caseload; a search by name or NHS number is a POST, so it never
+    appears in a URL. Only a listing that can be connected to (approved, running) is found."""
+    asset = asset_active_get(pk=asset_id)
+    if asset is None:
+        raise Http404("No such group")
+    searching = request.method == "POST"
+    search_form = CaseloadSearchForm(request.POST if searching else None)
+    if searching and search_form.is_valid():
+        people = caseload_for(user=request.user, query=search_form.cleaned_data["q"])
+    elif searching:
+        people = caseload_for(user=request.user).none()
+    else:
+        people = caseload_for(user=request.user).filter(link_worker=request.user)
+    return render(
+        request,
+        f"{T}connect_to_group.html",
+        {
+            "asset": asset,
+            "search_form": search_form,
+            "searching": searching,
+            "people": list(people[:CONNECT_CHOICES]),
+        },
+        status=400 if searching and not search_form.is_valid() else 200,
+    )
