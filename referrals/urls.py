@@ -49,6 +49,7 @@ urlpatterns: list[URLPattern] = [
     path("people/<int:pk>/goals/new/", casework.goal_create, name="goal_create"),
     path("people/<int:pk>/connections/new/", casework.connection_create, name="connection_create"),
     path("group-answer/<str:token>/", group_answer.group_answer, name="group_answer"),
+    path("people/<int:pk>/check-in/", casework.check_in, name="check_in"),
     path("groups/<int:asset_id>/connect/", casework.connect_to_group, name="connect_to_group"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
@@ -120,6 +121,7 @@ declare(
         "conversation_create": ViewAudit(PERSON, detail="conversation form"),
         "goal_create": ViewAudit(PERSON, detail="goal form"),
         "connection_create": ViewAudit(PERSON, detail="connection form"),
+        "check_in": ViewAudit(PERSON, detail="check-in form"),
         "note_create": ViewAudit(PERSON, detail="note form"),
         "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
         "referral_close": ViewAudit(REFERRAL, detail="close form"),

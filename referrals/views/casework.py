@@ -29,6 +29,7 @@ from ..forms.casework import (
     CaseloadFilterForm,
     CaseloadSearchForm,
     CaseNoteForm,
+    CheckInForm,
     CloseCaseForm,
     ConnectionForm,
     ConnectionOutcomeForm,
@@ -55,6 +56,7 @@ from ..selectors.casework import (
 )
 from ..selectors.consent import consent_current, consent_given, consent_history
 from ..services import status as status_service
+from ..services.checkins import check_in_record
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
 from ..services.consent import consent_change
 from ..services.conversations import conversation_log
@@ -625,4 +627,41 @@ def connect_to_group(request: SignedInRequest, asset_id: int) -> HttpResponse:
             "people": list(people[:CONNECT_CHOICES]),
         },
         status=400 if searching and not search_form.is_valid() else 200,
+    )
+
+
+# --- a check-in: re-measuring without a whole conversation -----------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = CheckInForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            check_in_record(
+                person=person,
+                by=request.user,
+                on=data["on"],
+                friends_count=data["friends_count"],
+                swemwbs_items=data["swemwbs_items"],
+                ons4=data["ons4"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Check-in saved.")
+            return redirect(_person_url(person, "timeline"))
+    return render(
+        request,
+        f"{T}check_in_form.html",
+        {
+            "person": person,
+            "form": form,
+            "swemwbs_copyright": SWEMWBS_COPYRIGHT,
+            "swemwbs_intro": SWEMWBS_INTRO,
+        },
+        status=400 if form.errors else 200,
     )
