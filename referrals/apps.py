@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
-from socialrx.registry import ADMIN_HOME, ASK, NAV, PUBLIC_HOME, SIGN_IN, Link
+from socialrx.registry import ADMIN_HOME, ASK, ASSET_ACTIONS, NAV, PUBLIC_HOME, SIGN_IN, Link
 
 
 class ReferralsConfig(AppConfig):
@@ -53,6 +53,12 @@ class ReferralsConfig(AppConfig):
                 "referrals:closed_route_enquiries",
                 description="referrals that arrived through a route this service has switched off",
                 order=10,
+            )
+        ],
+        # A link worker on a listing's page connects one of their team's people to it.
+        ASSET_ACTIONS: [
+            Link(
+                "Connect a person", "referrals:connect_to_group", roles=("link_worker",), admin=True
             )
         ],
     }

@@ -580,6 +580,38 @@ class ConnectionOutcomeChange(models.Model):
         ordering = ["at", "id"]
 
 
+class GroupAnswerChoice(models.TextChoices):
+    """What a group's keeper can answer, with one click, about a person connected to it."""
+
+    CAME = "came", "They came"
+    NOT_COME = "not_come", "They haven't come"
+    FULL = "full", "We can't take them: we are full"
+    NOT_SUITABLE = "not_suitable", "We can't take them: it is not suitable for them"
+
+
+class GroupAnswer(Audited, models.Model):
+    """A group's answer about a connection, given by one of its keepers through the emailed
+    link (no sign-in). Kept beside the link worker's own follow-up (``Connection.outcome``):
+    the link worker sees it on the person page and decides the outcome; only "they came" on a
+    connection still pending also records the outcome as attended. Rows are never changed: a
+    later answer is a new row, and the latest one is shown."""
+
+    audit_person = "connection.person_id"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="group_answers"
+    )
+    answer = models.CharField(max_length=20, choices=GroupAnswerChoice.choices)
+    # The keeper the link was sent to (empty once their account is deleted).
+    keeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
 class CaseNote(Audited, models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
     referral = models.ForeignKey(

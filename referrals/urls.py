@@ -10,7 +10,7 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import appointments, casework, feedback, intake, possible_matches, tasks
+from .views import appointments, casework, feedback, group_answer, intake, possible_matches, tasks
 
 app_name = "referrals"
 
@@ -59,6 +59,9 @@ urlpatterns: list[URLPattern] = [
     ),
     path("people/<int:pk>/goals/new/", casework.goal_create, name="goal_create"),
     path("people/<int:pk>/connections/new/", casework.connection_create, name="connection_create"),
+    path("group-answer/<str:token>/", group_answer.group_answer, name="group_answer"),
+    path("people/<int:pk>/check-in/", casework.check_in, name="check_in"),
+    path("groups/<int:asset_id>/connect/", casework.connect_to_group, name="connect_to_group"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
         "case/referrals/<int:pk>/status/",
@@ -120,6 +123,9 @@ declare(
         "closed_route_enquiries": ViewAudit("referrals.ClosedRouteEnquiry", kind=LIST),
         "closed_route_enquiry_handled": ViewAudit("referrals.ClosedRouteEnquiry"),
         "caseload": ViewAudit(PERSON, kind=LIST, detail="caseload", search=_caseload_search),
+        "connect_to_group": ViewAudit(
+            PERSON, kind=LIST, detail="choose a person to connect", search=_caseload_search
+        ),
         "person": ViewAudit(PERSON, detail="person page"),
         "my_day": ViewAudit(TASK, kind=LIST, detail="my day"),
         "task_create": ViewAudit(PERSON, detail="task form"),
@@ -134,6 +140,7 @@ declare(
         "conversation_create": ViewAudit(PERSON, detail="conversation form"),
         "goal_create": ViewAudit(PERSON, detail="goal form"),
         "connection_create": ViewAudit(PERSON, detail="connection form"),
+        "check_in": ViewAudit(PERSON, detail="check-in form"),
         "note_create": ViewAudit(PERSON, detail="note form"),
         "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
         "referral_close": ViewAudit(REFERRAL, detail="close form"),
@@ -148,5 +155,7 @@ declare(
         "self_referral_done": "a thank-you page",
         "enquiry_received": "a confirmation page with no record on it",
         "community_referral_create": "a volunteer's referral form; it never lists other records",
+        "group_answer": "a group keeper's emailed link, used without signing in: shows a first "
+        "name only, and the answer it records is audited as a change",
     },
 )

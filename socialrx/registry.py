@@ -5,7 +5,8 @@ An app declares, on its ``AppConfig``:
 - ``links``: a mapping from a place on a shared page to the :class:`Link` it puts there. The
   places are the header navigation (``NAV``), the footer (``FOOTER``), the sign-in page
   (``SIGN_IN``), the administration page (``ADMIN_HOME``) and the actions beside a person's
-  record (``PERSON_ACTIONS``, whose URLs take the person's id), the public home page
+  record (``PERSON_ACTIONS``, whose URLs take the person's id), the actions on a directory
+  listing's page (``ASSET_ACTIONS``, whose URLs take the listing's id), the public home page
   (``PUBLIC_HOME``) and the offer of a conversation with a link worker on public pages
   (``ASK``).
 - ``role_homes``: the URL name of the page each role lands on after signing in.
@@ -27,6 +28,7 @@ FOOTER = "footer"
 SIGN_IN = "sign_in"
 ADMIN_HOME = "admin_home"
 PERSON_ACTIONS = "person_actions"
+ASSET_ACTIONS = "asset_actions"
 PUBLIC_HOME = "public_home"
 ASK = "ask"
 

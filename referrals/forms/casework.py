@@ -486,3 +486,105 @@ class PossibleMatchForm(_RequiredMessages, NhsFormMixin, forms.Form):
     def __init__(self, *args: Any, copyable: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["copy"].choices = copyable  # type: ignore[attr-defined]
+
+
+def _question_short(question: str) -> str:
+    """ "Overall, how satisfied are you…?" → "How satisfied are you…?", for error messages."""
+    text = question.removeprefix("Overall, ")
+    return text[:1].upper() + text[1:]
+
+
+class CheckInForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    """A re-measure between conversations: the friends question and/or the questionnaires."""
+
+    required_messages = {"on": "Enter the date of the check-in"}
+
+    on = forms.DateField(label="Date of the check-in", widget=_date_input())
+    friends_count = forms.IntegerField(
+        label="How many friends could you call on?",
+        required=False,
+        min_value=0,
+        max_value=999,
+        help_text="Leave empty if you did not ask. 0 means they told you none.",
+        error_messages={
+            "min_value": "How many friends could you call on? must be 0 or more",
+            "max_value": "How many friends could you call on? must be 999 or fewer",
+            "invalid": "How many friends could you call on? must be a whole number",
+        },
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.SWEMWBS_ENABLED:
+            for name in SWEMWBS_FIELDS:
+                del self.fields[name]
+
+    @property
+    def swemwbs_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SWEMWBS_FIELDS if name in self.fields]
+
+    @property
+    def ons4_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ONS4_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            not_in_future("The date of the check-in must be today or in the past")(data.get("on"))
+        except forms.ValidationError as error:
+            self.add_error("on", error)
+        answers = [data.get(name) for name in SWEMWBS_FIELDS if name in self.fields]
+        given = [a for a in answers if a is not None]
+        if given and len(given) != len(answers):
+            for name, value in zip(SWEMWBS_FIELDS, answers, strict=False):
+                if value is None:
+                    self.add_error(
+                        name, "Answer all seven SWEMWBS statements, or leave them all empty"
+                    )
+                    break
+        data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
+        ons4_raw = {key: data.get(f"ons4_{key}") for key, _ in ONS4_QUESTIONS}
+        ons4_invalid = any(f"ons4_{key}" in self.errors for key, _ in ONS4_QUESTIONS)
+        data["ons4"] = None
+        if not ons4_invalid:
+            try:
+                data["ons4"] = ons4_answers(answers=ons4_raw)
+            except ValueError:
+                missing = next(
+                    (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
+                )
+                self.add_error(missing, "Answer all four ONS4 questions, or leave them all empty")
+        if (
+            not self.errors
+            and data.get("friends_count") is None
+            and data["swemwbs_items"] is None
+            and data["ons4"] is None
+        ):
+            self.add_error(
+                "friends_count", "Enter the number of friends, or answer SWEMWBS or ONS4"
+            )
+        return data
+
+
+for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
+    CheckInForm.base_fields[_name] = forms.TypedChoiceField(
+        label=_statement,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=SWEMWBS_ANSWERS,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": f"{_statement}: choose one of the answers"},
+    )
+for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+    _bounds = f"{_question_short(_question)} must be between 0 and 10"
+    CheckInForm.base_fields[_name] = forms.IntegerField(
+        label=_question,
+        required=False,
+        min_value=0,
+        max_value=10,
+        help_text=ONS4_HINT,
+        error_messages={"min_value": _bounds, "max_value": _bounds, "invalid": _bounds},
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
+    )

@@ -215,7 +215,8 @@ def person_record(*, person: Person) -> PersonRecord:
             Prefetch(
                 "outcome_changes",
                 queryset=ConnectionOutcomeChange.objects.select_related("by").order_by("at", "id"),
-            )
+            ),
+            "group_answers",
         )
         .order_by("-made_on", "-id")
     )

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from ..forms.casework import (
     CaseloadFilterForm,
     CaseloadSearchForm,
     CaseNoteForm,
+    CheckInForm,
     CloseCaseForm,
     ConnectionForm,
     ConnectionOutcomeForm,
@@ -57,10 +58,12 @@ from ..selectors.casework import (
 from ..selectors.consent import consent_current, consent_given, consent_history
 from ..selectors.tasks import tasks_open_for_person
 from ..services import status as status_service
+from ..services.checkins import check_in_record
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
 from ..services.consent import consent_change
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
+from ..services.group_answers import group_answer_request_send
 from ..services.notes import case_note_add
 from ..services.people import (
     person_link_worker_set,
@@ -79,6 +82,10 @@ DETAILS_NOT_SHARED = (
     "They have not agreed to their name and contact details being shared with a group's "
     "organisers or volunteers. Do not tell the group who they are: give them the group's "
     "details instead, or ask them again and record their answer under Consent."
+)
+KEEPERS_NOT_ASKED = (
+    "The group's keeper was not emailed to ask whether they came, because they have not "
+    "agreed to their details being shared. Follow the connection up yourself."
 )
 
 CASELOAD_PAGE_SIZE = 25
@@ -517,6 +524,14 @@ def connection_create(request: SignedInRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Connected to {asset.name}.")
                 if not connection.details_shared:
                     messages.warning(request, DETAILS_NOT_SHARED)
+                    if asset.maintainers.exists():
+                        messages.warning(request, KEEPERS_NOT_ASKED)
+                elif asked := group_answer_request_send(connection=connection):
+                    messages.info(
+                        request,
+                        f"The group's keeper{'s were' if asked > 1 else ' was'} emailed to ask "
+                        "whether they came. Their answer will show on this connection.",
+                    )
                 return redirect(_person_url(person, "connections"))
     return render(
         request,
@@ -589,3 +604,75 @@ def note_create(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, "Note added.")
             return redirect(_person_url(person, "timeline"))
     return _person_page(request, person, note_form=form)
+
+
+# --- connecting from a directory listing ------------------------------------------------------
+
+CONNECT_CHOICES = 20
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def connect_to_group(request: SignedInRequest, asset_id: int) -> HttpResponse:
+    """From a listing: choose one of the team's people, then the usual connection form. GET
+    lists the user's own caseload; a search by name or NHS number is a POST, so it never
+    appears in a URL. Only a listing that can be connected to (approved, running) is found."""
+    asset = asset_active_get(pk=asset_id)
+    if asset is None:
+        raise Http404("No such group")
+    searching = request.method == "POST"
+    search_form = CaseloadSearchForm(request.POST if searching else None)
+    if searching and search_form.is_valid():
+        people = caseload_for(user=request.user, query=search_form.cleaned_data["q"])
+    elif searching:
+        people = caseload_for(user=request.user).none()
+    else:
+        people = caseload_for(user=request.user).filter(link_worker=request.user)
+    return render(
+        request,
+        f"{T}connect_to_group.html",
+        {
+            "asset": asset,
+            "search_form": search_form,
+            "searching": searching,
+            "people": list(people[:CONNECT_CHOICES]),
+        },
+        status=400 if searching and not search_form.is_valid() else 200,
+    )
+
+
+# --- a check-in: re-measuring without a whole conversation -----------------------------------
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = CheckInForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            check_in_record(
+                person=person,
+                by=request.user,
+                on=data["on"],
+                friends_count=data["friends_count"],
+                swemwbs_items=data["swemwbs_items"],
+                ons4=data["ons4"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Check-in saved.")
+            return redirect(_person_url(person, "timeline"))
+    return render(
+        request,
+        f"{T}check_in_form.html",
+        {
+            "person": person,
+            "form": form,
+            "swemwbs_copyright": SWEMWBS_COPYRIGHT,
+            "swemwbs_intro": SWEMWBS_INTRO,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -294,6 +294,8 @@ SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".
 LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=90)
+# How long the link emailed to a group's keeper to answer about a connection works.
+GROUP_ANSWER_LINK_DAYS = env.int("GROUP_ANSWER_LINK_DAYS", default=28)
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
 # Days after a connection is made that its "did they go?" follow-up falls due.

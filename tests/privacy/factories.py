@@ -24,6 +24,8 @@ from referrals.models import (
     ConsentPurpose,
     ConsentSource,
     Feedback,
+    GroupAnswer,
+    GroupAnswerChoice,
     Ons4Response,
     Person,
     ReferralStatus,
@@ -115,6 +117,7 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
     ConnectionOutcomeChange.objects.create(
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
+    GroupAnswer.objects.create(connection=connection, answer=GroupAnswerChoice.CAME)
     CaseNote.objects.create(person=person, referral=referral, text="Called Zebedee", by=link_worker)
     Task.objects.create(
         person=person,

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from socialrx.registry import NAV, PERSON_ACTIONS, declared_links, role_home
+from socialrx.registry import ASSET_ACTIONS, NAV, PERSON_ACTIONS, declared_links, role_home
 from tests.referrals.factories import PersonFactory
 
 NAV_LINK = re.compile(r'class="nhsuk-header__navigation-link" href="([^"]+)">([^<]+)</a>')
@@ -88,7 +88,7 @@ def test_every_declared_link_resolves():
     for place in (NAV, "footer", "sign_in", "admin_home", "public_home", "ask"):
         for link in declared_links(place):
             assert reverse(link.url_name)
-    for link in declared_links(PERSON_ACTIONS):
+    for link in declared_links(PERSON_ACTIONS) + declared_links(ASSET_ACTIONS):
         assert reverse(link.url_name, args=[1])
 
 
