@@ -63,12 +63,77 @@ class CaseloadSearchForm(NhsFormMixin, forms.Form):
     )
 
 
+CASELOAD_SORTS = {
+    "name": "Name",
+    "date_of_birth": "Date of birth (age)",
+    "status": "Status",
+    "practice": "Practice",
+    "last_activity": "Last activity",
+    "received": "Received",
+}
+
+
 class CaseloadFilterForm(NhsFormMixin, forms.Form):
+    """The caseload's filters and order. None of them is personal data, so they may travel in
+    the URL (a link worker can bookmark "my people waiting more than 5 days")."""
+
+    who = forms.ChoiceField(
+        label="Whose people",
+        required=False,
+        choices=[("team", "Everyone in the team"), ("mine", "Only mine (named link worker)")],
+    )
     status = forms.ChoiceField(
         label="Referral status",
         required=False,
         choices=[("", "Any status"), *ReferralStatus.choices],
     )
+    practice = forms.TypedChoiceField(
+        label="GP practice", required=False, coerce=int, empty_value=None
+    )
+    waiting_days = forms.IntegerField(
+        label="Waiting for first contact for more than (days)",
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text="Received and not yet contacted. Leave empty for everyone.",
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter the number of days as a whole number, for example 5",
+            "min_value": "Enter a number of days of 0 or more",
+            "max_value": "Enter a number of days of 3650 or fewer",
+        },
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=list(CASELOAD_SORTS.items()), widget=forms.HiddenInput
+    )
+    order = forms.ChoiceField(
+        required=False, choices=[("asc", "asc"), ("desc", "desc")], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, practices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["practice"]).choices = [
+            ("", "Any practice"),
+            *((p.pk, p.name) for p in practices),
+        ]
+        cast(forms.ChoiceField, self.fields["sort"]).error_messages["invalid_choice"] = (
+            "Choose a column to sort by from the table"
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters; an invalid one is left out (its message says so), so a mistyped
+        value never narrows or reorders the list unexpectedly."""
+        data = getattr(self, "cleaned_data", {})
+        sort = data.get("sort") or "last_activity"
+        default_order = "desc" if sort in ("last_activity", "received") else "asc"
+        return {
+            "who": data.get("who") or "team",
+            "status": data.get("status") or "",
+            "practice": data.get("practice"),
+            "waiting_days": data.get("waiting_days"),
+            "sort": sort,
+            "order": data.get("order") or default_order,
+        }
 
 
 class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.ModelForm):
