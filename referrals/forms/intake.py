@@ -447,3 +447,12 @@ class CommunityReferralForm(ConsentAnswersMixin, _PersonForm):
         if on_behalf != ON_BEHALF_ORGANISATION:
             data["organisation_name"] = ""
         return data
+
+
+class PracticeReferralSearchForm(NhsFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Name or NHS number",
+        max_length=100,
+        help_text="As you entered them on the referral. Searches are not kept in the address "
+        "bar or the server's logs.",
+    )
