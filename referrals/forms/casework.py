@@ -305,6 +305,10 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
         max_value=999,
         help_text="Leave empty if you did not ask. 0 means they told you none.",
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        error_messages={
+            key: "“How many friends could you call on?”: enter a whole number from 0 to 999"
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
     notes = forms.CharField(
         label="Other notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -346,7 +350,9 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
                 for name, value in zip(SWEMWBS_FIELDS, answers, strict=True):
                     if value is None:
                         self.add_error(
-                            name, "Answer all seven SWEMWBS statements, or leave them all empty"
+                            name,
+                            f"“{self.fields[name].label}”: answer all seven SWEMWBS statements, "
+                            "or leave them all empty",
                         )
                         break
             data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
@@ -359,7 +365,11 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
             first_missing = next(
                 (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
             )
-            self.add_error(first_missing, "Answer all four ONS4 questions, or leave them all empty")
+            question = self.fields[first_missing].label
+            self.add_error(
+                first_missing,
+                f"“{question}”: answer all four ONS4 questions, or leave them all empty",
+            )
         return data
 
 
@@ -373,8 +383,12 @@ for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
         empty_value=None,
         choices=SWEMWBS_ANSWERS,
         widget=forms.RadioSelect,
+        # Every questionnaire error names its statement: the error summary lists them apart
+        # from the page, where "Select a valid choice" would not say which one is wrong.
+        error_messages={"invalid_choice": f"“{_statement}”: choose one of the five answers"},
     )
 for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+    _range = f"“{_question}”: enter a whole number from 0 to 10"
     ConversationForm.base_fields[_name] = forms.IntegerField(
         label=_question,
         required=False,
@@ -382,6 +396,7 @@ for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
         max_value=10,
         help_text=ONS4_HINT,
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
+        error_messages={"invalid": _range, "min_value": _range, "max_value": _range},
     )
 
 
