@@ -25,6 +25,7 @@ def _nav(client) -> list[tuple[str, str]]:
             "link_worker",
             [
                 ("referrals:caseload", "Caseload"),
+                ("referrals:other_referral_create", "Record a referral"),
                 ("champions:list", "Volunteers"),
                 ("assets:directory", "Directory"),
             ],
