@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 
 from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, UkPhoneField
 from socialrx.validators import (
     format_postcode,
     normalise_nhs_number,
@@ -166,6 +166,7 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "communication_needs",
         ]
         labels = {"given_name": "Given name", "family_name": "Family name"}
+        field_classes = {"phone": UkPhoneField}
         widgets = {
             "date_of_birth": _date_input(),
             "communication_needs": forms.Textarea(attrs={"rows": 3}),

@@ -433,6 +433,7 @@ def test_edit_details_saves_and_audits(client_for, link_worker, person):
         ("nhs_number", "1234567890", "Enter a valid 10-digit NHS number"),
         ("postcode", "NOT A CODE", "Enter a full UK postcode"),
         ("given_name", "", "Enter the person&#x27;s given name"),
+        ("phone", "0800 123 4567", "Enter a UK phone number"),
     ],
 )
 def test_edit_details_bad_input_shows_error_summary_and_saves_nothing(
