@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assets.models import Asset
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, UkPhoneField
 from socialrx.models import Role, User
 from socialrx.validators import validate_not_in_future
 
@@ -62,6 +62,7 @@ class ProfileForm(NhsFormMixin, forms.ModelForm):
         model = Champion
         fields = ["phone", "email", "publish_name", "publish_phone", "publish_email"]
         labels = {"phone": "Phone number", "email": "Email address"}
+        field_classes = {"phone": UkPhoneField}
         widgets = {
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -173,6 +174,7 @@ class ChampionForm(NhsFormMixin, forms.ModelForm):
             "phone",
             "email",
         ]
+        field_classes = {"phone": UkPhoneField}
         labels = {
             "given_name": "First name",
             "family_name": "Last name",

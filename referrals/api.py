@@ -34,6 +34,7 @@ from socialrx.validators import (
     normalise_nhs_number,
     validate_date_of_birth,
     validate_postcode,
+    validate_uk_phone,
 )
 
 from .access import referral_get_for
@@ -122,7 +123,13 @@ class ReferralPersonInput(serializers.Serializer):
     )
     nhs_number = serializers.CharField(max_length=14, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_uk_phone],
+    )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     communication_needs = serializers.CharField(
         max_length=FREE_TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""

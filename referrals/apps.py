@@ -13,6 +13,13 @@ class ReferralsConfig(AppConfig):
         NAV: [
             Link("My day", "referrals:my_day", roles=("link_worker",), order=5),
             Link("Caseload", "referrals:caseload", roles=("link_worker",), admin=True, order=10),
+            # A referral by letter, phone or from another service is typed in by a link worker.
+            Link(
+                "Record a referral",
+                "referrals:other_referral_create",
+                roles=("link_worker",),
+                order=15,
+            ),
             Link(
                 "Make a referral",
                 "referrals:practice_referral_create",

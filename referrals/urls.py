@@ -93,6 +93,14 @@ def _caseload_search(request: HttpRequest) -> str | None:
     return caseload_search_kind(query=request.POST.get("q", ""))
 
 
+def _practice_referral_search(request: HttpRequest) -> str | None:
+    """A search of the practice's referrals is a POST with a query: by NHS number or by name,
+    never what was searched for."""
+    if request.method != "POST":
+        return None
+    return caseload_search_kind(query=request.POST.get("q", ""))
+
+
 def _submitted(request: HttpRequest) -> bool:
     return request.method == "POST"
 
@@ -117,7 +125,12 @@ declare(
             detail="referral form sent back (may list matching people)",
             only=_submitted,
         ),
-        "practice_referrals": ViewAudit(REFERRAL, kind=LIST, detail="practice referral list"),
+        "practice_referrals": ViewAudit(
+            REFERRAL,
+            kind=LIST,
+            detail="practice referral list",
+            search=_practice_referral_search,
+        ),
         "practice_referral_detail": ViewAudit(REFERRAL, detail="practice view"),
         "referral_confirmation": ViewAudit(REFERRAL, detail="confirmation"),
         "closed_route_enquiries": ViewAudit("referrals.ClosedRouteEnquiry", kind=LIST),

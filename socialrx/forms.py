@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.forms.widgets import DateTimeBaseInput
 
-from .validators import FREE_TEXT_MAX_LENGTH
+from .validators import FREE_TEXT_MAX_LENGTH, validate_uk_phone
 
 _CLASSES = {
     forms.Textarea: "nhsuk-textarea",
@@ -107,3 +107,13 @@ _BROWSER_FORMATS = {"date": ISO_DATE, "time": ISO_TIME, "datetime-local": ISO_DA
 
 def _browser_input_type(widget: forms.Widget) -> str:
     return str(widget.attrs.get("type") or getattr(widget, "input_type", ""))
+
+
+class UkPhoneField(forms.CharField):
+    """A phone number checked as a UK number (``socialrx.validators.validate_uk_phone``)."""
+
+    default_validators = [validate_uk_phone]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)

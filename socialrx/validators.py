@@ -103,3 +103,26 @@ def format_postcode(value: str) -> str:
 def validate_postcode(value: str) -> None:
     if value and not _POSTCODE.match(normalise_postcode(value)):
         raise ValidationError("Enter a full UK postcode, like M1 1AE", code="invalid_postcode")
+
+
+UK_PHONE_MESSAGE = (
+    "Enter a UK phone number, like 07700 900123 or 0161 496 0000 "
+    "(01, 02, 03 or 07 and 10 or 11 digits; +44 is fine)"
+)
+_UK_PHONE = re.compile(r"0[1237]\d{8,9}")
+
+
+def normalise_uk_phone(value: str) -> str:
+    """The digits of a UK number as dialled in the UK: spaces gone and +44 read as 0."""
+    digits = "".join(value.split())
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:]
+    return digits
+
+
+def validate_uk_phone(value: str) -> None:
+    """A UK landline (01, 02), non-geographic 03 or mobile (07) number: the numbers a link
+    worker or volunteer can call. Empty is allowed (the field being optional is the form's
+    decision)."""
+    if value and not _UK_PHONE.fullmatch(normalise_uk_phone(value)):
+        raise ValidationError(UK_PHONE_MESSAGE, code="invalid_phone")

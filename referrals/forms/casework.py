@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 
 from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, UkPhoneField
 from socialrx.validators import (
     format_postcode,
     normalise_nhs_number,
@@ -63,12 +63,77 @@ class CaseloadSearchForm(NhsFormMixin, forms.Form):
     )
 
 
+CASELOAD_SORTS = {
+    "name": "Name",
+    "date_of_birth": "Date of birth (age)",
+    "status": "Status",
+    "practice": "Practice",
+    "last_activity": "Last activity",
+    "received": "Received",
+}
+
+
 class CaseloadFilterForm(NhsFormMixin, forms.Form):
+    """The caseload's filters and order. None of them is personal data, so they may travel in
+    the URL (a link worker can bookmark "my people waiting more than 5 days")."""
+
+    who = forms.ChoiceField(
+        label="Whose people",
+        required=False,
+        choices=[("team", "Everyone in the team"), ("mine", "Only mine (named link worker)")],
+    )
     status = forms.ChoiceField(
         label="Referral status",
         required=False,
         choices=[("", "Any status"), *ReferralStatus.choices],
     )
+    practice = forms.TypedChoiceField(
+        label="GP practice", required=False, coerce=int, empty_value=None
+    )
+    waiting_days = forms.IntegerField(
+        label="Waiting for first contact for more than (days)",
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text="Received and not yet contacted. Leave empty for everyone.",
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter the number of days as a whole number, for example 5",
+            "min_value": "Enter a number of days of 0 or more",
+            "max_value": "Enter a number of days of 3650 or fewer",
+        },
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=list(CASELOAD_SORTS.items()), widget=forms.HiddenInput
+    )
+    order = forms.ChoiceField(
+        required=False, choices=[("asc", "asc"), ("desc", "desc")], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, practices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["practice"]).choices = [
+            ("", "Any practice"),
+            *((p.pk, p.name) for p in practices),
+        ]
+        cast(forms.ChoiceField, self.fields["sort"]).error_messages["invalid_choice"] = (
+            "Choose a column to sort by from the table"
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters; an invalid one is left out (its message says so), so a mistyped
+        value never narrows or reorders the list unexpectedly."""
+        data = getattr(self, "cleaned_data", {})
+        sort = data.get("sort") or "last_activity"
+        default_order = "desc" if sort in ("last_activity", "received") else "asc"
+        return {
+            "who": data.get("who") or "team",
+            "status": data.get("status") or "",
+            "practice": data.get("practice"),
+            "waiting_days": data.get("waiting_days"),
+            "sort": sort,
+            "order": data.get("order") or default_order,
+        }
 
 
 class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.ModelForm):
@@ -101,6 +166,7 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "communication_needs",
         ]
         labels = {"given_name": "Given name", "family_name": "Family name"}
+        field_classes = {"phone": UkPhoneField}
         widgets = {
             "date_of_birth": _date_input(),
             "communication_needs": forms.Textarea(attrs={"rows": 3}),
@@ -240,6 +306,10 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
         max_value=999,
         help_text="Leave empty if you did not ask. 0 means they told you none.",
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        error_messages={
+            key: "“How many friends could you call on?”: enter a whole number from 0 to 999"
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
     notes = forms.CharField(
         label="Other notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -281,7 +351,9 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
                 for name, value in zip(SWEMWBS_FIELDS, answers, strict=True):
                     if value is None:
                         self.add_error(
-                            name, "Answer all seven SWEMWBS statements, or leave them all empty"
+                            name,
+                            f"“{self.fields[name].label}”: answer all seven SWEMWBS statements, "
+                            "or leave them all empty",
                         )
                         break
             data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
@@ -294,7 +366,11 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
             first_missing = next(
                 (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
             )
-            self.add_error(first_missing, "Answer all four ONS4 questions, or leave them all empty")
+            question = self.fields[first_missing].label
+            self.add_error(
+                first_missing,
+                f"“{question}”: answer all four ONS4 questions, or leave them all empty",
+            )
         return data
 
 
@@ -308,8 +384,12 @@ for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
         empty_value=None,
         choices=SWEMWBS_ANSWERS,
         widget=forms.RadioSelect,
+        # Every questionnaire error names its statement: the error summary lists them apart
+        # from the page, where "Select a valid choice" would not say which one is wrong.
+        error_messages={"invalid_choice": f"“{_statement}”: choose one of the five answers"},
     )
 for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+    _range = f"“{_question}”: enter a whole number from 0 to 10"
     ConversationForm.base_fields[_name] = forms.IntegerField(
         label=_question,
         required=False,
@@ -317,6 +397,7 @@ for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
         max_value=10,
         help_text=ONS4_HINT,
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
+        error_messages={"invalid": _range, "min_value": _range, "max_value": _range},
     )
 
 

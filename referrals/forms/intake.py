@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from assets.models import Asset
-from socialrx.forms import DateInput, NhsFormMixin
+from socialrx.forms import DateInput, NhsFormMixin, UkPhoneField
 from socialrx.models import Practice
 from socialrx.validators import (
     format_postcode,
@@ -211,7 +211,7 @@ class PracticeReferralForm(ConsentAnswersMixin, _PersonForm):
     date_of_birth = _date_of_birth_field(required=True)
     nhs_number = NhsNumberField()
     postcode = PostcodeField(error_messages={"required": "Enter a postcode"})
-    phone = forms.CharField(
+    phone = UkPhoneField(
         label="Phone number",
         max_length=30,
         required=False,
@@ -303,7 +303,7 @@ class SelfReferralForm(ConsentAnswersMixin, _PersonForm):
         error_messages={"required": "Enter your last name"},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    phone = forms.CharField(
+    phone = UkPhoneField(
         label="Phone number",
         max_length=30,
         required=False,
@@ -379,7 +379,7 @@ class CommunityReferralForm(ConsentAnswersMixin, _PersonForm):
 
     date_of_birth = _date_of_birth_field(required=False)
     postcode = PostcodeField(error_messages={"required": "Enter a postcode"})
-    phone = forms.CharField(
+    phone = UkPhoneField(
         label="Phone number",
         max_length=30,
         required=False,
@@ -447,3 +447,12 @@ class CommunityReferralForm(ConsentAnswersMixin, _PersonForm):
         if on_behalf != ON_BEHALF_ORGANISATION:
             data["organisation_name"] = ""
         return data
+
+
+class PracticeReferralSearchForm(NhsFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Name or NHS number",
+        max_length=100,
+        help_text="As you entered them on the referral. Searches are not kept in the address "
+        "bar or the server's logs.",
+    )

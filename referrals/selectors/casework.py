@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assets.models import Asset, ListingStatus
 from socialrx.http import get_in_scope_or_404
-from socialrx.models import Role, User
+from socialrx.models import Practice, Role, User
 from socialrx.validators import normalise_nhs_number
 
 from ..access import people_for, referrals_for
@@ -27,6 +28,7 @@ from ..models import (
     Goal,
     Person,
     Referral,
+    ReferralStatus,
     ReferralStatusChange,
 )
 
@@ -57,17 +59,42 @@ def caseload_search_kind(*, query: str) -> str | None:
     return "by NHS number" if _is_nhs_number(query) else "by name"
 
 
-def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Person]:
+_CASELOAD_ORDER = {
+    "name": (Lower("family_name"), Lower("given_name")),
+    "date_of_birth": (F("date_of_birth"),),
+    "status": (F("current_status"),),
+    "practice": (Lower("practice__name"),),
+    "last_activity": (F("last_activity_at"),),
+    "received": (F("current_received_on"),),
+}
+
+
+def caseload_for(
+    *,
+    user: Any,
+    status: str = "",
+    query: str = "",
+    mine: bool = False,
+    practice_id: int | None = None,
+    waiting_days: int | None = None,
+    sort: str = "last_activity",
+    descending: bool = True,
+    today: dt.date | None = None,
+) -> QuerySet[Person]:
     """The team's people whose latest referral is open, or ended in the last ``RECENT_DAYS``;
-    newest activity first. ``status`` filters on the latest referral's status; ``query`` is a
-    name or an NHS number."""
-    cutoff = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
+    newest activity first unless ``sort`` names another column. ``status`` filters on the
+    latest referral's status; ``query`` is a name or an NHS number; ``mine`` keeps the people
+    ``user`` is the named link worker of; ``waiting_days`` keeps those whose latest referral was
+    received more than that many days ago and is still waiting for first contact."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=RECENT_DAYS)
     people = (
         people_for(user=user)
-        .select_related("link_worker")
+        .select_related("link_worker", "practice")
         .annotate(
             current_status=_latest_referral("status"),
             current_closed_on=_latest_referral("closed_on"),
+            current_received_on=_latest_referral("received_on"),
             current_referral_id=_latest_referral("id"),
             has_possible_match=Exists(
                 Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
@@ -77,6 +104,15 @@ def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Pe
     )
     if status:
         people = people.filter(current_status=status)
+    if mine:
+        people = people.filter(link_worker_id=user.pk)
+    if practice_id is not None:
+        people = people.filter(practice_id=practice_id)
+    if waiting_days is not None:
+        people = people.filter(
+            current_status=ReferralStatus.RECEIVED,
+            current_received_on__lt=today - dt.timedelta(days=waiting_days),
+        )
     query = query.strip()
     if query:
         if _is_nhs_number(query):
@@ -86,7 +122,19 @@ def caseload_for(*, user: Any, status: str = "", query: str = "") -> QuerySet[Pe
                 people = people.filter(
                     Q(given_name__icontains=term) | Q(family_name__icontains=term)
                 )
-    return people.order_by("-last_activity_at", "-id")
+    keys = _CASELOAD_ORDER.get(sort, _CASELOAD_ORDER["last_activity"])
+    # People without the value (no date of birth, no practice) come last either way.
+    ordering = [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+    tiebreak = F("id").desc() if descending else F("id").asc()
+    return people.order_by(*ordering, tiebreak)
+
+
+def caseload_practices(*, user: Any) -> QuerySet[Practice]:
+    """The practices the caseload can be filtered by: those the user's team serves
+    (administrators: every practice)."""
+    if getattr(user, "is_admin", False):
+        return Practice.objects.order_by("name")
+    return Practice.objects.filter(team_id=getattr(user, "team_id", None)).order_by("name")
 
 
 def person_for_page(*, user: Any, pk: int) -> Person:

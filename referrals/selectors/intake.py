@@ -3,20 +3,25 @@ closed-route enquiries."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from assets.models import Asset
 from socialrx.http import get_in_scope_or_404
+from socialrx.validators import normalise_nhs_number
 
 from ..access import referrals_for
 from ..models import ClosedRouteEnquiry, Feedback, Referral, ReferralStatusChange, Source
 
 
-def practice_referral_list(*, user: Any, status: str = "") -> QuerySet[Referral]:
+def practice_referral_list(*, user: Any, status: str = "", query: str = "") -> QuerySet[Referral]:
     """The referrals ``user`` may see (practice staff: their practice's), newest first, with
-    the named link worker and the latest feedback's date and SNOMED code in the same query."""
+    the named link worker and the latest feedback's date and SNOMED code in the same query.
+    ``query`` (a name or an NHS number) matches the person as the list shows them: as the
+    referrer typed them, or the person's record where nothing was typed and the person is
+    registered at the practice that referred (``Referral.as_referred``)."""
     latest = Feedback.objects.filter(referral=OuterRef("pk")).order_by("-sent_at", "-id")
     qs = (
         referrals_for(user=user)
@@ -29,7 +34,26 @@ def practice_referral_list(*, user: Any, status: str = "") -> QuerySet[Referral]
     )
     if status:
         qs = qs.filter(status=status)
+    query = query.strip()
+    if query:
+        qs = qs.filter(_as_referred_matches(query))
     return qs
+
+
+def _as_referred_matches(query: str) -> Q:
+    # The person's record stands in only where the list shows it (see Referral.as_referred).
+    record_shown = Q(entered_given_name="") & (
+        Q(referring_practice__isnull=True) | Q(person__practice_id=F("referring_practice_id"))
+    )
+    digits = normalise_nhs_number(query)
+    if digits.isdigit() and len(digits) == 10:
+        return Q(entered_nhs_number=digits) | (record_shown & Q(person__nhs_number=digits))
+    match = Q()
+    for term in re.split(r"\s+", query)[:4]:
+        typed = Q(entered_given_name__icontains=term) | Q(entered_family_name__icontains=term)
+        recorded = Q(person__given_name__icontains=term) | Q(person__family_name__icontains=term)
+        match &= typed | (record_shown & recorded)
+    return match
 
 
 def practice_referral_get(*, user: Any, pk: int) -> Referral:

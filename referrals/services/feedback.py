@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 
 from socialrx.audit import acting_user
 
@@ -78,11 +79,17 @@ def feedback_notice_send(*, feedback_id: int) -> bool:
     if feedback is None or not feedback.referral.referrer_email:
         return False
     referral_id = feedback.referral_id
+    # The page the email is about: a practice's referrer reads the feedback on the referral's
+    # page under "Our referrals"; anyone else signs in from the front page.
+    if feedback.referral.referring_practice_id:
+        path = reverse("referrals:practice_referral_detail", kwargs={"pk": referral_id})
+    else:
+        path = "/"
     send_mail(
         subject=f"Social prescribing feedback for referral {referral_id}",
         message=(
             f"There is feedback for referral {referral_id}, sign in to read it.\n\n"
-            f"{settings.SITE_URL}\n"
+            f"{settings.SITE_URL.rstrip('/')}{path}\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[feedback.referral.referrer_email],

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
@@ -330,7 +331,7 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
     referral = (
         Referral.objects.select_related("link_worker")
         .filter(pk=referral_id)
-        .only("id", "link_worker__email", "link_worker__is_active")
+        .only("id", "person_id", "link_worker__email", "link_worker__is_active")
     ).first()
     if referral is None or referral.link_worker is None:
         return False
@@ -348,7 +349,7 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
             subject=f"New referral {referral.pk} on your caseload",
             message=(
                 f"A new referral {referral.pk} is on your caseload.\n\n"
-                f"Sign in to socialrx to see it: {settings.SITE_URL}/\n"
+                f"Sign in to socialrx to see it: {_person_page_url(referral.person_id)}\n"
             ),
             from_email=None,
             recipient_list=[worker.email],
@@ -357,6 +358,12 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
         Referral.objects.filter(pk=referral_id, notified_at=claimed_at).update(notified_at=None)
         raise
     return True
+
+
+def _person_page_url(person_id: int) -> str:
+    # The page the email is about (the person's record), not the site's front page.
+    path = reverse("referrals:person", kwargs={"pk": person_id})
+    return settings.SITE_URL.rstrip("/") + path
 
 
 # --- self-referral rate limit --------------------------------------------------------------

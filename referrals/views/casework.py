@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from socialrx.http import SignedInRequest, form_add_service_errors, render_page,
 from socialrx.models import Role
 
 from ..forms.casework import (
+    CASELOAD_SORTS,
     AssetSearchForm,
     CaseloadFilterForm,
     CaseloadSearchForm,
@@ -48,6 +50,7 @@ from ..selectors.casework import (
     asset_active_get,
     asset_search,
     caseload_for,
+    caseload_practices,
     connection_get_for,
     goal_get_for,
     person_for_page,
@@ -100,26 +103,100 @@ def _person_url(person: Person, anchor: str = "") -> str:
 # --- caseload --------------------------------------------------------------------------------
 
 
+def _age_on(born: Any, day: Any) -> int | None:
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _caseload_params(values: dict[str, Any], **changes: Any) -> dict[str, str]:
+    """The caseload's filters, order and page as request parameters (defaults left out)."""
+    merged = {**values, **changes}
+    params = {
+        "who": merged["who"] if merged["who"] != "team" else "",
+        "status": merged["status"],
+        "practice": "" if merged["practice"] is None else str(merged["practice"]),
+        "waiting_days": "" if merged["waiting_days"] is None else str(merged["waiting_days"]),
+        "sort": merged["sort"] if merged["sort"] != "last_activity" else "",
+        "order": merged["order"],
+        "page": str(merged.get("page") or ""),
+    }
+    return {k: v for k, v in params.items() if v}
+
+
+def _caseload_columns(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each sortable column: its label, its ``aria-sort`` and the parameters that sort by it
+    (the other way round when it is already the sorted column)."""
+    columns = []
+    for key, label in CASELOAD_SORTS.items():
+        current = values["sort"] == key
+        if current:
+            order = "desc" if values["order"] == "asc" else "asc"
+        else:
+            order = "desc" if key in ("last_activity", "received") else "asc"
+        params = _caseload_params(values, sort=key, order=order, page="")
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "aria_sort": (
+                    ("ascending" if values["order"] == "asc" else "descending")
+                    if current
+                    else "none"
+                ),
+                "params": params,
+                "query_string": urlencode(params),
+            }
+        )
+    return columns
+
+
 @casework_view
 @require_http_methods(["GET", "POST"])
 def caseload(request: SignedInRequest) -> HttpResponse:
-    """Filtering by status is a GET (no personal data); a search by name or NHS number is a
-    POST, so it never appears in a URL, the browser history or a server log."""
+    """Filters and order are a GET (no personal data: they may be bookmarked); a search by
+    name or NHS number is a POST, so it never appears in a URL, the browser history or a
+    server log. While a search is shown, sorting and paging are POSTs too, carrying it."""
     data = request.POST if request.method == "POST" else request.GET
-    filter_form = CaseloadFilterForm(data)
-    status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
+    practices = list(caseload_practices(user=request.user))
+    filter_form = CaseloadFilterForm(data, practices=practices)
+    filter_form.is_valid()
+    values = filter_form.values()
     # An empty search clears the search rather than complaining about it.
     searching = request.method == "POST" and bool(request.POST.get("q", "").strip())
     search_form = CaseloadSearchForm(request.POST if searching else None)
     query = search_form.cleaned_data["q"] if searching and search_form.is_valid() else ""
-    people = caseload_for(user=request.user, status=status, query=query)
+    people = caseload_for(
+        user=request.user,
+        status=values["status"],
+        query=query,
+        mine=values["who"] == "mine",
+        practice_id=values["practice"],
+        waiting_days=values["waiting_days"],
+        sort=values["sort"],
+        descending=values["order"] == "desc",
+    )
     page = Paginator(people, CASELOAD_PAGE_SIZE).get_page(data.get("page"))
+    today = timezone.localdate()
+    for person in page.object_list:
+        person.age = _age_on(person.date_of_birth, today)
+    pages = {}
+    if page.has_previous():
+        params = _caseload_params(values, page=page.previous_page_number())
+        pages["previous"] = {"params": params, "query_string": urlencode(params)}
+    if page.has_next():
+        params = _caseload_params(values, page=page.next_page_number())
+        pages["next"] = {"params": params, "query_string": urlencode(params)}
     context = {
         "filter_form": filter_form,
         "search_form": search_form,
-        "status": status,
+        "values": values,
+        "status": values["status"],
         "query": query,
         "page": page,
+        "pages": pages,
+        "columns": _caseload_columns(values),
+        "state": _caseload_params(values),
         "status_choices": ReferralStatus.choices,
     }
     return render_page(request, f"{T}caseload.html", "results", context)

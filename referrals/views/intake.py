@@ -29,6 +29,7 @@ from ..forms.intake import (
     CommunityReferralForm,
     OtherServiceReferralForm,
     PracticeReferralForm,
+    PracticeReferralSearchForm,
     SelfReferralForm,
 )
 from ..models import ClosedRouteEnquiry, Person, ReferralStatus, Source
@@ -169,13 +170,27 @@ def enquiry_received(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PRACTICE_STAFF)
 @vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
 def practice_referrals(request: SignedInRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    """The status filter is a GET; a search by name or NHS number is a POST, so what was typed
+    never appears in a URL, the browser history or a server log."""
+    data = request.POST if request.method == "POST" else request.GET
+    status = data.get("status", "")
     if status not in ReferralStatus.values:
         status = ""
-    referrals = practice_referral_list(user=request.user, status=status)
-    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": ReferralStatus.choices}
+    # An empty search clears the search rather than complaining about it.
+    searching = request.method == "POST" and bool(request.POST.get("q", "").strip())
+    search_form = PracticeReferralSearchForm(request.POST if searching else None)
+    query = search_form.cleaned_data["q"] if searching and search_form.is_valid() else ""
+    referrals = practice_referral_list(user=request.user, status=status, query=query)
+    page = Paginator(referrals, 25).get_page(data.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ReferralStatus.choices,
+        "search_form": search_form,
+        "query": query,
+    }
     return render_page(request, T + "practice_referrals.html", "results", context)
 
 

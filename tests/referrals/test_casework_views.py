@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from referrals.models import (
     CaseNote,
@@ -19,7 +20,7 @@ from referrals.models import (
     ReferralStatusChange,
     SwemwbsResponse,
 )
-from referrals.questionnaires import SWEMWBS_COPYRIGHT
+from referrals.questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_ITEMS
 from socialrx.models import AuditLog
 from tests.referrals.factories import (
     VALID_NHS,
@@ -288,11 +289,12 @@ def test_caseload_query_count_does_not_grow_with_people(
     for i in range(3):
         make_case(practice=practice_a, link_worker=colleagues[i])
     client.get(reverse("referrals:caseload"))  # warm the session
-    with django_assert_num_queries(5):  # session, user, count, page, audit entry
+    # session, user, the practices to filter by, count, page, audit entry
+    with django_assert_num_queries(6):
         client.get(reverse("referrals:caseload"))
     for i in range(12):
         make_case(practice=practice_a, link_worker=colleagues[i % 3])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("referrals:caseload"))
     assert response.content.decode().count('class="nhsuk-table__row"') == 15
 
@@ -434,6 +436,7 @@ def test_edit_details_saves_and_audits(client_for, link_worker, person):
         ("nhs_number", "1234567890", "Enter a valid 10-digit NHS number"),
         ("postcode", "NOT A CODE", "Enter a full UK postcode"),
         ("given_name", "", "Enter the person&#x27;s given name"),
+        ("phone", "0800 123 4567", "Enter a UK phone number"),
     ],
 )
 def test_edit_details_bad_input_shows_error_summary_and_saves_nothing(
@@ -632,9 +635,20 @@ def test_conversation_saved_with_friends_swemwbs_and_ons4(
     ("extra", "message"),
     [
         ({"what_matters": ""}, "at least one of the person"),
-        ({"friends_count": "-1"}, "greater than or equal to 0"),
-        ({"swemwbs_1": "3", "swemwbs_2": "4"}, "Answer all seven SWEMWBS statements"),
-        ({"ons4_happiness": "5"}, "Answer all four ONS4 questions"),
+        # Every questionnaire error names its question (the error summary lists them apart).
+        (
+            {"friends_count": "-1"},
+            "“How many friends could you call on?”: enter a whole number from 0 to 999",
+        ),
+        (
+            {"swemwbs_1": "3", "swemwbs_2": "4"},
+            f"“{escape(SWEMWBS_ITEMS[2])}”: answer all seven SWEMWBS statements",
+        ),
+        ({"swemwbs_1": "9"}, f"“{escape(SWEMWBS_ITEMS[0])}”: choose one of the five answers"),
+        (
+            {"ons4_happiness": "5"},
+            "“Overall, how satisfied are you with your life nowadays?”: answer all four ONS4",
+        ),
         (
             {
                 "ons4_happiness": "11",
@@ -642,7 +656,16 @@ def test_conversation_saved_with_friends_swemwbs_and_ons4(
                 "ons4_worthwhile": "1",
                 "ons4_life_satisfaction": "1",
             },
-            "less than or equal to 10",
+            "“Overall, how happy did you feel yesterday?”: enter a whole number from 0 to 10",
+        ),
+        (
+            {
+                "ons4_happiness": "1",
+                "ons4_anxiety": "lots",
+                "ons4_worthwhile": "1",
+                "ons4_life_satisfaction": "1",
+            },
+            "“Overall, how anxious did you feel yesterday?”: enter a whole number from 0 to 10",
         ),
         ({"held_on": (TODAY + dt.timedelta(days=1)).isoformat()}, "today or in the past"),
     ],
@@ -926,8 +949,8 @@ def test_conversation_shows_every_problem_at_once(client_for, link_worker, perso
     for message in (
         "Enter the date of the conversation",
         "Write down at least one of the person",
-        "Answer all seven SWEMWBS statements",
-        "Answer all four ONS4 questions",
+        "answer all seven SWEMWBS statements",
+        "answer all four ONS4 questions",
     ):
         assert message in content
     assert not Conversation.objects.exists()

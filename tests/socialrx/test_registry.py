@@ -26,6 +26,7 @@ def _nav(client) -> list[tuple[str, str]]:
             [
                 ("referrals:my_day", "My day"),
                 ("referrals:caseload", "Caseload"),
+                ("referrals:other_referral_create", "Record a referral"),
                 ("champions:list", "Volunteers"),
                 ("assets:directory", "Directory"),
             ],
