@@ -102,11 +102,15 @@ class DirectoryAssetOutput(serializers.Serializer):
     schedule_text = serializers.CharField()
     is_free = serializers.BooleanField()
     cost = serializers.CharField()
-    step_free = serializers.BooleanField()
-    hearing_loop = serializers.BooleanField()
+    step_free = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
+    hearing_loop = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
+    accessible_toilet = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
     little_talking = serializers.BooleanField()
     slowest_pace = serializers.BooleanField()
     languages = serializers.CharField()
+    first_visit = serializers.CharField(help_text="What to expect on a first visit.")
+    ask_for = serializers.CharField(help_text="Who to ask for on arrival (a name or role).")
+    getting_there = serializers.CharField(help_text="Buses, parking, finding the door.")
     eligibility = serializers.CharField()
     capacity = serializers.CharField()
     member_count = serializers.IntegerField(allow_null=True)
@@ -220,6 +224,7 @@ class OrukLocation(serializers.Serializer):
     name = serializers.CharField()
     physical_addresses = OrukAddress(many=True)
     accessibility_for_disabilities = OrukAccessibility(many=True)
+    transportation = serializers.CharField()
 
 
 class OrukServiceAtLocation(serializers.Serializer):
@@ -263,6 +268,7 @@ class OrukService(serializers.Serializer):
     assured_date = serializers.DateField(allow_null=True)
     attending_type = serializers.CharField()
     attending_access = serializers.CharField()
+    application_process = serializers.CharField()
     contacts = OrukContact(many=True)
     cost_options = OrukCostOption(many=True)
     languages = OrukLanguage(many=True)
@@ -308,6 +314,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
         for flag, label in (
             ("step_free", "Step-free access"),
             ("hearing_loop", "Hearing loop"),
+            ("accessible_toilet", "Accessible toilet"),
             ("little_talking", "Little talking needed"),
             ("slowest_pace", "Goes at the pace of the slowest"),
         )
@@ -338,6 +345,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
         "assured_date": asset.last_confirmed_at.date() if asset.last_confirmed_at else None,
         "attending_type": "In person",
         "attending_access": "drop-in",
+        "application_process": asset.first_visit,
         "contacts": contacts,
         "cost_options": [
             {
@@ -380,6 +388,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
                         {"id": _oruk_id(f"access:{flag}", asset.pk), "accessibility": label}
                         for flag, label in access
                     ],
+                    "transportation": asset.getting_there,
                 },
             }
         ]

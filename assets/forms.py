@@ -16,11 +16,37 @@ from .services import TRACKED_FIELDS
 # Everything whose changes the history keeps, but the member count (updated on its own).
 LISTING_FIELDS = [f for f in TRACKED_FIELDS if f != "member_count"]
 
+ACCESS_FIELDS = ("step_free", "hearing_loop", "accessible_toilet")
+
+
+class KnownSelect(forms.NullBooleanSelect):
+    """Yes, no or not known: a question about a building nobody has checked stays open."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", "Not known"), ("true", "Yes"), ("false", "No")]
+
+
+def _known_field(label: str, help_text: str) -> forms.NullBooleanField:
+    return forms.NullBooleanField(
+        label=label, required=False, widget=KnownSelect, help_text=help_text
+    )
+
 
 class ListingForm(NhsFormMixin, forms.ModelForm):
     """A listing as its keepers and administrators edit it."""
 
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+    step_free = _known_field(
+        "Can you get in without steps?",
+        "Step-free: level access or a ramp all the way, including inside.",
+    )
+    hearing_loop = _known_field(
+        "Is there a hearing loop?", "A hearing loop helps people who use hearing aids."
+    )
+    accessible_toilet = _known_field(
+        "Is there an accessible toilet?", "A toilet that a wheelchair user can use."
+    )
 
     required_messages = {
         "name": "Enter the group's name",
@@ -42,12 +68,15 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
             "ended_on": "End date",
             "schedule_text": "When it meets, in words",
             "is_free": "It is free",
+            "languages": "Languages spoken",
         }
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,
             "description": forms.Textarea(attrs={"rows": 4}),
             "other_links": forms.Textarea(attrs={"rows": 2}),
+            "first_visit": forms.Textarea(attrs={"rows": 3}),
+            "getting_there": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "contact_name": "Shown publicly. Leave empty unless you are happy for it to be seen.",
@@ -56,6 +85,16 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
             "schedule_text": "For example: first Monday of the month, not in August.",
             "cost": "For example: £2 a session, tea included.",
             "fills_gap": "If this group was started to meet a gap link workers logged.",
+            "first_visit": (
+                "What happens when someone comes for the first time. For example: "
+                "someone will meet you at the door. Wear clothes you do not mind getting muddy."
+            ),
+            "ask_for": "A first name or a role, for example: Jean, or the person at the desk.",
+            "getting_there": (
+                "Buses that stop nearby, parking, and how to find the door. "
+                "For example: bus 42 stops outside. Free parking behind the hall."
+            ),
+            "languages": "For example: English, Urdu.",
         }
 
     def clean_postcode(self) -> str:
@@ -102,8 +141,12 @@ class SuggestForm(ListingForm):
             "schedule_text",
             "is_free",
             "cost",
+            "first_visit",
+            "ask_for",
+            "getting_there",
             "step_free",
             "hearing_loop",
+            "accessible_toilet",
             "little_talking",
             "slowest_pace",
             "languages",

@@ -192,11 +192,20 @@ class Asset(models.Model):
     schedule_text = models.CharField("Schedule in words", max_length=300, blank=True)
     is_free = models.BooleanField(default=True)
     cost = models.CharField(max_length=200, blank=True)
-    step_free = models.BooleanField("Step-free access", default=False)
-    hearing_loop = models.BooleanField("Hearing loop", default=False)
+    # Yes, no, or not known (None): a box left unticked never said "no".
+    step_free = models.BooleanField("Step-free access", null=True, blank=True, default=None)
+    hearing_loop = models.BooleanField("Hearing loop", null=True, blank=True, default=None)
+    accessible_toilet = models.BooleanField(
+        "Accessible toilet", null=True, blank=True, default=None
+    )
     little_talking = models.BooleanField("Little talking needed", default=False)
     slowest_pace = models.BooleanField("Goes at the pace of the slowest", default=False)
     languages = models.CharField(max_length=200, blank=True, default="English")
+    # What someone going for the first time needs to know: the public, plain-English details
+    # that make it easier to walk through the door.
+    first_visit = models.CharField("What to expect on a first visit", max_length=500, blank=True)
+    ask_for = models.CharField("Who to ask for", max_length=120, blank=True)
+    getting_there = models.CharField("How to get there", max_length=500, blank=True)
     eligibility = models.CharField(
         "Who may come",
         max_length=20,
@@ -297,10 +306,25 @@ class Asset(models.Model):
             for flag, label in (
                 (self.step_free, "Step-free access"),
                 (self.hearing_loop, "Hearing loop"),
+                (self.accessible_toilet, "Accessible toilet"),
                 (self.little_talking, "Little talking needed"),
                 (self.slowest_pace, "Goes at the pace of the slowest"),
             )
             if flag
+        ]
+
+    @property
+    def access_facts(self) -> list[tuple[str, str]]:
+        """The building's access, each as "Yes", "No" or "Not known": a reader must be able
+        to tell "no" from "nobody has said"."""
+        shown = {True: "Yes", False: "No", None: "Not known"}
+        return [
+            (label, shown[value])
+            for label, value in (
+                ("Step-free access", self.step_free),
+                ("Hearing loop", self.hearing_loop),
+                ("Accessible toilet", self.accessible_toilet),
+            )
         ]
 
     def connection_warnings(self, *, today: dt.date | None = None) -> list[str]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("suggest/thanks/", views.suggest_done, name="suggest_done"),
     path("listings/<int:pk>/", views.asset_detail, name="detail"),
+    path("<int:pk>/leaflet/", views.leaflet, name="leaflet"),
     path("confirm/<str:token>/", views.confirm_link, name="confirm_link"),
     path("mine/", views.my_listings, name="my_listings"),
     path("listings/<int:pk>/edit/", views.listing_edit, name="edit"),

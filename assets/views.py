@@ -117,6 +117,17 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assets/detail.html", context)
 
 
+@require_http_methods(["GET"])
+def leaflet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A one-page printable leaflet about one listing, for anyone (the directory is public):
+    only approved listings that are still running, so no one is handed a leaflet for a group
+    that has stopped."""
+    asset = get_in_scope_or_404(selectors.directory_base(), what="listing", pk=pk)
+    return render(
+        request, "assets/leaflet.html", {"asset": asset, "sessions": list(asset.sessions.all())}
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def suggest(request: HttpRequest) -> HttpResponse:
     form = SuggestForm(request.POST or None, prefix="listing")
