@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import freshness, selectors
 from .forms import DirectorySearchForm
 from .models import Asset
 
@@ -162,8 +162,10 @@ class DirectoryListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         results = selectors.directory_search(search=_search_from(request))
+        # The API is public: listings unconfirmed for too long are not in it.
+        public = freshness.shown_to(results.assets, user=None)
         paginator = DirectoryPagination()
-        page = paginator.paginate_queryset(results.assets, request, view=self)
+        page = paginator.paginate_queryset(public, request, view=self)
         data = DirectoryAssetOutput(page, many=True).data
         response = paginator.get_paginated_response(data)
         if results.distance_message:
@@ -435,7 +437,11 @@ class DirectoryOpenReferralApi(APIView):
             per_page = min(200, max(1, int(request.query_params.get("per_page", 50))))
         except ValueError:
             raise ValidationError({"page": ["Page and per_page must be whole numbers."]}) from None
-        assets = selectors.directory_base().select_related("eligible_practice").order_by("pk")
+        assets = (
+            freshness.shown_to(selectors.directory_base(), user=None)
+            .select_related("eligible_practice")
+            .order_by("pk")
+        )
         paginator = Paginator(assets, per_page)
         try:
             page = paginator.page(page_number)

@@ -9,7 +9,16 @@ from socialrx.concurrency import VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin, TimeInput
 from socialrx.validators import format_postcode, validate_postcode
 
-from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
+from .models import (
+    Asset,
+    Capacity,
+    Category,
+    Gap,
+    GapStatus,
+    ListingReport,
+    Session,
+    Weekday,
+)
 from .selectors import ACCESS_NEEDS, DirectorySearch
 from .services import TRACKED_FIELDS
 
@@ -261,3 +270,30 @@ class GapForm(NhsFormMixin, forms.ModelForm):
 
 class GapStatusForm(forms.Form):
     status = forms.ChoiceField(choices=GapStatus.choices)
+
+
+class ReportForm(NhsFormMixin, forms.Form):
+    """A link worker's report on a listing."""
+
+    required_messages = {"kind": "Choose what is wrong with the listing"}
+
+    kind = forms.ChoiceField(
+        label="What is wrong?",
+        choices=[("", "Choose one"), *ListingReport.Kind.choices],
+    )
+    note = forms.CharField(
+        label="What you know",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "For example: it moved to Tuesdays, or the phone number no longer works. "
+            "Do not write anyone's name or personal details."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == ListingReport.Kind.WRONG and not data.get("note", "").strip():
+            self.add_error("note", "Say which details are wrong")
+        return data

@@ -291,6 +291,14 @@ class Asset(models.Model):
     def stale(self) -> bool:
         return self.is_stale()
 
+    @property
+    def hidden_unconfirmed(self) -> bool:
+        """Unconfirmed so long that the public no longer sees it (assets.freshness)."""
+        basis = self.confirmed_basis
+        return basis is not None and basis < timezone.now() - dt.timedelta(
+            days=settings.LISTING_HIDE_DAYS
+        )
+
     def has_ended(self, *, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return bool(self.ended_on and self.ended_on <= today)
@@ -410,6 +418,8 @@ class AssetChange(models.Model):
         CAPACITY = "capacity", "Capacity or members updated"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        REPORTED = "reported", "Reported by a link worker"
+        RESOLVED = "resolved", "Report dealt with"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -471,3 +481,38 @@ class ListingNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ListingReport(models.Model):
+    """A link worker's report that a listing has stopped or its details are wrong. It goes to
+    the listing's keepers (a notice and an email) and to the moderators, who mark it dealt
+    with. About a listing, never a person: the note asks for no one's details."""
+
+    class Kind(models.TextChoices):
+        STOPPED = "stopped", "It has stopped"
+        WRONG = "wrong", "Some details are wrong"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    dealt_with_at = models.DateTimeField(null=True, blank=True)
+    dealt_with_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["reported_at"],
+                name="listing_report_open",
+                condition=models.Q(dealt_with_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset}: {self.get_kind_display()}"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("listings/<int:pk>/confirm/", views.listing_confirm, name="confirm"),
     path("listings/<int:pk>/capacity/", views.listing_capacity, name="capacity"),
     path("listings/<int:pk>/history/", views.listing_history, name="history"),
+    path("listings/<int:pk>/report/", views.listing_report, name="report"),
     path("moderation/", views.moderation, name="moderation"),
     path(
         "moderation/<int:pk>/<str:decision>/",
@@ -28,6 +29,11 @@ urlpatterns = [
         name="moderation_decide",
     ),
     path("moderation/changes/<int:pk>/reviewed/", views.change_reviewed, name="change_reviewed"),
+    path(
+        "moderation/reports/<int:pk>/dealt-with/",
+        views.report_dealt_with,
+        name="report_dealt_with",
+    ),
     path("gaps/", views.gaps, name="gaps"),
     path("gaps/new/", views.gap_new, name="gap_new"),
     path("gaps/<int:pk>/status/", views.gap_status, name="gap_status"),

@@ -294,6 +294,9 @@ SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".
 LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=90)
+# Days after which a listing nobody has confirmed leaves the public directory (link workers
+# still see it, marked) until a keeper confirms it.
+LISTING_HIDE_DAYS = env.int("LISTING_HIDE_DAYS", default=365)
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
 # Tests: turn "service not configured, skip" into a failure (set by .ci/run).

@@ -224,7 +224,7 @@ def test_leaflet_is_read_only(anon_client, kept_asset):
 
 def test_leaflet_warns_when_not_confirmed_recently(anon_client, kept_asset):
     Asset.objects.filter(pk=kept_asset.pk).update(
-        last_confirmed_at=timezone.now() - dt.timedelta(days=400)
+        last_confirmed_at=timezone.now() - dt.timedelta(days=120)
     )
     body = anon_client.get(f"/directory/{kept_asset.pk}/leaflet/").content.decode()
     assert "not been confirmed recently" in body
