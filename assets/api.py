@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import freshness, selectors
 from .forms import DirectorySearchForm
 from .models import Asset
 
@@ -102,11 +102,15 @@ class DirectoryAssetOutput(serializers.Serializer):
     schedule_text = serializers.CharField()
     is_free = serializers.BooleanField()
     cost = serializers.CharField()
-    step_free = serializers.BooleanField()
-    hearing_loop = serializers.BooleanField()
+    step_free = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
+    hearing_loop = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
+    accessible_toilet = serializers.BooleanField(allow_null=True, help_text="Null when not known.")
     little_talking = serializers.BooleanField()
     slowest_pace = serializers.BooleanField()
     languages = serializers.CharField()
+    first_visit = serializers.CharField(help_text="What to expect on a first visit.")
+    ask_for = serializers.CharField(help_text="Who to ask for on arrival (a name or role).")
+    getting_there = serializers.CharField(help_text="Buses, parking, finding the door.")
     eligibility = serializers.CharField()
     capacity = serializers.CharField()
     member_count = serializers.IntegerField(allow_null=True)
@@ -158,8 +162,10 @@ class DirectoryListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         results = selectors.directory_search(search=_search_from(request))
+        # The API is public: listings unconfirmed for too long are not in it.
+        public = freshness.shown_to(results.assets, user=None)
         paginator = DirectoryPagination()
-        page = paginator.paginate_queryset(results.assets, request, view=self)
+        page = paginator.paginate_queryset(public, request, view=self)
         data = DirectoryAssetOutput(page, many=True).data
         response = paginator.get_paginated_response(data)
         if results.distance_message:
@@ -220,6 +226,7 @@ class OrukLocation(serializers.Serializer):
     name = serializers.CharField()
     physical_addresses = OrukAddress(many=True)
     accessibility_for_disabilities = OrukAccessibility(many=True)
+    transportation = serializers.CharField()
 
 
 class OrukServiceAtLocation(serializers.Serializer):
@@ -263,6 +270,7 @@ class OrukService(serializers.Serializer):
     assured_date = serializers.DateField(allow_null=True)
     attending_type = serializers.CharField()
     attending_access = serializers.CharField()
+    application_process = serializers.CharField()
     contacts = OrukContact(many=True)
     cost_options = OrukCostOption(many=True)
     languages = OrukLanguage(many=True)
@@ -308,6 +316,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
         for flag, label in (
             ("step_free", "Step-free access"),
             ("hearing_loop", "Hearing loop"),
+            ("accessible_toilet", "Accessible toilet"),
             ("little_talking", "Little talking needed"),
             ("slowest_pace", "Goes at the pace of the slowest"),
         )
@@ -338,6 +347,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
         "assured_date": asset.last_confirmed_at.date() if asset.last_confirmed_at else None,
         "attending_type": "In person",
         "attending_access": "drop-in",
+        "application_process": asset.first_visit,
         "contacts": contacts,
         "cost_options": [
             {
@@ -380,6 +390,7 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
                         {"id": _oruk_id(f"access:{flag}", asset.pk), "accessibility": label}
                         for flag, label in access
                     ],
+                    "transportation": asset.getting_there,
                 },
             }
         ]
@@ -426,7 +437,11 @@ class DirectoryOpenReferralApi(APIView):
             per_page = min(200, max(1, int(request.query_params.get("per_page", 50))))
         except ValueError:
             raise ValidationError({"page": ["Page and per_page must be whole numbers."]}) from None
-        assets = selectors.directory_base().select_related("eligible_practice").order_by("pk")
+        assets = (
+            freshness.shown_to(selectors.directory_base(), user=None)
+            .select_related("eligible_practice")
+            .order_by("pk")
+        )
         paginator = Paginator(assets, per_page)
         try:
             page = paginator.page(page_number)

@@ -9,18 +9,53 @@ from socialrx.concurrency import VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin, TimeInput
 from socialrx.validators import format_postcode, validate_postcode
 
-from .models import Asset, Capacity, Category, Gap, GapStatus, Session, Weekday
+from .models import (
+    Asset,
+    Capacity,
+    Category,
+    Gap,
+    GapStatus,
+    ListingReport,
+    Session,
+    Weekday,
+)
 from .selectors import ACCESS_NEEDS, DirectorySearch
 from .services import TRACKED_FIELDS
 
 # Everything whose changes the history keeps, but the member count (updated on its own).
 LISTING_FIELDS = [f for f in TRACKED_FIELDS if f != "member_count"]
 
+ACCESS_FIELDS = ("step_free", "hearing_loop", "accessible_toilet")
+
+
+class KnownSelect(forms.NullBooleanSelect):
+    """Yes, no or not known: a question about a building nobody has checked stays open."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", "Not known"), ("true", "Yes"), ("false", "No")]
+
+
+def _known_field(label: str, help_text: str) -> forms.NullBooleanField:
+    return forms.NullBooleanField(
+        label=label, required=False, widget=KnownSelect, help_text=help_text
+    )
+
 
 class ListingForm(NhsFormMixin, forms.ModelForm):
     """A listing as its keepers and administrators edit it."""
 
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+    step_free = _known_field(
+        "Can you get in without steps?",
+        "Step-free: level access or a ramp all the way, including inside.",
+    )
+    hearing_loop = _known_field(
+        "Is there a hearing loop?", "A hearing loop helps people who use hearing aids."
+    )
+    accessible_toilet = _known_field(
+        "Is there an accessible toilet?", "A toilet that a wheelchair user can use."
+    )
 
     required_messages = {
         "name": "Enter the group's name",
@@ -42,12 +77,15 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
             "ended_on": "End date",
             "schedule_text": "When it meets, in words",
             "is_free": "It is free",
+            "languages": "Languages spoken",
         }
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,
             "description": forms.Textarea(attrs={"rows": 4}),
             "other_links": forms.Textarea(attrs={"rows": 2}),
+            "first_visit": forms.Textarea(attrs={"rows": 3}),
+            "getting_there": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "contact_name": "Shown publicly. Leave empty unless you are happy for it to be seen.",
@@ -56,6 +94,16 @@ class ListingForm(NhsFormMixin, forms.ModelForm):
             "schedule_text": "For example: first Monday of the month, not in August.",
             "cost": "For example: £2 a session, tea included.",
             "fills_gap": "If this group was started to meet a gap link workers logged.",
+            "first_visit": (
+                "What happens when someone comes for the first time. For example: "
+                "someone will meet you at the door. Wear clothes you do not mind getting muddy."
+            ),
+            "ask_for": "A first name or a role, for example: Jean, or the person at the desk.",
+            "getting_there": (
+                "Buses that stop nearby, parking, and how to find the door. "
+                "For example: bus 42 stops outside. Free parking behind the hall."
+            ),
+            "languages": "For example: English, Urdu.",
         }
 
     def clean_postcode(self) -> str:
@@ -102,8 +150,12 @@ class SuggestForm(ListingForm):
             "schedule_text",
             "is_free",
             "cost",
+            "first_visit",
+            "ask_for",
+            "getting_there",
             "step_free",
             "hearing_loop",
+            "accessible_toilet",
             "little_talking",
             "slowest_pace",
             "languages",
@@ -218,3 +270,30 @@ class GapForm(NhsFormMixin, forms.ModelForm):
 
 class GapStatusForm(forms.Form):
     status = forms.ChoiceField(choices=GapStatus.choices)
+
+
+class ReportForm(NhsFormMixin, forms.Form):
+    """A link worker's report on a listing."""
+
+    required_messages = {"kind": "Choose what is wrong with the listing"}
+
+    kind = forms.ChoiceField(
+        label="What is wrong?",
+        choices=[("", "Choose one"), *ListingReport.Kind.choices],
+    )
+    note = forms.CharField(
+        label="What you know",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "For example: it moved to Tuesdays, or the phone number no longer works. "
+            "Do not write anyone's name or personal details."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == ListingReport.Kind.WRONG and not data.get("note", "").strip():
+            self.add_error("note", "Say which details are wrong")
+        return data

@@ -192,11 +192,20 @@ class Asset(models.Model):
     schedule_text = models.CharField("Schedule in words", max_length=300, blank=True)
     is_free = models.BooleanField(default=True)
     cost = models.CharField(max_length=200, blank=True)
-    step_free = models.BooleanField("Step-free access", default=False)
-    hearing_loop = models.BooleanField("Hearing loop", default=False)
+    # Yes, no, or not known (None): a box left unticked never said "no".
+    step_free = models.BooleanField("Step-free access", null=True, blank=True, default=None)
+    hearing_loop = models.BooleanField("Hearing loop", null=True, blank=True, default=None)
+    accessible_toilet = models.BooleanField(
+        "Accessible toilet", null=True, blank=True, default=None
+    )
     little_talking = models.BooleanField("Little talking needed", default=False)
     slowest_pace = models.BooleanField("Goes at the pace of the slowest", default=False)
     languages = models.CharField(max_length=200, blank=True, default="English")
+    # What someone going for the first time needs to know: the public, plain-English details
+    # that make it easier to walk through the door.
+    first_visit = models.CharField("What to expect on a first visit", max_length=500, blank=True)
+    ask_for = models.CharField("Who to ask for", max_length=120, blank=True)
+    getting_there = models.CharField("How to get there", max_length=500, blank=True)
     eligibility = models.CharField(
         "Who may come",
         max_length=20,
@@ -282,6 +291,14 @@ class Asset(models.Model):
     def stale(self) -> bool:
         return self.is_stale()
 
+    @property
+    def hidden_unconfirmed(self) -> bool:
+        """Unconfirmed so long that the public no longer sees it (assets.freshness)."""
+        basis = self.confirmed_basis
+        return basis is not None and basis < timezone.now() - dt.timedelta(
+            days=settings.LISTING_HIDE_DAYS
+        )
+
     def has_ended(self, *, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return bool(self.ended_on and self.ended_on <= today)
@@ -297,10 +314,25 @@ class Asset(models.Model):
             for flag, label in (
                 (self.step_free, "Step-free access"),
                 (self.hearing_loop, "Hearing loop"),
+                (self.accessible_toilet, "Accessible toilet"),
                 (self.little_talking, "Little talking needed"),
                 (self.slowest_pace, "Goes at the pace of the slowest"),
             )
             if flag
+        ]
+
+    @property
+    def access_facts(self) -> list[tuple[str, str]]:
+        """The building's access, each as "Yes", "No" or "Not known": a reader must be able
+        to tell "no" from "nobody has said"."""
+        shown = {True: "Yes", False: "No", None: "Not known"}
+        return [
+            (label, shown[value])
+            for label, value in (
+                ("Step-free access", self.step_free),
+                ("Hearing loop", self.hearing_loop),
+                ("Accessible toilet", self.accessible_toilet),
+            )
         ]
 
     def connection_warnings(self, *, today: dt.date | None = None) -> list[str]:
@@ -386,6 +418,8 @@ class AssetChange(models.Model):
         CAPACITY = "capacity", "Capacity or members updated"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        REPORTED = "reported", "Reported by a link worker"
+        RESOLVED = "resolved", "Report dealt with"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -447,3 +481,38 @@ class ListingNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ListingReport(models.Model):
+    """A link worker's report that a listing has stopped or its details are wrong. It goes to
+    the listing's keepers (a notice and an email) and to the moderators, who mark it dealt
+    with. About a listing, never a person: the note asks for no one's details."""
+
+    class Kind(models.TextChoices):
+        STOPPED = "stopped", "It has stopped"
+        WRONG = "wrong", "Some details are wrong"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    dealt_with_at = models.DateTimeField(null=True, blank=True)
+    dealt_with_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["reported_at"],
+                name="listing_report_open",
+                condition=models.Q(dealt_with_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset}: {self.get_kind_display()}"

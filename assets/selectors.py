@@ -33,6 +33,7 @@ from .models import (
     Gap,
     GapStatus,
     LedBy,
+    ListingReport,
     ListingStatus,
     Session,
 )
@@ -265,3 +266,12 @@ def gaps_summary() -> dict[str, Any]:
         "by_category": by_category,
         "groups_started": groups_started,
     }
+
+
+def open_reports() -> QuerySet[ListingReport]:
+    """Reports no moderator has dealt with yet, oldest first."""
+    return (
+        ListingReport.objects.filter(dealt_with_at__isnull=True)
+        .select_related("asset", "reported_by")
+        .order_by("reported_at", "id")
+    )

@@ -28,6 +28,7 @@ from .models import (
     GapStatus,
     ListingNotice,
     ListingReminder,
+    ListingReport,
     ListingStatus,
     MemberCount,
     Session,
@@ -60,9 +61,13 @@ TRACKED_FIELDS = (
     "cost",
     "step_free",
     "hearing_loop",
+    "accessible_toilet",
     "little_talking",
     "slowest_pace",
     "languages",
+    "first_visit",
+    "ask_for",
+    "getting_there",
     "eligibility",
     "eligible_practice",
     "capacity",
@@ -435,6 +440,66 @@ def notices_mark_read(*, user: User) -> int:
     return ListingNotice.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- reports from link workers ----------------------------------------------------------------
+
+
+def listing_report(*, asset: Asset, kind: str, note: str, by: User) -> ListingReport:
+    """A link worker says a listing has stopped or is wrong. Its keepers get a notice and an
+    email; moderators see it on the moderation page until one marks it dealt with. The
+    listing's history records it. Nothing on the listing changes until someone checks."""
+    if kind not in ListingReport.Kind.values:
+        raise ValueError("Unknown report kind")
+    with transaction.atomic():
+        report = ListingReport.objects.create(asset=asset, kind=kind, note=note, reported_by=by)
+        label = report.get_kind_display()
+        AssetChange.objects.create(
+            asset=asset,
+            action=AssetChange.Action.REPORTED,
+            by=by,
+            changes={"report": ["", f"{label}: {note}" if note else label]},
+        )
+        keepers = [u for u in asset.maintainers.all() if u.is_active]
+        message = f"A link worker reported {asset.name}: {label.lower()}."
+        if note:
+            message = f"{message} {note}"
+        for user in keepers:
+            ListingNotice.objects.create(user=user, asset=asset, message=message[:300])
+    for user in keepers:
+        if not user.email:
+            continue
+        try:
+            send_mail(
+                subject=f"Is the listing for {asset.name} right?",
+                message=(
+                    f"Hello,\n\n{message}\n\nPlease sign in and check the listing: update it, "
+                    "or confirm it is still running.\n\n"
+                    f"{settings.SITE_URL.rstrip('/')}{reverse('assets:my_listings')}\n"
+                ),
+                from_email=None,
+                recipient_list=[user.email],
+            )
+        except Exception:  # one bad address must not stop the others
+            logger.exception("Listing report mail failed for asset %s", asset.pk)
+    return report
+
+
+def report_mark_dealt_with(*, report: ListingReport, by: User) -> ListingReport:
+    """A moderator has dealt with a report (once: a second click changes nothing)."""
+    with transaction.atomic():
+        updated = ListingReport.objects.filter(pk=report.pk, dealt_with_at__isnull=True).update(
+            dealt_with_at=timezone.now(), dealt_with_by=by
+        )
+        if updated:
+            AssetChange.objects.create(
+                asset=report.asset,
+                action=AssetChange.Action.RESOLVED,
+                by=by,
+                changes={"report": [report.get_kind_display(), ""]},
+            )
+    report.refresh_from_db()
+    return report
 
 
 # --- suggestions from the public ----------------------------------------------------------

@@ -19,7 +19,7 @@ from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wan
 from socialrx.models import Role
 from socialrx.ratelimit import client_address
 
-from . import selectors, services
+from . import freshness, selectors, services
 from .access import (
     asset_get_kept,
     asset_get_visible,
@@ -32,11 +32,12 @@ from .forms import (
     GapForm,
     GapStatusForm,
     ListingEditForm,
+    ReportForm,
     SessionFormSet,
     SuggestForm,
 )
 from .gap_figures import gaps_summary_exact_for, gaps_summary_shown
-from .models import Asset, AssetChange, GapStatus, ListingNotice
+from .models import Asset, AssetChange, GapStatus, ListingNotice, ListingReport
 
 PAGE_SIZE = 20
 
@@ -58,6 +59,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     else:
         search = form.to_search() if form.is_bound else selectors.DirectorySearch()
         results = selectors.directory_search(search=search)
+        results.assets = freshness.shown_to(results.assets, user=request.user)
         distance_message = results.distance_message
         by_distance = results.by_distance
         paginator = Paginator(results.assets, PAGE_SIZE)
@@ -106,16 +108,36 @@ def _active_filters(form: DirectorySearchForm, query: QueryDict) -> list[tuple[s
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     asset = asset_get_visible(user=request.user, pk=pk)
     show_keepers = can_see_keepers(user=request.user)
+    can_keep = request.user.is_authenticated and (
+        request.user.is_admin or asset.maintainers.filter(pk=request.user.pk).exists()
+    )
+    if asset.hidden_unconfirmed and not show_keepers and not can_keep:
+        # Not "gone": it may still run, so say it is being checked; but it is not found.
+        return render(request, "assets/being_checked.html", {}, status=404)
     context = {
         "asset": asset,
         "sessions": list(asset.sessions.all()),
         "keepers": list(asset.maintainers.filter(is_active=True)) if show_keepers else [],
         "show_keepers": show_keepers,
         "warnings": asset.connection_warnings() if show_keepers else [],
-        "can_keep": request.user.is_authenticated
-        and (request.user.is_admin or asset.maintainers.filter(pk=request.user.pk).exists()),
+        "can_keep": can_keep,
+        "can_report": request.user.is_authenticated
+        and request.user.role == Role.LINK_WORKER
+        and asset.listing_status == "approved",
     }
     return render(request, "assets/detail.html", context)
+
+
+@require_http_methods(["GET"])
+def leaflet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A one-page printable leaflet about one listing, for anyone (the directory is public):
+    only approved listings that are still running, so no one is handed a leaflet for a group
+    that has stopped."""
+    listings = freshness.shown_to(selectors.directory_base(), user=request.user)
+    asset = get_in_scope_or_404(listings, what="listing", pk=pk)
+    return render(
+        request, "assets/leaflet.html", {"asset": asset, "sessions": list(asset.sessions.all())}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,7 +179,7 @@ def suggest_done(request: HttpRequest) -> HttpResponse:
 def print_directory(request: HttpRequest) -> HttpResponse:
     """The directory on paper, by area (postcode district) and category."""
     areas: dict[str, dict[str, list[Asset]]] = {}
-    for asset in selectors.assets_for_print():
+    for asset in freshness.shown_to(selectors.assets_for_print(), user=request.user):
         district = asset.postcode.split(" ")[0] if asset.postcode else "Area not given"
         areas.setdefault(district, {}).setdefault(asset.get_category_display(), []).append(asset)
     ordered = [(area, sorted(categories.items())) for area, categories in sorted(areas.items())]
@@ -188,6 +210,27 @@ def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "assets/confirm_link.html", {"state": "invalid"}, status=400)
         return render(request, "assets/confirm_link.html", {**context, "state": "done"})
     return render(request, "assets/confirm_link.html", {**context, "state": "ask"})
+
+
+@role_required(Role.LINK_WORKER, admin_ok=False)
+@require_http_methods(["GET", "POST"])
+def listing_report(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A link worker tells the keepers and moderators that a listing has stopped or is wrong."""
+    asset = get_in_scope_or_404(selectors.directory_base(), what="listing", pk=pk)
+    form = ReportForm(request.POST or None, prefix="report")
+    if request.method == "POST" and form.is_valid():
+        services.listing_report(
+            asset=asset,
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"].strip(),
+            by=request.user,
+        )
+        messages.success(
+            request, f"Thank you. The keepers of {asset.name} and the moderators have been told."
+        )
+        return redirect("assets:detail", pk=asset.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assets/report.html", {"asset": asset, "form": form}, status=status)
 
 
 # --- volunteers keep their listings ---------------------------------------------------------
@@ -357,7 +400,11 @@ def moderation(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "assets/moderation.html",
-        {"pending": selectors.moderation_queue(), "changes": selectors.changes_to_review()},
+        {
+            "pending": selectors.moderation_queue(),
+            "changes": selectors.changes_to_review(),
+            "reports": selectors.open_reports(),
+        },
     )
 
 
@@ -439,3 +486,14 @@ def gaps_summary(request: SignedInRequest) -> HttpResponse:
         selectors.gaps_summary(), exact=gaps_summary_exact_for(request.user)
     )
     return render(request, "assets/gaps_summary.html", {"summary": summary})
+
+
+@role_required()
+@require_POST
+def report_dealt_with(request: SignedInRequest, pk: int) -> HttpResponse:
+    report = get_in_scope_or_404(
+        ListingReport.objects.select_related("asset"), what="report", pk=pk
+    )
+    services.report_mark_dealt_with(report=report, by=request.user)
+    messages.success(request, f"The report on {report.asset.name} is marked dealt with.")
+    return redirect(reverse("assets:moderation") + "#reports")

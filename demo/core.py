@@ -54,6 +54,8 @@ class DemoContext:
     administrator: User | None = None
     # (postcode, lsoa code, imd decile) triples people and assets are placed at.
     postcodes: list[tuple[str, str, int]] = field(default_factory=list)
+    # Each demo venue's postcode (demo.directory).
+    venue_postcodes: dict[str, str] = field(default_factory=dict)
     # Filled by the later steps (directory, people, volunteers).
     assets: list[Any] = field(default_factory=list)
     people: list[Any] = field(default_factory=list)

@@ -37,6 +37,7 @@ CAPACITIES = [Capacity.OPEN] * 13 + [Capacity.LIMITED] * 3 + [Capacity.FULL] * 2
 DETAIL_FIELDS = [
     "venue_name",
     "address",
+    "postcode",
     "kind",
     "organisation",
     "started_by",
@@ -46,6 +47,10 @@ DETAIL_FIELDS = [
     "cost",
     "step_free",
     "hearing_loop",
+    "accessible_toilet",
+    "first_visit",
+    "ask_for",
+    "getting_there",
     "little_talking",
     "slowest_pace",
     "languages",
@@ -136,6 +141,7 @@ def _directory_details(ctx: Any) -> None:
     orgs = _organisations()
     gaps = _gaps(ctx)
     details = _Details(now=now, orgs=orgs, keepers=_keepers(ctx))
+    ctx.venue_postcodes = venue_postcodes(ctx)
     for i, asset in enumerate(ctx.assets):
         _describe(ctx, i, asset, details)
     # The group opening soon (the last one) was started to fill the carers' gap, and its
@@ -217,9 +223,7 @@ def _keepers(ctx: Any) -> dict[int, int]:
 
 def _describe(ctx: Any, i: int, asset: Asset, details: _Details) -> None:
     """Fill in the ``i``-th asset's listing, in a fixed order of random draws."""
-    venues = demo_data("directory")["venues"]
-    venue = venues[i % len(venues)]
-    asset.venue_name, asset.address = venue["name"], venue["address"]
+    _venue(ctx, i, asset)
     asset.kind = _kind(i, asset)
     _organisation(ctx, asset, details)
     asset.started_by = _started_by(i, asset)
@@ -231,6 +235,40 @@ def _describe(ctx: Any, i: int, asset: Asset, details: _Details) -> None:
     _contact(ctx, asset)
     _member_counts(ctx, asset, details)
     _confirmation(ctx, i, asset, details)
+
+
+def venue_postcodes(ctx: Any) -> dict[str, str]:
+    """Each demo venue's one postcode: a venue is in one place, whatever meets there."""
+    venues = demo_data("directory")["venues"]
+    if not ctx.postcodes:
+        return {v["name"]: "" for v in venues}
+    step = max(1, len(ctx.postcodes) // len(venues))
+    return {
+        v["name"]: ctx.postcodes[(j * step) % len(ctx.postcodes)][0] for j, v in enumerate(venues)
+    }
+
+
+def _venue(ctx: Any, i: int, asset: Asset) -> None:
+    """Where the group meets (the catalogue names a venue that suits it: an allotment is not in
+    a church hall), its postcode, how to get there and the building's access. A group that
+    meets nowhere (telephone befriending) keeps its office postcode and no venue."""
+    catalogue = demo_data("directory")
+    row = next(
+        r for r in catalogue["assets_by_category"][asset.category] if r["name"] == asset.name
+    )
+    first_visit = catalogue["first_visit_by_category"][asset.category]
+    asset.first_visit = first_visit
+    venue = next((v for v in catalogue["venues"] if v["name"] == row["venue"]), None)
+    if venue is None:
+        asset.venue_name = asset.address = asset.getting_there = ""
+        asset.step_free = asset.hearing_loop = asset.accessible_toilet = None
+        return
+    asset.venue_name, asset.address = venue["name"], venue["address"]
+    asset.postcode = ctx.venue_postcodes[venue["name"]]
+    asset.getting_there = venue["getting_there"]
+    asset.step_free = venue["step_free"]
+    asset.hearing_loop = venue["hearing_loop"]
+    asset.accessible_toilet = venue["accessible_toilet"]
 
 
 def _kind(i: int, asset: Asset) -> str:
@@ -295,8 +333,9 @@ def _cost_and_access(ctx: Any, i: int, asset: Asset) -> None:
         if paid
         else ""
     )
-    asset.step_free = rng.random() < 0.6
-    asset.hearing_loop = rng.random() < 0.25
+    # Draws kept so the rest of the demo stays as it was; the venue says the access.
+    rng.random()
+    rng.random()
     asset.little_talking = (
         asset.category in (Category.GREEN_NATURE, Category.ARTS_CREATIVITY) or rng.random() < 0.15
     )
@@ -312,6 +351,12 @@ def _contact(ctx: Any, asset: Asset) -> None:
     asset.contact_phone = f"0113 496 0{rng.randint(0, 999):03d}"
     slug = "".join(ch for ch in asset.name.lower() if ch.isalnum())[:20]
     asset.contact_email = f"hello@{slug}.example.org"
+    if asset.led_by == LedBy.STATUTORY:
+        asset.ask_for = "the person at the front desk"
+    elif asset.contact_name == "the organiser":
+        asset.ask_for = "the organiser"
+    else:
+        asset.ask_for = f"{asset.contact_name}, who runs it"
 
 
 def _member_counts(ctx: Any, asset: Asset, details: _Details) -> None:

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 
 from assets.models import Asset, Category, LedBy
 from champions.models import Champion
-from demo.core import DEMO_PASSWORD
+from demo.core import DEMO_PASSWORD, demo_data
 from referrals.models import (
     Connection,
     ConnectionKind,
@@ -146,6 +146,40 @@ def test_goals_connections_assets_and_volunteers_cover_every_kind(seeded):
     for champion in from_referred:
         first = champion.person.referrals.order_by("received_on").first()
         assert first.received_on < champion.started_on
+
+
+def test_demo_venues_each_have_one_address_and_one_postcode(seeded):
+    places: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for name, address, postcode in Asset.objects.exclude(venue_name="").values_list(
+        "venue_name", "address", "postcode"
+    ):
+        places[name].add((address, postcode))
+    assert len(places) >= 8
+    assert {name: len(where) for name, where in places.items()} == dict.fromkeys(places, 1)
+    # Different venues are in different places.
+    postcodes = [next(iter(where))[1] for where in places.values()]
+    assert len(set(postcodes)) == len(postcodes)
+
+
+def test_demo_groups_meet_where_such_a_group_can_meet(seeded):
+    catalogue = demo_data("directory")
+    suits = {v["name"]: set(v["suits"]) for v in catalogue["venues"]}
+    for asset in Asset.objects.exclude(venue_name=""):
+        assert asset.category in suits[asset.venue_name], (asset.name, asset.venue_name)
+    allotment = Asset.objects.get(name="Canal Street allotment")
+    assert allotment.venue_name == "Canal Street allotments"
+    assert "church" not in allotment.venue_name.lower()
+    phone = Asset.objects.get(name="Telephone befriending")
+    assert (phone.venue_name, phone.getting_there, phone.step_free) == ("", "", None)
+
+
+def test_demo_listings_say_what_to_expect_and_how_to_get_there(seeded):
+    listed = Asset.objects.exclude(venue_name="")
+    assert not listed.filter(first_visit="").exists()
+    assert not listed.filter(getting_there="").exists()
+    assert not Asset.objects.filter(ask_for="").exists()
+    # Access is sometimes yes, sometimes no and sometimes not known.
+    assert set(listed.values_list("accessible_toilet", flat=True)) == {True, False, None}
 
 
 def test_demo_password_logs_everyone_in(seeded):

@@ -296,6 +296,9 @@ PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 LISTING_STALE_DAYS = env.int("LISTING_STALE_DAYS", default=90)
 # How long the link emailed to a group's keeper to answer about a connection works.
 GROUP_ANSWER_LINK_DAYS = env.int("GROUP_ANSWER_LINK_DAYS", default=28)
+# Days after which a listing nobody has confirmed leaves the public directory (link workers
+# still see it, marked) until a keeper confirms it.
+LISTING_HIDE_DAYS = env.int("LISTING_HIDE_DAYS", default=365)
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
 # Days after a connection is made that its "did they go?" follow-up falls due.

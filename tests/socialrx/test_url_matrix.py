@@ -33,7 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from assets.models import AssetChange, ListingStatus
+from assets.models import AssetChange, ListingReport, ListingStatus
 from outcomes.models import Run
 from privacy.services.merge import person_merge
 from referrals.models import ClosedRouteEnquiry, Feedback, PossibleMatchOn, Source
@@ -149,6 +149,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "assets:suggest": ALL,
     "assets:suggest_done": ALL,
     "assets:detail": ALL,
+    "assets:leaflet": ALL,
     "assets:confirm_link": ALL,
     "referrals:group_answer": ALL,
     "assets:my_listings": frozenset({"volunteer", "admin_user"}),
@@ -159,6 +160,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "assets:moderation": ADMIN,
     "assets:moderation_decide": ADMIN,
     "assets:change_reviewed": ADMIN,
+    "assets:report": frozenset({"link_worker", "other_link_worker"}),
+    "assets:report_dealt_with": ADMIN,
     "assets:gaps": LINK_WORKERS,
     "assets:gap_new": LINK_WORKERS,
     "assets:gap_status": LINK_WORKERS,
@@ -224,6 +227,7 @@ class World:
     kept_asset: Any
     pending_asset: Any
     change: Any
+    report: Any
     gap: Any
     champion: Any
     hours: Any
@@ -276,6 +280,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "referrals:task_snooze": lambda w: {"pk": w.task.pk},
     "referrals:task_reassign": lambda w: {"pk": w.task.pk},
     "assets:detail": lambda w: {"pk": w.kept_asset.pk},
+    "assets:leaflet": lambda w: {"pk": w.kept_asset.pk},
     "assets:confirm_link": lambda w: {"token": "not-a-token"},
     "referrals:group_answer": lambda w: {"token": "not-a-token"},
     "assets:edit": lambda w: {"pk": w.kept_asset.pk},
@@ -284,6 +289,8 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "assets:history": lambda w: {"pk": w.kept_asset.pk},
     "assets:moderation_decide": lambda w: {"pk": w.pending_asset.pk, "decision": "approve"},
     "assets:change_reviewed": lambda w: {"pk": w.change.pk},
+    "assets:report": lambda w: {"pk": w.kept_asset.pk},
+    "assets:report_dealt_with": lambda w: {"pk": w.report.pk},
     "assets:gap_status": lambda w: {"pk": w.gap.pk},
     "champions:hours_delete": lambda w: {"pk": w.hours.pk},
     "champions:event_delete": lambda w: {"pk": w.event.pk},
@@ -403,6 +410,7 @@ def world(
         change=AssetChange.objects.create(
             asset=kept, action=AssetChange.Action.EDITED, by=volunteer, needs_review=True
         ),
+        report=ListingReport.objects.create(asset=kept, kind="wrong", note="Moved to Tuesdays"),
         gap=GapFactory(logged_by=link_worker),
         champion=champion,
         hours=HoursLogFactory(champion=champion),
