@@ -26,6 +26,7 @@ ALLOWED_PARAMETERS = {
     "pk",
     "id",
     "person_id",
+    "asset_id",
     "object_id",
     "content_type_id",
     "token",
@@ -36,7 +37,7 @@ ALLOWED_PARAMETERS = {
     "url",
 }
 PERSONAL = re.compile(r"name|nhs|postcode|birth|dob|email|phone|address", re.IGNORECASE)
-ID_PARAMETERS = {"pk", "id", "person_id"}
+ID_PARAMETERS = {"pk", "id", "person_id", "asset_id"}
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
