@@ -203,6 +203,9 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     WITHDRAWN = "withdrawn", "Withdrawn"
     UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
+    # A referral of someone whose case was already open: it is added to that case (see
+    # ``Referral.joined_case``) rather than opening a second one, so it ends on arrival.
+    JOINED_CASE = "joined_case", "Added to an open case"
 
 
 OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.CONTACTED, ReferralStatus.ACTIVE)
@@ -211,6 +214,7 @@ ENDED_STATUSES = (
     ReferralStatus.DECLINED,
     ReferralStatus.WITHDRAWN,
     ReferralStatus.UNABLE_TO_CONTACT,
+    ReferralStatus.JOINED_CASE,
 )
 
 
@@ -278,6 +282,11 @@ class Referral(Audited, models.Model):
         choices=ReferralStatus.choices,
         default=ReferralStatus.RECEIVED,
         db_index=True,
+    )
+    # One open case per person: a referral of someone whose case is open is added to that
+    # case (this points at the open referral; the status is ``joined_case``).
+    joined_case = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="joined_referrals"
     )
     closed_on = models.DateField(null=True, blank=True)
     closure_outcome = models.TextField(blank=True)

@@ -30,6 +30,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DECLINED: (),
     S.WITHDRAWN: (),
     S.UNABLE_TO_CONTACT: (),
+    # Added to the person's open case on arrival: the work is recorded on that case.
+    S.JOINED_CASE: (),
 }
 
 
