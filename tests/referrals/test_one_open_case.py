@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -198,3 +199,27 @@ def test_practice_referral_list_query_count_does_not_grow_with_joined_referrals(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_confirming_a_possible_match_joins_the_matched_persons_open_case(
+    client_for, link_worker, open_case, practice_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A self-referral matched to someone supported: once a link worker confirms it is them,
+    it is added to their open case rather than opening a second one."""
+    response = Client().post(
+        reverse("referrals:self_referral"),
+        {**form_data(nhs_number=""), "email": "", "website": "", "practice": str(practice_a.pk)},
+    )
+    assert response.status_code == 302
+    asked = Referral.objects.exclude(person=open_case.person).get()
+    assert asked.possible_match == open_case.person
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(link_worker).post(
+            reverse("referrals:possible_match", args=[asked.pk]), {"decision": "confirm"}
+        )
+    asked.refresh_from_db()
+    assert asked.person == open_case.person
+    assert asked.status == ReferralStatus.JOINED_CASE and asked.joined_case == open_case
+    assert asked.closed_on is not None
+    assert _open_count(open_case.person) == 1
+    assert any(f"open case {open_case.pk}" in m.subject for m in mailoutbox)
