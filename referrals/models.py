@@ -19,6 +19,27 @@ from socialrx.validators import (
 )
 
 
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone"
+    SMS = "sms", "Text message (SMS)"
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "Email"
+    VISIT = "visit", "Visit"
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    MESSAGE_LEFT = "message_left", "Message left"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class SafeToLeaveMessage(models.TextChoices):
+    UNKNOWN = "unknown", "Not known"
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
 class Sex(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
@@ -81,6 +102,24 @@ class Person(Audited, models.Model):
     # HMAC of the NHS number (socialrx.validators.patient_key): links a person to GP
     # appointment extracts without those extracts holding NHS numbers.
     patient_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # How the person wants to be contacted; contact attempts respect these.
+    best_time_to_contact = models.CharField(
+        max_length=200, blank=True, help_text="For example: weekday mornings, not after 6pm."
+    )
+    safe_to_leave_message = models.CharField(
+        "Safe to leave a message",
+        max_length=10,
+        choices=SafeToLeaveMessage.choices,
+        default=SafeToLeaveMessage.UNKNOWN,
+    )
+    preferred_channel = models.CharField(
+        "Preferred way to be contacted",
+        max_length=10,
+        blank=True,
+        choices=ContactMethod.choices,
+    )
+    needs_interpreter = models.BooleanField("Needs an interpreter", default=False)
+    interpreter_language = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     # The team whose link workers may see this person: the team serving their practice, or the
@@ -624,3 +663,33 @@ class Feedback(Audited, models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+
+
+class ContactAttempt(Audited, models.Model):
+    """One try at reaching the person (a call, a text, a letter, an email, a visit) and how it
+    went. Repeated unsuccessful tries are what lets a link worker close a referral as unable
+    to contact."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_attempts")
+    referral = models.ForeignKey(
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_attempts",
+    )
+    method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
+    attempted_at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        indexes = [models.Index(fields=["person", "-attempted_at"])]
+
+    @property
+    def reached(self) -> bool:
+        return self.outcome == ContactOutcome.REACHED

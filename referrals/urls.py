@@ -50,6 +50,16 @@ urlpatterns: list[URLPattern] = [
     path("people/<int:pk>/connections/new/", casework.connection_create, name="connection_create"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
+        "people/<int:pk>/contact-attempts/new/",
+        casework.contact_attempt_create,
+        name="contact_attempt_create",
+    ),
+    path(
+        "case/referrals/<int:pk>/unable-to-contact/",
+        casework.referral_unable_to_contact,
+        name="referral_unable_to_contact",
+    ),
+    path(
         "case/referrals/<int:pk>/status/",
         casework.referral_status_change,
         name="referral_status_change",
@@ -116,6 +126,8 @@ declare(
         "goal_create": ViewAudit(PERSON, detail="goal form"),
         "connection_create": ViewAudit(PERSON, detail="connection form"),
         "note_create": ViewAudit(PERSON, detail="note form"),
+        "contact_attempt_create": ViewAudit(PERSON, detail="contact attempt form"),
+        "referral_unable_to_contact": ViewAudit(REFERRAL, detail="close as unable to contact"),
         "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
         "referral_close": ViewAudit(REFERRAL, detail="close form"),
         "possible_match": ViewAudit(REFERRAL, detail="possible match"),

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin
@@ -21,12 +22,15 @@ from ..models import (
     ConnectionKind,
     ConnectionOutcome,
     ConsentPurpose,
+    ContactMethod,
+    ContactOutcome,
     Conversation,
     Feedback,
     GoalStatus,
     LifeArea,
     Person,
     ReferralStatus,
+    SafeToLeaveMessage,
 )
 from ..questionnaires import (
     ONS4_HINT,
@@ -85,6 +89,14 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "nhsuk-input--width-10"}),
     )
 
+    # Older forms (and the API of a form left open) send nothing: that is "not known".
+    safe_to_leave_message = forms.ChoiceField(
+        label="Safe to leave a message",
+        choices=SafeToLeaveMessage.choices,
+        required=False,
+        help_text="Whether a voicemail, text or letter may be left for them.",
+    )
+
     class Meta:
         model = Person
         fields = [
@@ -99,6 +111,11 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "email",
             "preferred_language",
             "communication_needs",
+            "best_time_to_contact",
+            "safe_to_leave_message",
+            "preferred_channel",
+            "needs_interpreter",
+            "interpreter_language",
         ]
         labels = {"given_name": "Given name", "family_name": "Family name"}
         widgets = {
@@ -110,6 +127,9 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         value = self.cleaned_data.get("date_of_birth")
         validate_date_of_birth(value)
         return value
+
+    def clean_safe_to_leave_message(self) -> str:
+        return self.cleaned_data.get("safe_to_leave_message") or SafeToLeaveMessage.UNKNOWN
 
     def clean_nhs_number(self) -> str | None:
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "")
@@ -390,6 +410,26 @@ class CaseNoteForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ContactAttemptForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "method": "Choose how you tried to contact them",
+        "outcome": "Choose what happened",
+        "attempted_on": "Enter the date of the attempt",
+    }
+
+    method = forms.ChoiceField(label="How", choices=[("", "Choose"), *ContactMethod.choices])
+    outcome = forms.ChoiceField(
+        label="What happened", choices=[("", "Choose"), *ContactOutcome.choices]
+    )
+    attempted_on = forms.DateField(label="Date", widget=_date_input())
+
+    def clean_attempted_on(self) -> Any:
+        value = self.cleaned_data.get("attempted_on")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError("The date must be today or in the past")
+        return value
 
 
 class FeedbackForm(_RequiredMessages, NhsFormMixin, forms.Form):

@@ -22,6 +22,7 @@ from ..models import (
     CaseNote,
     Connection,
     ConnectionOutcomeChange,
+    ContactAttempt,
     Conversation,
     Feedback,
     Goal,
@@ -184,6 +185,7 @@ class PersonRecord:
     connections: list[Connection]
     notes: list[CaseNote]
     timeline: list[TimelineEntry]
+    contact_attempts: list[ContactAttempt]
 
     @property
     def open_referral(self) -> Referral | None:
@@ -220,6 +222,9 @@ def person_record(*, person: Person) -> PersonRecord:
         .order_by("-made_on", "-id")
     )
     notes = list(person.notes.select_related("by").order_by("-at", "-id"))
+    contact_attempts = list(
+        person.contact_attempts.select_related("by").order_by("-attempted_at", "-id")
+    )
 
     tz = timezone.get_current_timezone()
     entries = [
@@ -246,6 +251,7 @@ def person_record(*, person: Person) -> PersonRecord:
         connections=connections,
         notes=notes,
         timeline=entries,
+        contact_attempts=contact_attempts,
     )
 
 

@@ -20,6 +20,7 @@ from referrals.models import (
     Consent,
     ConsentPurpose,
     ConsentSource,
+    ContactAttempt,
     Feedback,
     Ons4Response,
     Person,
@@ -111,6 +112,14 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         connection=connection, outcome=ConnectionOutcome.ATTENDED, by=link_worker
     )
     CaseNote.objects.create(person=person, referral=referral, text="Called Zebedee", by=link_worker)
+    ContactAttempt.objects.create(
+        person=person,
+        referral=referral,
+        method="phone",
+        outcome="no_answer",
+        attempted_at=timezone.now(),
+        by=link_worker,
+    )
     Consent.objects.create(
         person=person,
         purpose=ConsentPurpose.SHARE_WITH_GROUP,
