@@ -21,6 +21,7 @@ from ..models import (
     ContactAttempt,
     ContactMethod,
     ContactOutcome,
+    Feedback,
     Person,
     Referral,
     ReferralStatus,
@@ -28,6 +29,7 @@ from ..models import (
     SafeToLeaveMessage,
 )
 from .activity import person_touch
+from .feedback import feedback_send
 from .status import referral_status_change
 
 MESSAGE_NOT_SAFE = (
@@ -129,10 +131,25 @@ def referral_close_unable_to_contact(
             f"contact (so far: {check.unsuccessful} over {check.days} days)",
             code="not_enough_attempts",
         )
-    return referral_status_change(
-        referral=referral,
-        to_status=ReferralStatus.UNABLE_TO_CONTACT,
-        by=by,
-        note=f"{check.unsuccessful} unsuccessful contact attempts over {check.days} days",
-        from_status=from_status,
-    )
+    with transaction.atomic():
+        change = referral_status_change(
+            referral=referral,
+            to_status=ReferralStatus.UNABLE_TO_CONTACT,
+            by=by,
+            note=f"{check.unsuccessful} unsuccessful contact attempts over {check.days} days",
+            from_status=from_status,
+        )
+        # The referrer hears back, as for any ended referral: the letter says we tried.
+        feedback_send(
+            referral=referral,
+            by=by,
+            snomed_code=Feedback.Snomed.REFERRED,
+            needs_and_concerns=referral.reason.strip() or "As given on the referral.",
+            support_offered=(
+                f"We tried to contact them {check.unsuccessful} times over {check.days} days "
+                "without reaching them, and have closed the referral as unable to contact. "
+                "Please refer them again if they would like support."
+            ),
+            outcomes="Unable to contact",
+        )
+    return change

@@ -185,6 +185,9 @@ def test_unable_to_contact_is_offered_only_after_enough_attempts(
     assert referral.closed_on is not None
     change = referral.status_changes.get(to_status=ReferralStatus.UNABLE_TO_CONTACT)
     assert "3 unsuccessful" in change.note
+    # The referrer is told, in the feedback letter.
+    letter = referral.feedback.get()
+    assert "3 times" in letter.support_offered and letter.outcomes == "Unable to contact"
 
 
 def test_unable_to_contact_is_conditional_on_the_status_shown(
@@ -200,6 +203,7 @@ def test_unable_to_contact_is_conditional_on_the_status_shown(
     )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CONTACTED
+    assert not referral.feedback.exists()
 
 
 def test_person_page_queries_do_not_grow_with_attempts(
