@@ -257,6 +257,18 @@ ENDED_STATUSES = (
 )
 
 
+class EndReason(models.TextChoices):
+    """Why a referral ended without (or before) support: the coded reason the referrer is
+    given in the message back (wording after the PRSB Social Prescribing Standard's message
+    back to the referrer)."""
+
+    NOT_APPROPRIATE = "not_appropriate", "Referral not appropriate for social prescribing"
+    DECLINED_BY_PERSON = "declined_by_person", "Declined by the person"
+    ALREADY_SUPPORTED = "already_supported", "Already supported by another service"
+    UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact the person"
+    OTHER = "other", "Other reason (see the message)"
+
+
 class PossibleMatchOn(models.TextChoices):
     NHS_NUMBER = "nhs_number", "same NHS number"
     NAME_DOB_POSTCODE = "name_dob_postcode", "same name, date of birth and postcode"
@@ -329,6 +341,8 @@ class Referral(Audited, models.Model):
     )
     closed_on = models.DateField(null=True, blank=True)
     closure_outcome = models.TextField(blank=True)
+    # The coded reason a referral was declined or ended without support.
+    end_reason = models.CharField(max_length=30, choices=EndReason.choices, blank=True)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )

@@ -25,6 +25,7 @@ from ..models import (
     ContactMethod,
     ContactOutcome,
     Conversation,
+    EndReason,
     Feedback,
     GoalStatus,
     LifeArea,
@@ -166,9 +167,21 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
         widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
     )
+    end_reason = forms.ChoiceField(
+        label="Reason (if declining or ending without support)",
+        choices=[("", "Choose a reason"), *EndReason.choices],
+        required=False,
+        help_text="The coded reason goes to the referrer in the message back.",
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to_status") == ReferralStatus.DECLINED and not data.get("end_reason"):
+            self.add_error("end_reason", "Choose why the referral is declined")
+        return data
 
     def __init__(self, *args: Any, allowed: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

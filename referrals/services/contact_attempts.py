@@ -21,6 +21,7 @@ from ..models import (
     ContactAttempt,
     ContactMethod,
     ContactOutcome,
+    EndReason,
     Feedback,
     Person,
     Referral,
@@ -138,6 +139,7 @@ def referral_close_unable_to_contact(
             by=by,
             note=f"{check.unsuccessful} unsuccessful contact attempts over {check.days} days",
             from_status=from_status,
+            end_reason=EndReason.UNABLE_TO_CONTACT,
         )
         # The referrer hears back, as for any ended referral: the letter says we tried.
         feedback_send(

@@ -271,6 +271,7 @@ def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
                 to_status=form.cleaned_data["to_status"],
                 note=form.cleaned_data["note"],
                 from_status=form.cleaned_data["from_status"],
+                end_reason=form.cleaned_data["end_reason"],
                 by=request.user,
             )
         except StatusConflict as exc:

@@ -185,6 +185,7 @@ def test_unable_to_contact_is_offered_only_after_enough_attempts(
     assert referral.closed_on is not None
     change = referral.status_changes.get(to_status=ReferralStatus.UNABLE_TO_CONTACT)
     assert "3 unsuccessful" in change.note
+    assert referral.end_reason == "unable_to_contact"
     # The referrer is told, in the feedback letter.
     letter = referral.feedback.get()
     assert "3 times" in letter.support_offered and letter.outcomes == "Unable to contact"
