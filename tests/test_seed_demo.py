@@ -127,6 +127,15 @@ def test_no_demo_person_has_two_open_referrals(seeded):
     )
     assert doubled == 0
     assert Person.objects.filter(referrals__status__in=OPEN_STATUSES).exists()
+    # Some people were referred again while supported: those referrals joined the open case.
+    joined = Referral.objects.filter(status=ReferralStatus.JOINED_CASE).select_related(
+        "joined_case"
+    )
+    assert joined.exists()
+    for referral in joined:
+        assert referral.joined_case.person_id == referral.person_id
+        assert referral.joined_case.status in OPEN_STATUSES
+        assert referral.closed_on is not None
 
 
 def test_conversations_friends_and_follow_ups(seeded):

@@ -308,11 +308,18 @@ def referral_create(
             submission_key=submission_key or None,
             **_entered_fields(entered),
         )
-        # No note naming the open case: the referrer sees this history, and is told the team
-        # only (``joined_case`` says which case it is, for the link workers).
+        # Received, then (at once) added to the open case. No note naming the open case: the
+        # referrer sees this history, and is told the team only.
         ReferralStatusChange.objects.create(
-            referral=referral, from_status="", to_status=status, by=user
+            referral=referral, from_status="", to_status=ReferralStatus.RECEIVED, by=user
         )
+        if joined_case is not None:
+            ReferralStatusChange.objects.create(
+                referral=referral,
+                from_status=ReferralStatus.RECEIVED,
+                to_status=ReferralStatus.JOINED_CASE,
+                by=user,
+            )
         if link_worker is not None:
             from ..tasks import referral_notify_link_worker_task
 
