@@ -29,7 +29,11 @@ from socialrx.validators import patient_key
 PEOPLE = 300
 DAYS = 540  # 18 months
 RS = ReferralStatus
-ENDED = (RS.CLOSED, RS.DECLINED, RS.WITHDRAWN, RS.UNABLE_TO_CONTACT)
+ENDED = (RS.CLOSED, RS.DECLINED, RS.WITHDRAWN, RS.UNABLE_TO_CONTACT, RS.JOINED_CASE)
+OPEN = (RS.RECEIVED, RS.CONTACTED, RS.ACTIVE)
+# Every so many people with an open case were referred again while supported: the second
+# referral joined their open case (one open case per person, as intake does).
+JOINED_EVERY = 12
 
 ETHNICITY_WEIGHTS = [
     (Ethnicity.WHITE, 62),
@@ -312,10 +316,53 @@ def _closed_route_enquiries() -> None:
     )
 
 
+def _joined_plans(ctx: Any, plans: list[ReferralPlan]) -> list[tuple[ReferralPlan, ReferralPlan]]:
+    """A referral of someone whose case is open, added to that case. Made without random
+    draws, so the rest of the demo stays as it was."""
+    latest: dict[int, ReferralPlan] = {}
+    for plan in plans:
+        latest[plan.person.pk] = plan
+    joined = []
+    candidates = [p for p in latest.values() if p.referral.status in OPEN]
+    for i, open_plan in enumerate(candidates):
+        ref = open_plan.referral
+        if i % JOINED_EVERY or (ctx.today - ref.received_on).days < 10:
+            continue
+        day = ref.received_on + dt.timedelta(days=7)
+        again = Referral(
+            referral_ref=f"demo-referral-{len(plans) + len(joined) + 1:04d}",
+            person=ref.person,
+            received_on=day,
+            source=Source.OTHER,
+            referrer_organisation="Adult social care",
+            referrer_name="Duty worker",
+            reason="Referred again by another service while already being supported.",
+            consent_confirmed=True,
+            team=ref.team,
+            link_worker=ref.link_worker,
+            status=RS.JOINED_CASE,
+            closed_on=day,
+            entered_given_name=ref.entered_given_name,
+            entered_family_name=ref.entered_family_name,
+            entered_date_of_birth=ref.entered_date_of_birth,
+            entered_postcode=ref.entered_postcode,
+        )
+        with_when(again, ctx.at(day, 10))
+        plan = ReferralPlan(again, open_plan.person)
+        plan.history = [(RS.RECEIVED, day), (RS.JOINED_CASE, day)]
+        joined.append((plan, open_plan))
+    return joined
+
+
 def seed(ctx: Any) -> None:
     people = create_dated(Person, _people(ctx))
     plans = _plans(ctx, people)
+    joined = _joined_plans(ctx, plans)
+    plans = [*plans, *(plan for plan, _ in joined)]
     referrals = create_dated(Referral, [p.referral for p in plans], ["created_at", "updated_at"])
+    for plan, open_plan in joined:
+        plan.referral.joined_case = open_plan.referral
+    Referral.objects.bulk_update([plan.referral for plan, _ in joined], ["joined_case"])
     ctx.people = people
     ctx.referrals = referrals
     shared = seed_consents(ctx, people, referrals)

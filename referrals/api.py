@@ -89,6 +89,10 @@ class ReferralOutput(serializers.Serializer):
     received_on = serializers.DateField()
     team = serializers.SerializerMethodField()
     link_worker = serializers.SerializerMethodField()
+    already_supported = serializers.SerializerMethodField(
+        help_text="The person already had an open case: this referral was added to it "
+        "(status joined_case) and the case's team is in team."
+    )
     status_history = ReferralStatusChangeOutput(many=True, source="status_changes.all")
 
     def _case_team_shown(self, obj: Referral) -> bool:
@@ -99,6 +103,9 @@ class ReferralOutput(serializers.Serializer):
 
     def get_team(self, obj: Referral) -> str | None:
         return obj.team.name if obj.team and self._case_team_shown(obj) else None
+
+    def get_already_supported(self, obj: Referral) -> bool:
+        return obj.joined_case_id is not None
 
     def get_link_worker(self, obj: Referral) -> str | None:
         worker = obj.link_worker

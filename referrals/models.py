@@ -20,6 +20,27 @@ from socialrx.validators import (
 )
 
 
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone"
+    SMS = "sms", "Text message (SMS)"
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "Email"
+    VISIT = "visit", "Visit"
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    MESSAGE_LEFT = "message_left", "Message left"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+class SafeToLeaveMessage(models.TextChoices):
+    UNKNOWN = "unknown", "Not known"
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
 class Sex(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
@@ -82,6 +103,24 @@ class Person(Audited, models.Model):
     # HMAC of the NHS number (socialrx.validators.patient_key): links a person to GP
     # appointment extracts without those extracts holding NHS numbers.
     patient_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # How the person wants to be contacted; contact attempts respect these.
+    best_time_to_contact = models.CharField(
+        max_length=200, blank=True, help_text="For example: weekday mornings, not after 6pm."
+    )
+    safe_to_leave_message = models.CharField(
+        "Safe to leave a message",
+        max_length=10,
+        choices=SafeToLeaveMessage.choices,
+        default=SafeToLeaveMessage.UNKNOWN,
+    )
+    preferred_channel = models.CharField(
+        "Preferred way to be contacted",
+        max_length=10,
+        blank=True,
+        choices=ContactMethod.choices,
+    )
+    needs_interpreter = models.BooleanField("Needs an interpreter", default=False)
+    interpreter_language = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     # The team whose link workers may see this person: the team serving their practice, or the
@@ -204,6 +243,9 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     WITHDRAWN = "withdrawn", "Withdrawn"
     UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
+    # A referral of someone whose case was already open: it is added to that case (see
+    # ``Referral.joined_case``) rather than opening a second one, so it ends on arrival.
+    JOINED_CASE = "joined_case", "Added to an open case"
 
 
 OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.CONTACTED, ReferralStatus.ACTIVE)
@@ -212,7 +254,20 @@ ENDED_STATUSES = (
     ReferralStatus.DECLINED,
     ReferralStatus.WITHDRAWN,
     ReferralStatus.UNABLE_TO_CONTACT,
+    ReferralStatus.JOINED_CASE,
 )
+
+
+class EndReason(models.TextChoices):
+    """Why a referral ended without (or before) support: the coded reason the referrer is
+    given in the message back (wording after the PRSB Social Prescribing Standard's message
+    back to the referrer)."""
+
+    NOT_APPROPRIATE = "not_appropriate", "Referral not appropriate for social prescribing"
+    DECLINED_BY_PERSON = "declined_by_person", "Declined by the person"
+    ALREADY_SUPPORTED = "already_supported", "Already supported by another service"
+    UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact the person"
+    OTHER = "other", "Other reason (see the message)"
 
 
 class PossibleMatchOn(models.TextChoices):
@@ -280,8 +335,15 @@ class Referral(Audited, models.Model):
         default=ReferralStatus.RECEIVED,
         db_index=True,
     )
+    # One open case per person: a referral of someone whose case is open is added to that
+    # case (this points at the open referral; the status is ``joined_case``).
+    joined_case = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="joined_referrals"
+    )
     closed_on = models.DateField(null=True, blank=True)
     closure_outcome = models.TextField(blank=True)
+    # The coded reason a referral was declined or ended without support.
+    end_reason = models.CharField(max_length=30, choices=EndReason.choices, blank=True)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
@@ -760,3 +822,33 @@ class Appointment(Audited, models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["link_worker", "starts_at"])]
+
+
+class ContactAttempt(Audited, models.Model):
+    """One try at reaching the person (a call, a text, a letter, an email, a visit) and how it
+    went. Repeated unsuccessful tries are what lets a link worker close a referral as unable
+    to contact."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_attempts")
+    referral = models.ForeignKey(
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_attempts",
+    )
+    method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
+    attempted_at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        indexes = [models.Index(fields=["person", "-attempted_at"])]
+
+    @property
+    def reached(self) -> bool:
+        return self.outcome == ContactOutcome.REACHED

@@ -64,6 +64,16 @@ urlpatterns: list[URLPattern] = [
     path("groups/<int:asset_id>/connect/", casework.connect_to_group, name="connect_to_group"),
     path("people/<int:pk>/notes/new/", casework.note_create, name="note_create"),
     path(
+        "people/<int:pk>/contact-attempts/new/",
+        casework.contact_attempt_create,
+        name="contact_attempt_create",
+    ),
+    path(
+        "case/referrals/<int:pk>/unable-to-contact/",
+        casework.referral_unable_to_contact,
+        name="referral_unable_to_contact",
+    ),
+    path(
         "case/referrals/<int:pk>/status/",
         casework.referral_status_change,
         name="referral_status_change",
@@ -155,6 +165,8 @@ declare(
         "connection_create": ViewAudit(PERSON, detail="connection form"),
         "check_in": ViewAudit(PERSON, detail="check-in form"),
         "note_create": ViewAudit(PERSON, detail="note form"),
+        "contact_attempt_create": ViewAudit(PERSON, detail="contact attempt form"),
+        "referral_unable_to_contact": ViewAudit(REFERRAL, detail="close as unable to contact"),
         "referral_status_change": ViewAudit(REFERRAL, detail="status form"),
         "referral_close": ViewAudit(REFERRAL, detail="close form"),
         "possible_match": ViewAudit(REFERRAL, detail="possible match"),

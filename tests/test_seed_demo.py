@@ -111,6 +111,33 @@ def test_practice_referrals_belong_to_the_persons_practice_and_team(seeded):
         assert person.link_worker.team_id == person.team_id
 
 
+def test_no_demo_person_has_two_open_referrals(seeded):
+    """One open case per person: a demo person referred again while supported has the later
+    referral added to the open case, as intake does."""
+    from django.db.models import Count, Q
+
+    from referrals.models import OPEN_STATUSES
+
+    doubled = (
+        Person.objects.annotate(
+            open_count=Count("referrals", filter=Q(referrals__status__in=OPEN_STATUSES))
+        )
+        .filter(open_count__gt=1)
+        .count()
+    )
+    assert doubled == 0
+    assert Person.objects.filter(referrals__status__in=OPEN_STATUSES).exists()
+    # Some people were referred again while supported: those referrals joined the open case.
+    joined = Referral.objects.filter(status=ReferralStatus.JOINED_CASE).select_related(
+        "joined_case"
+    )
+    assert joined.exists()
+    for referral in joined:
+        assert referral.joined_case.person_id == referral.person_id
+        assert referral.joined_case.status in OPEN_STATUSES
+        assert referral.closed_on is not None
+
+
 def test_conversations_friends_and_follow_ups(seeded):
     assert Conversation.objects.exclude(what_matters="").count() >= 150
     by_person = defaultdict(list)

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from socialrx.concurrency import STALE_FORM_MESSAGE, VersionedFormMixin
 from socialrx.forms import DateInput, NhsFormMixin, UkPhoneField
@@ -21,12 +22,16 @@ from ..models import (
     ConnectionKind,
     ConnectionOutcome,
     ConsentPurpose,
+    ContactMethod,
+    ContactOutcome,
     Conversation,
+    EndReason,
     Feedback,
     GoalStatus,
     LifeArea,
     Person,
     ReferralStatus,
+    SafeToLeaveMessage,
 )
 from ..questionnaires import (
     ONS4_HINT,
@@ -150,6 +155,14 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "nhsuk-input--width-10"}),
     )
 
+    # Older forms (and the API of a form left open) send nothing: that is "not known".
+    safe_to_leave_message = forms.ChoiceField(
+        label="Safe to leave a message",
+        choices=SafeToLeaveMessage.choices,
+        required=False,
+        help_text="Whether a voicemail, text or letter may be left for them.",
+    )
+
     class Meta:
         model = Person
         fields = [
@@ -164,6 +177,11 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "email",
             "preferred_language",
             "communication_needs",
+            "best_time_to_contact",
+            "safe_to_leave_message",
+            "preferred_channel",
+            "needs_interpreter",
+            "interpreter_language",
         ]
         labels = {"given_name": "Given name", "family_name": "Family name"}
         field_classes = {"phone": UkPhoneField}
@@ -176,6 +194,9 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         value = self.cleaned_data.get("date_of_birth")
         validate_date_of_birth(value)
         return value
+
+    def clean_safe_to_leave_message(self) -> str:
+        return self.cleaned_data.get("safe_to_leave_message") or SafeToLeaveMessage.UNKNOWN
 
     def clean_nhs_number(self) -> str | None:
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "")
@@ -212,9 +233,21 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
         widget=forms.HiddenInput(attrs={"class": ""}),
         error_messages={"required": STALE_FORM_MESSAGE, "invalid_choice": STALE_FORM_MESSAGE},
     )
+    end_reason = forms.ChoiceField(
+        label="Reason (if declining or ending without support)",
+        choices=[("", "Choose a reason"), *EndReason.choices],
+        required=False,
+        help_text="The coded reason goes to the referrer in the message back.",
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to_status") == ReferralStatus.DECLINED and not data.get("end_reason"):
+            self.add_error("end_reason", "Choose why the referral is declined")
+        return data
 
     def __init__(self, *args: Any, allowed: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -471,6 +504,26 @@ class CaseNoteForm(_RequiredMessages, NhsFormMixin, forms.Form):
     }
 
     text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ContactAttemptForm(_RequiredMessages, NhsFormMixin, forms.Form):
+    required_messages = {
+        "method": "Choose how you tried to contact them",
+        "outcome": "Choose what happened",
+        "attempted_on": "Enter the date of the attempt",
+    }
+
+    method = forms.ChoiceField(label="How", choices=[("", "Choose"), *ContactMethod.choices])
+    outcome = forms.ChoiceField(
+        label="What happened", choices=[("", "Choose"), *ContactOutcome.choices]
+    )
+    attempted_on = forms.DateField(label="Date", widget=_date_input())
+
+    def clean_attempted_on(self) -> Any:
+        value = self.cleaned_data.get("attempted_on")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError("The date must be today or in the past")
+        return value
 
 
 class FeedbackForm(_RequiredMessages, NhsFormMixin, forms.Form):

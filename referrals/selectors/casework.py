@@ -23,6 +23,7 @@ from ..models import (
     CaseNote,
     Connection,
     ConnectionOutcomeChange,
+    ContactAttempt,
     Conversation,
     Feedback,
     Goal,
@@ -232,6 +233,7 @@ class PersonRecord:
     connections: list[Connection]
     notes: list[CaseNote]
     timeline: list[TimelineEntry]
+    contact_attempts: list[ContactAttempt]
 
     @property
     def open_referral(self) -> Referral | None:
@@ -269,6 +271,9 @@ def person_record(*, person: Person) -> PersonRecord:
         .order_by("-made_on", "-id")
     )
     notes = list(person.notes.select_related("by").order_by("-at", "-id"))
+    contact_attempts = list(
+        person.contact_attempts.select_related("by").order_by("-attempted_at", "-id")
+    )
 
     tz = timezone.get_current_timezone()
     entries = [
@@ -295,6 +300,7 @@ def person_record(*, person: Person) -> PersonRecord:
         connections=connections,
         notes=notes,
         timeline=entries,
+        contact_attempts=contact_attempts,
     )
 
 

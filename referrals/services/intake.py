@@ -30,6 +30,7 @@ from socialrx.ratelimit import rate_limited
 from socialrx.validators import normalise_nhs_number
 
 from ..models import (
+    OPEN_STATUSES,
     ClosedRouteEnquiry,
     ConsentPurpose,
     ConsentSource,
@@ -167,6 +168,7 @@ def referral_intake(
             else:
                 record = person_create_or_existing(details=person, by=user)
             made = referral_create(
+                joined_case=open_case_for(person=record),
                 person=record,
                 source=route,
                 by=user,
@@ -250,12 +252,17 @@ def referral_create(
     possible_match: Person | None = None,
     possible_match_on: str = "",
     submission_key: str = "",
+    joined_case: Referral | None = None,
 ) -> Referral:
     """The referral itself, for a person already settled on (``referral_intake`` decides
     whether the route is open and who the person is): team and named link worker, the first
     status change, the audit entry and an email to the link worker once the transaction
     commits. ``entered`` is what was typed about the person (kept on the referral);
-    ``possible_match`` someone a link worker should confirm or reject."""
+    ``possible_match`` someone a link worker should confirm or reject.
+
+    ``joined_case`` is the person's open referral, if they have one: the new referral is added
+    to that case (status ``joined_case``, ended on arrival) and goes to that case's team and
+    link worker, so that a person has one open case however often they are referred."""
     if source not in Source.values:
         raise ValidationError({"source": "Choose a referral route"})
     if not consent_confirmed:
@@ -265,18 +272,24 @@ def referral_create(
     user = by if getattr(by, "is_authenticated", False) else None
     now = timezone.now()
     with transaction.atomic():
-        team = team_for_practice(practice=person.practice)
-        if team is None:
-            # No practice and no default team: keep the team the person already has.
-            team = person.team
-        link_worker = link_worker_for(person=person, team=team)
-        person.team = team
-        person.link_worker = link_worker
+        if joined_case is not None:
+            # The case already has its team and link worker: the new referral joins them.
+            team, link_worker = joined_case.team, joined_case.link_worker
+        else:
+            team = team_for_practice(practice=person.practice)
+            if team is None:
+                # No practice and no default team: keep the team the person already has.
+                team = person.team
+            link_worker = link_worker_for(person=person, team=team)
+            person.team = team
+            person.link_worker = link_worker
         person.last_activity_at = now
         person.save(update_fields=["team", "link_worker", "last_activity_at"])
+        received = received_on or timezone.localdate()
+        status = ReferralStatus.RECEIVED if joined_case is None else ReferralStatus.JOINED_CASE
         referral = Referral.objects.create(
             person=person,
-            received_on=received_on or timezone.localdate(),
+            received_on=received,
             source=source,
             referrer_name=referrer_name,
             referrer_organisation=referrer_organisation,
@@ -286,7 +299,9 @@ def referral_create(
             referring_asset=referring_asset,
             reason=reason,
             consent_confirmed=True,
-            status=ReferralStatus.RECEIVED,
+            status=status,
+            joined_case=joined_case,
+            closed_on=received if joined_case is not None else None,
             team=team,
             link_worker=link_worker,
             possible_match=possible_match,
@@ -294,9 +309,18 @@ def referral_create(
             submission_key=submission_key or None,
             **_entered_fields(entered),
         )
+        # Received, then (at once) added to the open case. No note naming the open case: the
+        # referrer sees this history, and is told the team only.
         ReferralStatusChange.objects.create(
             referral=referral, from_status="", to_status=ReferralStatus.RECEIVED, by=user
         )
+        if joined_case is not None:
+            ReferralStatusChange.objects.create(
+                referral=referral,
+                from_status=ReferralStatus.RECEIVED,
+                to_status=ReferralStatus.JOINED_CASE,
+                by=user,
+            )
         if link_worker is not None:
             from ..tasks import referral_notify_link_worker_task
 
@@ -305,6 +329,21 @@ def referral_create(
                 lambda: referral_notify_link_worker_task.delay(referral_id=referral_id)
             )
     return referral
+
+
+def open_case_for(*, person: Person) -> Referral | None:
+    """The person's open referral (their case), the most recent if an older record has more
+    than one. The person's row is locked first so that two referrals of the same person
+    arriving at once do not both open a case (PostgreSQL; SQLite writes one at a time)."""
+    if person.pk is None:
+        return None
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    return (
+        Referral.objects.filter(person=person, status__in=OPEN_STATUSES)
+        .select_related("team", "link_worker")
+        .order_by("-received_on", "-id")
+        .first()
+    )
 
 
 def _entered_fields(entered: PersonDetails | None) -> dict[str, Any]:
@@ -331,7 +370,7 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
     referral = (
         Referral.objects.select_related("link_worker")
         .filter(pk=referral_id)
-        .only("id", "person_id", "link_worker__email", "link_worker__is_active")
+        .only("id", "person_id", "joined_case_id", "link_worker__email", "link_worker__is_active")
     ).first()
     if referral is None or referral.link_worker is None:
         return False
@@ -344,13 +383,21 @@ def referral_notify_link_worker(*, referral_id: int) -> bool:
     )
     if not claimed:
         return False
+    if referral.joined_case_id is not None:
+        # Someone already on the caseload was referred again: say which case it joined.
+        subject = f"New referral {referral.pk} added to open case {referral.joined_case_id}"
+        body = (
+            f"A new referral {referral.pk} was made for someone whose case "
+            f"{referral.joined_case_id} is open with you. It has been added to that case "
+            "rather than opening a second one.\n\n"
+        )
+    else:
+        subject = f"New referral {referral.pk} on your caseload"
+        body = f"A new referral {referral.pk} is on your caseload.\n\n"
     try:
         send_mail(
-            subject=f"New referral {referral.pk} on your caseload",
-            message=(
-                f"A new referral {referral.pk} is on your caseload.\n\n"
-                f"Sign in to socialrx to see it: {_person_page_url(referral.person_id)}\n"
-            ),
+            subject=subject,
+            message=f"{body}Sign in to socialrx to see it: {_person_page_url(referral.person_id)}\n",
             from_email=None,
             recipient_list=[worker.email],
         )

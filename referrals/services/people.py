@@ -31,6 +31,11 @@ PERSON_EDITABLE_FIELDS = (
     "communication_needs",
     "phone",
     "email",
+    "best_time_to_contact",
+    "safe_to_leave_message",
+    "preferred_channel",
+    "needs_interpreter",
+    "interpreter_language",
 )
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from socialrx.audit import acting_user, audit_record
 from socialrx.models import AuditLog
 
-from ..models import Person, Referral
+from ..models import OPEN_STATUSES, Person, Referral, ReferralStatus, ReferralStatusChange
 from .assignment import link_worker_for, team_for_practice
 
 # Typed details a link worker may copy onto the matched person's record on confirming.
@@ -61,21 +61,51 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
         referral = _locked_open_match(referral)
         own = referral.person
         match = Person.objects.select_for_update().get(pk=_match_id(referral))
+        # One open case per person: a referral nobody has worked on yet joins the matched
+        # person's open case (looked for before this record's referrals move over).
+        open_case = (
+            Referral.objects.filter(person=match, status__in=OPEN_STATUSES)
+            .order_by("-received_on", "-id")
+            .first()
+            if referral.status == ReferralStatus.RECEIVED
+            else None
+        )
         copied = _copy_details(referral=referral, to=match, names=copy)
         moved = _move_records(source=own, to=match)
-        team = team_for_practice(practice=match.practice) or match.team
-        link_worker = link_worker_for(person=match, team=team)
-        match.team = team
-        match.link_worker = link_worker
+        joined: dict[str, Any] = {}
+        if open_case is not None:
+            team, link_worker = open_case.team, open_case.link_worker
+            joined = {
+                "status": ReferralStatus.JOINED_CASE,
+                "joined_case": open_case,
+                "closed_on": timezone.localdate(),
+                "version": referral.version + 1,
+            }
+            ReferralStatusChange.objects.create(
+                referral=referral,
+                from_status=referral.status,
+                to_status=ReferralStatus.JOINED_CASE,
+                by=by,
+            )
+            update_fields = [*copied, "last_activity_at"]
+        else:
+            team = team_for_practice(practice=match.practice) or match.team
+            link_worker = link_worker_for(person=match, team=team)
+            match.team = team
+            match.link_worker = link_worker
+            update_fields = [*copied, "team", "link_worker", "last_activity_at"]
         match.last_activity_at = timezone.now()
-        match.save(update_fields=[*copied, "team", "link_worker", "last_activity_at"])
-        handed_over = link_worker is not None and link_worker.pk != referral.link_worker_id
+        match.save(update_fields=update_fields)
+        handed_over = link_worker is not None and (
+            link_worker.pk != referral.link_worker_id or open_case is not None
+        )
         Referral.objects.filter(pk=referral.pk).update(
             person=match,
             team=team,
             link_worker=link_worker,
             possible_match=None,
             possible_match_on="",
+            **joined,
             **({"notified_at": None} if handed_over else {}),
         )
         if handed_over:
@@ -91,7 +121,8 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
             action=AuditLog.Action.UPDATE,
             obj=referral,
             person_id=match.pk,
-            detail=f"possible match confirmed: from person {own.pk}; moved {moved}",
+            detail=f"possible match confirmed: from person {own.pk}; moved {moved}"
+            + (f"; added to open case {open_case.pk}" if open_case is not None else ""),
         )
         # The matched person's save and the removal of the referral's own record are
         # audited by the models (values in the entries' before/after).

@@ -15,7 +15,7 @@ from socialrx.audit import acting_user
 from socialrx.audited import record_update
 from socialrx.concurrency import EditConflict
 
-from ..models import ENDED_STATUSES, Referral, ReferralStatus, ReferralStatusChange
+from ..models import ENDED_STATUSES, EndReason, Referral, ReferralStatus, ReferralStatusChange
 from .activity import person_touch
 
 S = ReferralStatus
@@ -30,6 +30,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DECLINED: (),
     S.WITHDRAWN: (),
     S.UNABLE_TO_CONTACT: (),
+    # Added to the person's open case on arrival: the work is recorded on that case.
+    S.JOINED_CASE: (),
 }
 
 
@@ -55,6 +57,7 @@ def referral_status_change(
     closure_outcome: str = "",
     on: dt.date | None = None,
     from_status: str | None = None,
+    end_reason: str = "",
 ) -> ReferralStatusChange:
     """Move a referral on, keeping who and when. Ending a referral (closed, declined,
     withdrawn, unable to contact) sets ``closed_on``; an open status has none.
@@ -78,6 +81,10 @@ def referral_status_change(
                 f"It can become: {options}"
             )
         raise ValidationError(message, code="invalid_transition")
+    if end_reason and end_reason not in EndReason.values:
+        raise ValidationError(
+            {"end_reason": "Choose a reason from the list"}, code="end_reason_invalid"
+        )
     if to_status == S.CLOSED and not closure_outcome.strip():
         raise ValidationError("Enter the outcome of the case", code="closure_outcome_required")
     values: dict[str, Any] = {
@@ -88,6 +95,8 @@ def referral_status_change(
     }
     if closure_outcome:
         values["closure_outcome"] = closure_outcome
+    if end_reason and to_status in ENDED_STATUSES:
+        values["end_reason"] = end_reason
     with transaction.atomic():
         if not Referral.objects.filter(pk=referral.pk, status=expected).update(**values):
             now = Referral.objects.filter(pk=referral.pk).first()
@@ -104,9 +113,10 @@ def referral_status_change(
             "status": expected,
             "closed_on": referral.closed_on,
             "closure_outcome": referral.closure_outcome,
+            "end_reason": referral.end_reason,
         }
         referral.refresh_from_db(
-            fields=["status", "closed_on", "closure_outcome", "updated_at", "version"]
+            fields=["status", "closed_on", "closure_outcome", "end_reason", "updated_at", "version"]
         )
         # The conditional UPDATE bypasses save(): write the entry save() would have.
         record_update(

@@ -7,6 +7,7 @@ gets 404 (``role_required``), and so does a link worker asking for another team'
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from ..forms.casework import (
     ConnectionForm,
     ConnectionOutcomeForm,
     ConsentForm,
+    ContactAttemptForm,
     ConversationForm,
     GoalForm,
     GoalStatusForm,
@@ -44,7 +46,14 @@ from ..forms.casework import (
     StatusChangeForm,
 )
 from ..forms.tasks import AppointmentForm, TaskForm
-from ..models import ConnectionOutcome, ConsentPurpose, GoalStatus, Person, ReferralStatus
+from ..models import (
+    OPEN_STATUSES,
+    ConnectionOutcome,
+    ConsentPurpose,
+    GoalStatus,
+    Person,
+    ReferralStatus,
+)
 from ..questionnaires import SWEMWBS_COPYRIGHT, SWEMWBS_INTRO
 from ..selectors.casework import (
     asset_active_get,
@@ -64,6 +73,11 @@ from ..services import status as status_service
 from ..services.checkins import check_in_record
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
 from ..services.consent import consent_change
+from ..services.contact_attempts import (
+    contact_attempt_record,
+    referral_close_unable_to_contact,
+    unable_to_contact_check,
+)
 from ..services.conversations import conversation_log
 from ..services.goals import goal_add, goal_status_set
 from ..services.group_answers import group_answer_request_send
@@ -228,6 +242,11 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "link_workers": list(team_link_workers(team_id=person.team_id)),
         "today": timezone.localdate(),
         "back": "person",
+        "contact_form": forms.get("contact_form")
+        or ContactAttemptForm(initial={"attempted_on": timezone.localdate()}),
+        "unable_to_contact": unable_to_contact_check(
+            referral=record.open_referral, attempts=record.contact_attempts
+        ),
         "goal_statuses": GoalStatus.choices,
         "connection_outcomes": ConnectionOutcome.choices,
         "error_form": next((f for f in forms.values() if f is not None and f.errors), None),
@@ -347,6 +366,7 @@ def referral_status_change(request: SignedInRequest, pk: int) -> HttpResponse:
                 to_status=form.cleaned_data["to_status"],
                 note=form.cleaned_data["note"],
                 from_status=form.cleaned_data["from_status"],
+                end_reason=form.cleaned_data["end_reason"],
                 by=request.user,
             )
         except StatusConflict as exc:
@@ -753,3 +773,54 @@ def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+# --- contact attempts ------------------------------------------------------------------------
+
+
+@casework_view
+@require_POST
+def contact_attempt_create(request: SignedInRequest, pk: int) -> HttpResponse:
+    person = person_for_page(user=request.user, pk=pk)
+    form = ContactAttemptForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        now = timezone.localtime()
+        day = data["attempted_on"]
+        # Today's attempt is now; an earlier day's is kept at midday of that day.
+        when = (
+            now if day == now.date() else timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+        )
+        try:
+            contact_attempt_record(
+                person=person,
+                referral=person.referrals.filter(status__in=OPEN_STATUSES).first(),
+                method=data["method"],
+                outcome=data["outcome"],
+                attempted_at=when,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc, field="outcome")
+        else:
+            messages.success(request, "Contact attempt recorded.")
+            return redirect(_person_url(person, "contact-attempts"))
+    return _person_page(request, person, contact_form=form)
+
+
+@casework_view
+@require_POST
+def referral_unable_to_contact(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Close the person's open referral as unable to contact (offered once the attempts
+    allow it; the change is conditional on the status the page showed)."""
+    referral = referral_for_case(user=request.user, pk=pk)
+    shown = request.POST.get("from_status", "")
+    try:
+        referral_close_unable_to_contact(
+            referral=referral, by=request.user, from_status=shown or None
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Referral closed as unable to contact.")
+    return redirect(_person_url(referral.person, "contact-attempts"))

@@ -290,6 +290,10 @@ SERVICE_PHONE = env("SERVICE_PHONE", default="")
 SERVICE_DROP_IN = env("SERVICE_DROP_IN", default="")
 # Self-referrals allowed per client address per hour.
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
+# Unsuccessful contact attempts, over at least this many days, after which a link worker may
+# close a referral as unable to contact (docs/casework.md).
+UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
+UNABLE_TO_CONTACT_DAYS = env.int("UNABLE_TO_CONTACT_DAYS", default=14)
 # Secret pepper for turning NHS numbers into patient keys (HMAC-SHA256).
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".

@@ -23,6 +23,7 @@ from referrals.models import (
     Consent,
     ConsentPurpose,
     ConsentSource,
+    ContactAttempt,
     Feedback,
     GroupAnswer,
     GroupAnswerChoice,
@@ -138,6 +139,14 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         mode=AppointmentMode.IN_PERSON,
         place="Zebedee's house",
         created_by=link_worker,
+    )
+    ContactAttempt.objects.create(
+        person=person,
+        referral=referral,
+        method="phone",
+        outcome="no_answer",
+        attempted_at=timezone.now(),
+        by=link_worker,
     )
     Consent.objects.create(
         person=person,

@@ -11,6 +11,7 @@ from referrals.models import (
     CaseNote,
     Connection,
     ConsentPurpose,
+    ContactAttempt,
     Conversation,
     Feedback,
     FriendsObservation,
@@ -378,20 +379,28 @@ def test_person_page_query_count_does_not_grow_with_the_record(
         connection = ConnectionFactory(person=person, asset=asset, made_by=link_worker)
         connection.outcome_changes.create(outcome="attended", by=link_worker)
         CaseNote.objects.create(person=person, text="note", by=link_worker)
+        ContactAttempt.objects.create(
+            person=person,
+            referral=referral,
+            method="phone",
+            outcome="no_answer",
+            attempted_at=timezone.now(),
+            by=link_worker,
+        )
         ConsentFactory(person=person, purpose=ConsentPurpose.CONTACT, recorded_by=link_worker)
         TaskFactory(person=person, connection=connection)
 
     add_records()
     client.get(reverse("referrals:person", args=[person.pk]))
     # session, user, person, referrals, status changes, feedback, conversations, goals,
-    # connections, outcome changes, groups' answers, notes, consent, audit insert, team link workers (twice: the
+    # connections, outcome changes, groups' answers, notes, contact attempts, consent, audit insert, team link workers (twice: the
     # select widget peeks at its first choice to decide on the required attribute), open tasks,
     # the team's link workers once more for the tasks' "give to" choices, appointments
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         client.get(reverse("referrals:person", args=[person.pk]))
     for _ in range(4):
         add_records()
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get(reverse("referrals:person", args=[person.pk]))
     assert response.content.decode().count("Rang") == 0
     assert response.content.decode().count("Goal agreed") == 5

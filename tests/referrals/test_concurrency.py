@@ -256,7 +256,12 @@ def test_status_change_from_a_status_no_longer_current_is_refused(
     )
     response = client_for(link_worker).post(
         reverse("referrals:referral_status_change", args=[referral.pk]),
-        {"to_status": "declined", "from_status": "received", "note": "They said no"},
+        {
+            "to_status": "declined",
+            "from_status": "received",
+            "end_reason": "declined_by_person",
+            "note": "They said no",
+        },
     )
     content = html.unescape(response.content.decode())
     assert response.status_code == 200
