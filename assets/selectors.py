@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -19,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,6 +39,7 @@ from .models import (
     ListingStatus,
     Session,
 )
+from .search_synonyms import crude_stem, search_words, synonyms_for
 
 ACCESS_NEEDS = {
     "step_free": "Step-free access",
@@ -73,6 +77,75 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _has_web_search_syntax(words: str) -> bool:
+    """A phrase in quotes, an -exclusion or "or": the searcher meant websearch syntax."""
+    return bool(re.search(r'["-]|\bor\b', words, re.IGNORECASE))
+
+
+def _word_group(word: str) -> str:
+    """One searched word as a tsquery group: the word as a prefix (so "walk" also finds
+    "walkers", which the English stemmer keeps apart) or any of its synonyms."""
+    alternatives = [f"{word}:*"]
+    for synonym in synonyms_for(word):
+        parts = search_words(synonym)
+        if parts:
+            alternatives.append("(" + " & ".join(f"{part}:*" for part in parts) + ")")
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def _postgres_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
+    """English full-text search (stemmed, with synonyms) or a name close in spelling
+    (pg_trgm word similarity, through the trigram index on name), ranked: the exact name
+    first, then full-text rank plus name similarity."""
+    tokens = search_words(words)
+    if not tokens:
+        return qs.none(), []
+    typed = " ".join(tokens)
+    if _has_web_search_syntax(words):
+        # A phrase or an exclusion is precise on purpose: no synonyms, no near spellings.
+        query = SearchQuery(words, search_type="websearch", config="english")
+        matches = Q(search_vector=query)
+    else:
+        # Word characters only reach the raw query, so no tsquery syntax can be injected.
+        raw = " & ".join(_word_group(token) for token in tokens)
+        query = SearchQuery(raw, search_type="raw", config="english")
+        # Both halves use an index (GIN on the vector, GIN trigram on name): a bitmap OR.
+        matches = Q(search_vector=query) | Q(TrigramWordSimilar(F("name"), Value(typed)))
+    qs = qs.filter(matches)
+    qs = qs.annotate(
+        exact_name=Case(When(name__iexact=words, then=Value(1)), default=Value(0)),
+        rank=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(typed, "name"),
+    )
+    return qs, [F("exact_name").desc(), F("rank").desc()]
+
+
+def _sqlite_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
+    """SQLite (laptop demo) has no stemmer or trigrams: every word must appear in the name,
+    description, venue or category, as typed, by its crude stem or as one of its synonyms.
+    Listings whose name holds a searched word come first."""
+    tokens = search_words(words)
+    if not tokens:
+        return qs.none(), []
+    in_name = Q()
+    for token in tokens:
+        stem = crude_stem(token)
+        match = Q()
+        for term in {token, stem, *synonyms_for(token)}:
+            match |= (
+                Q(name__icontains=term)
+                | Q(description__icontains=term)
+                | Q(venue_name__icontains=term)
+                | Q(category__icontains=term.replace(" ", "_"))
+            )
+        qs = qs.filter(match)
+        in_name |= Q(name__icontains=stem)
+    qs = qs.annotate(
+        exact_name=Case(When(name__iexact=words, then=Value(1)), default=Value(0)),
+        name_match=Case(When(in_name, then=Value(1)), default=Value(0)),
+    )
+    return qs, [F("exact_name").desc(), F("name_match").desc()]
+
+
 def postcode_location(*, postcode: str) -> tuple[float, float] | str:
     """(latitude, longitude) of a postcode; ``"unknown"`` when it is not in the look-up;
     ``"no_data"`` when no coordinates have been loaded at all."""
@@ -107,24 +180,10 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
     words = search.q.strip()
     if words:
         if _is_postgres():
-            query = SearchQuery(words, search_type="websearch", config="english")
-            # Also match word beginnings ("walk" finds "walkers", which the English stemmer
-            # keeps apart): every word as a prefix, all required. Not when the words use web
-            # search syntax (a phrase, -exclusion, or): the prefixes would undo it.
-            tokens = re.findall(r"\w+", words)[:8]
-            if tokens and not re.search(r'["-]|\bor\b', words, re.IGNORECASE):
-                prefixes = " & ".join(f"{token}:*" for token in tokens)
-                query = query | SearchQuery(prefixes, search_type="raw", config="english")
-            qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-            order.append(F("rank").desc())
+            qs, rank_order = _postgres_words(qs, words)
         else:
-            # SQLite: every word must appear in the name, description or venue.
-            for word in words.split()[:8]:
-                qs = qs.filter(
-                    Q(name__icontains=word)
-                    | Q(description__icontains=word)
-                    | Q(venue_name__icontains=word)
-                )
+            qs, rank_order = _sqlite_words(qs, words)
+        order.extend(rank_order)
     if search.category:
         qs = qs.filter(category=search.category)
     if search.weekday is not None:
