@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -48,6 +49,8 @@ ACCESS_NEEDS = {
     "slowest_pace": "Goes at the pace of the slowest",
 }
 KM_PER_MILE = 1.609344
+# Shorter words are not matched by spelling: "tea" is too close to "team" and "steam".
+MIN_TYPO_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -94,29 +97,52 @@ def _word_group(word: str) -> str:
 
 
 def _postgres_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
-    """English full-text search (stemmed, with synonyms) or a name close in spelling
-    (pg_trgm word similarity, through the trigram index on name), ranked: the exact name
-    first, then full-text rank plus name similarity."""
+    """English full-text search, stemmed and with synonyms; when the words as spelt find
+    nothing at all, each word may instead be close in spelling to a word of the name (pg_trgm
+    word similarity, through the trigram index on name). Ranked: the exact name first, then
+    full-text rank (name words weigh most), then how close the name is in spelling."""
     tokens = search_words(words)
     if not tokens:
         return qs.none(), []
-    typed = " ".join(tokens)
     if _has_web_search_syntax(words):
         # A phrase or an exclusion is precise on purpose: no synonyms, no near spellings.
         query = SearchQuery(words, search_type="websearch", config="english")
-        matches = Q(search_vector=query)
-    else:
-        # Word characters only reach the raw query, so no tsquery syntax can be injected.
-        raw = " & ".join(_word_group(token) for token in tokens)
-        query = SearchQuery(raw, search_type="raw", config="english")
-        # Both halves use an index (GIN on the vector, GIN trigram on name): a bitmap OR.
-        matches = Q(search_vector=query) | Q(TrigramWordSimilar(F("name"), Value(typed)))
-    qs = qs.filter(matches)
+        qs = qs.filter(search_vector=query).annotate(
+            exact_name=_exact_name(words), rank=SearchRank(F("search_vector"), query)
+        )
+        return qs, [F("exact_name").desc(), F("rank").desc()]
+
+    # Word characters only reach the raw queries, so no tsquery syntax can be injected.
+    def raw(text: str) -> SearchQuery:
+        return SearchQuery(text, search_type="raw", config="english")
+
+    query = raw(" & ".join(_word_group(token) for token in tokens))
+    # Near spellings are looked for only when the words as spelt match no listing at all: a
+    # common word then costs no similarity test per row, and a real word is never drowned
+    # by names that merely look like it. PostgreSQL runs this EXISTS once per query.
+    spelt_finds = Exists(
+        Asset.objects.filter(listing_status=ListingStatus.APPROVED, search_vector=query)
+    )
+    near = Q()
+    for token in tokens:
+        word = Q(search_vector=raw(_word_group(token)))
+        if len(token) >= MIN_TYPO_LENGTH:
+            word |= Q(TrigramWordSimilar(F("name"), Value(token)))
+        near &= word
+    qs = qs.filter(Q(search_vector=query) | (~Q(spelt_finds) & near))
+    similarity = Case(
+        When(spelt_finds, then=Value(0.0)),
+        default=TrigramWordSimilarity(" ".join(tokens), "name"),
+        output_field=FloatField(),
+    )
     qs = qs.annotate(
-        exact_name=Case(When(name__iexact=words, then=Value(1)), default=Value(0)),
-        rank=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(typed, "name"),
+        exact_name=_exact_name(words), rank=SearchRank(F("search_vector"), query) + similarity
     )
     return qs, [F("exact_name").desc(), F("rank").desc()]
+
+
+def _exact_name(words: str) -> Case:
+    return Case(When(name__iexact=words.strip(), then=Value(1)), default=Value(0))
 
 
 def _sqlite_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
@@ -140,7 +166,7 @@ def _sqlite_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], lis
         qs = qs.filter(match)
         in_name |= Q(name__icontains=stem)
     qs = qs.annotate(
-        exact_name=Case(When(name__iexact=words, then=Value(1)), default=Value(0)),
+        exact_name=_exact_name(words),
         name_match=Case(When(in_name, then=Value(1)), default=Value(0)),
     )
     return qs, [F("exact_name").desc(), F("name_match").desc()]

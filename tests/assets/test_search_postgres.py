@@ -139,3 +139,19 @@ def test_the_search_words_are_never_logged(anon_client, caplog):
     assert response.status_code == 200
     assert "bereavement" not in caplog.text
     assert "walkng" not in caplog.text
+
+
+def test_near_spellings_are_not_added_when_the_words_find_listings(postgres_required):
+    AssetFactory(name="Allotment society", description="Vegetables for everyone")
+    AssetFactory(name="Alotment friends", description="Misspelt by its keeper")
+    # Spelt right, the word finds a listing: names that merely look like it stay out.
+    assert _names("allotment") == ["Allotment society"]
+    assert _names("alotment") == ["Alotment friends"]
+    # A word that matches nothing as spelt finds the name it is closest to.
+    assert _names("allotmnt") == ["Allotment society"]
+
+
+def test_each_misspelt_word_must_match_a_listing(postgres_required):
+    AssetFactory(name="Allotment society", description="Vegetables for everyone")
+    AssetFactory(name="Allotment open day", description="Once a year")
+    assert _names("alotment society") == ["Allotment society"]
