@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -117,27 +116,21 @@ def _postgres_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], l
         return SearchQuery(text, search_type="raw", config="english")
 
     query = raw(" & ".join(_word_group(token) for token in tokens))
+    rank: Any = SearchRank(F("search_vector"), query)
     # Near spellings are looked for only when the words as spelt match no listing at all: a
-    # common word then costs no similarity test per row, and a real word is never drowned
-    # by names that merely look like it. PostgreSQL runs this EXISTS once per query.
-    spelt_finds = Exists(
-        Asset.objects.filter(listing_status=ListingStatus.APPROVED, search_vector=query)
-    )
-    near = Q()
-    for token in tokens:
-        word = Q(search_vector=raw(_word_group(token)))
-        if len(token) >= MIN_TYPO_LENGTH:
-            word |= Q(TrigramWordSimilar(F("name"), Value(token)))
-        near &= word
-    qs = qs.filter(Q(search_vector=query) | (~Q(spelt_finds) & near))
-    similarity = Case(
-        When(spelt_finds, then=Value(0.0)),
-        default=TrigramWordSimilarity(" ".join(tokens), "name"),
-        output_field=FloatField(),
-    )
-    qs = qs.annotate(
-        exact_name=_exact_name(words), rank=SearchRank(F("search_vector"), query) + similarity
-    )
+    # real word is never drowned by names that merely look like it, and the search itself
+    # stays one indexed full-text match. Deciding here costs one EXISTS (it stops at the first
+    # match); deciding inside the search's own WHERE made PostgreSQL scan every row.
+    if Asset.objects.filter(listing_status=ListingStatus.APPROVED, search_vector=query).exists():
+        qs = qs.filter(search_vector=query)
+    else:
+        for token in tokens:
+            word = Q(search_vector=raw(_word_group(token)))
+            if len(token) >= MIN_TYPO_LENGTH:
+                word |= Q(TrigramWordSimilar(F("name"), Value(token)))
+            qs = qs.filter(word)
+        rank = rank + TrigramWordSimilarity(" ".join(tokens), "name")
+    qs = qs.annotate(exact_name=_exact_name(words), rank=rank)
     return qs, [F("exact_name").desc(), F("rank").desc()]
 
 

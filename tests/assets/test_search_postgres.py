@@ -155,3 +155,16 @@ def test_each_misspelt_word_must_match_a_listing(postgres_required):
     AssetFactory(name="Allotment society", description="Vegetables for everyone")
     AssetFactory(name="Allotment open day", description="Once a year")
     assert _names("alotment society") == ["Allotment society"]
+
+
+def test_a_word_search_adds_one_query_whatever_the_results(
+    postgres_required, anon_client, django_assert_max_num_queries
+):
+    for i in range(25):
+        AssetFactory(name=f"Walking group {i}")
+    # The check for matches as spelt, the count, one page of listings, their sessions.
+    for q in ("walking", "walkng"):
+        with django_assert_max_num_queries(4):
+            response = anon_client.get("/directory/", {"q": q})
+        assert response.status_code == 200
+        assert "25 listings" in response.content.decode()
