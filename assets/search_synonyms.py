@@ -39,8 +39,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fitness": ("exercise", "walking", "sport"),
     "active": ("exercise", "walking", "sport"),
     # Outdoors and growing.
-    "garden": ("gardening", "allotment", "growing"),
-    "allotment": ("gardening", "growing"),
+    "garden": ("gardening", "allotment"),
+    "allotment": ("gardening",),
     "outdoors": ("walking", "gardening", "nature"),
     # Music.
     "sing": ("singing", "choir"),
