@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 from socialrx.registry import ADMIN_HOME, FOOTER, NAV, PUBLIC_HOME, Link
@@ -38,3 +40,22 @@ class AssetsConfig(AppConfig):
             )
         ],
     }
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_trigram_threshold, dispatch_uid="assets_trigram_threshold")
+
+
+# How close a searched word must be to a word of a listing's name to count as a misspelling of
+# it (pg_trgm word similarity, 0–1). The default, 0.6, misses one dropped letter in a short
+# word ("walkng" is 0.57 from "Walking"); 0.5 finds it without matching unrelated names.
+TRIGRAM_WORD_THRESHOLD = 0.5
+
+
+def _trigram_threshold(sender: object, connection: Any, **kwargs: Any) -> None:
+    """Set the misspelling threshold once per PostgreSQL connection (not per search: no extra
+    query on the search page). A custom setting, so it is accepted before pg_trgm loads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {TRIGRAM_WORD_THRESHOLD}")

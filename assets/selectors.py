@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -19,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,6 +40,7 @@ from .models import (
     ListingStatus,
     Session,
 )
+from .search_synonyms import crude_stem, search_words, synonyms_for
 
 ACCESS_NEEDS = {
     "step_free": "Step-free access",
@@ -45,6 +49,8 @@ ACCESS_NEEDS = {
     "slowest_pace": "Goes at the pace of the slowest",
 }
 KM_PER_MILE = 1.609344
+# Shorter words are not matched by spelling: "tea" is too close to "team" and "steam".
+MIN_TYPO_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,94 @@ class DirectoryResults:
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def _has_web_search_syntax(words: str) -> bool:
+    """A phrase in quotes, an -exclusion or "or": the searcher meant websearch syntax."""
+    return bool(re.search(r'["-]|\bor\b', words, re.IGNORECASE))
+
+
+def _word_group(word: str) -> str:
+    """One searched word as a tsquery group: the word as a prefix (so "walk" also finds
+    "walkers", which the English stemmer keeps apart) or any of its synonyms."""
+    alternatives = [f"{word}:*"]
+    for synonym in synonyms_for(word):
+        parts = search_words(synonym)
+        # "gardening" looks up the "garden" entry, which lists "gardening" itself: a repeat
+        # adds nothing but makes PostgreSQL expect more rows and skip the index.
+        if parts and parts != [word]:
+            alternatives.append("(" + " & ".join(f"{part}:*" for part in parts) + ")")
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def _postgres_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
+    """English full-text search, stemmed and with synonyms; when the words as spelt find
+    nothing at all, each word may instead be close in spelling to a word of the name (pg_trgm
+    word similarity, through the trigram index on name). Ranked: the exact name first, then
+    full-text rank (name words weigh most), then how close the name is in spelling."""
+    tokens = search_words(words)
+    if not tokens:
+        return qs.none(), []
+    if _has_web_search_syntax(words):
+        # A phrase or an exclusion is precise on purpose: no synonyms, no near spellings.
+        query = SearchQuery(words, search_type="websearch", config="english")
+        qs = qs.filter(search_vector=query).annotate(
+            exact_name=_exact_name(words), rank=SearchRank(F("search_vector"), query)
+        )
+        return qs, [F("exact_name").desc(), F("rank").desc()]
+
+    # Word characters only reach the raw queries, so no tsquery syntax can be injected.
+    def raw(text: str) -> SearchQuery:
+        return SearchQuery(text, search_type="raw", config="english")
+
+    query = raw(" & ".join(_word_group(token) for token in tokens))
+    rank: Any = SearchRank(F("search_vector"), query)
+    # Near spellings are looked for only when the words as spelt match no listing at all: a
+    # real word is never drowned by names that merely look like it, and the search itself
+    # stays one indexed full-text match. Deciding here costs one EXISTS (it stops at the first
+    # match); deciding inside the search's own WHERE made PostgreSQL scan every row.
+    if Asset.objects.filter(listing_status=ListingStatus.APPROVED, search_vector=query).exists():
+        qs = qs.filter(search_vector=query)
+    else:
+        for token in tokens:
+            word = Q(search_vector=raw(_word_group(token)))
+            if len(token) >= MIN_TYPO_LENGTH:
+                word |= Q(TrigramWordSimilar(F("name"), Value(token)))
+            qs = qs.filter(word)
+        rank = rank + TrigramWordSimilarity(" ".join(tokens), "name")
+    qs = qs.annotate(exact_name=_exact_name(words), rank=rank)
+    return qs, [F("exact_name").desc(), F("rank").desc()]
+
+
+def _exact_name(words: str) -> Case:
+    return Case(When(name__iexact=words.strip(), then=Value(1)), default=Value(0))
+
+
+def _sqlite_words(qs: QuerySet[Asset], words: str) -> tuple[QuerySet[Asset], list[Any]]:
+    """SQLite (laptop demo) has no stemmer or trigrams: every word must appear in the name,
+    description, venue or category, as typed, by its crude stem or as one of its synonyms.
+    Listings whose name holds a searched word come first."""
+    tokens = search_words(words)
+    if not tokens:
+        return qs.none(), []
+    in_name = Q()
+    for token in tokens:
+        stem = crude_stem(token)
+        match = Q()
+        for term in {token, stem, *synonyms_for(token)}:
+            match |= (
+                Q(name__icontains=term)
+                | Q(description__icontains=term)
+                | Q(venue_name__icontains=term)
+                | Q(category__icontains=term.replace(" ", "_"))
+            )
+        qs = qs.filter(match)
+        in_name |= Q(name__icontains=stem)
+    qs = qs.annotate(
+        exact_name=_exact_name(words),
+        name_match=Case(When(in_name, then=Value(1)), default=Value(0)),
+    )
+    return qs, [F("exact_name").desc(), F("name_match").desc()]
 
 
 def postcode_location(*, postcode: str) -> tuple[float, float] | str:
@@ -108,24 +202,10 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
     words = search.q.strip()
     if words:
         if _is_postgres():
-            query = SearchQuery(words, search_type="websearch", config="english")
-            # Also match word beginnings ("walk" finds "walkers", which the English stemmer
-            # keeps apart): every word as a prefix, all required. Not when the words use web
-            # search syntax (a phrase, -exclusion, or): the prefixes would undo it.
-            tokens = re.findall(r"\w+", words)[:8]
-            if tokens and not re.search(r'["-]|\bor\b', words, re.IGNORECASE):
-                prefixes = " & ".join(f"{token}:*" for token in tokens)
-                query = query | SearchQuery(prefixes, search_type="raw", config="english")
-            qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-            order.append(F("rank").desc())
+            qs, rank_order = _postgres_words(qs, words)
         else:
-            # SQLite: every word must appear in the name, description or venue.
-            for word in words.split()[:8]:
-                qs = qs.filter(
-                    Q(name__icontains=word)
-                    | Q(description__icontains=word)
-                    | Q(venue_name__icontains=word)
-                )
+            qs, rank_order = _sqlite_words(qs, words)
+        order.extend(rank_order)
     if search.category:
         qs = qs.filter(category=search.category)
     if search.weekday is not None:
