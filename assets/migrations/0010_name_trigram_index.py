@@ -32,6 +32,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assets", "0007_asset_version")]
+    dependencies = [("assets", "0009_listing_reports")]
 
     operations = [migrations.RunPython(forward, backward, elidable=False)]
