@@ -322,7 +322,7 @@ def _joined_plans(ctx: Any, plans: list[ReferralPlan]) -> list[tuple[ReferralPla
     latest: dict[int, ReferralPlan] = {}
     for plan in plans:
         latest[plan.person.pk] = plan
-    joined = []
+    joined: list[tuple[ReferralPlan, ReferralPlan]] = []
     candidates = [p for p in latest.values() if p.referral.status in OPEN]
     for i, open_plan in enumerate(candidates):
         ref = open_plan.referral

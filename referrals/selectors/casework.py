@@ -60,7 +60,7 @@ def caseload_search_kind(*, query: str) -> str | None:
     return "by NHS number" if _is_nhs_number(query) else "by name"
 
 
-_CASELOAD_ORDER = {
+_CASELOAD_ORDER: dict[str, tuple[Any, ...]] = {
     "name": (Lower("family_name"), Lower("given_name")),
     "date_of_birth": (F("date_of_birth"),),
     "status": (F("current_status"),),
@@ -135,7 +135,10 @@ def caseload_practices(*, user: Any) -> QuerySet[Practice]:
     (administrators: every practice)."""
     if getattr(user, "is_admin", False):
         return Practice.objects.order_by("name")
-    return Practice.objects.filter(team_id=getattr(user, "team_id", None)).order_by("name")
+    team_id = getattr(user, "team_id", None)
+    if team_id is None:
+        return Practice.objects.none()
+    return Practice.objects.filter(team_id=team_id).order_by("name")
 
 
 def person_for_page(*, user: Any, pk: int) -> Person:

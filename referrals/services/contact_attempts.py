@@ -102,14 +102,14 @@ def unable_to_contact_check(
     since = dt.datetime.combine(referral.received_on, dt.time.min, tzinfo=dt.UTC)
     if attempts is None:
         attempts = ContactAttempt.objects.filter(person_id=referral.person_id)
-    attempts = sorted(
+    rows = sorted(
         ((a.outcome, a.attempted_at, a.pk) for a in attempts if a.attempted_at >= since),
         key=lambda row: (row[1], row[2]),
     )
     last_reached = max(
-        (i for i, (o, _, _) in enumerate(attempts) if o == ContactOutcome.REACHED), default=-1
+        (i for i, (o, _, _) in enumerate(rows) if o == ContactOutcome.REACHED), default=-1
     )
-    tries = [at for _, at, _ in attempts[last_reached + 1 :]]
+    tries = [at for _, at, _ in rows[last_reached + 1 :]]
     days = (tries[-1] - tries[0]).days if tries else 0
     allowed = (
         len(tries) >= settings.UNABLE_TO_CONTACT_ATTEMPTS

@@ -193,7 +193,7 @@ def caseload(request: SignedInRequest) -> HttpResponse:
     page = Paginator(people, CASELOAD_PAGE_SIZE).get_page(data.get("page"))
     today = timezone.localdate()
     for person in page.object_list:
-        person.age = _age_on(person.date_of_birth, today)
+        person.age = _age_on(person.date_of_birth, today)  # type: ignore[attr-defined]
     pages = {}
     if page.has_previous():
         params = _caseload_params(values, page=page.previous_page_number())
