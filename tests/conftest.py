@@ -208,6 +208,21 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A page on a 375 px wide touch screen (the narrowest phone the service supports)."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 375, "height": 667},
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 

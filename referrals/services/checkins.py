@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +15,8 @@ from django.utils import timezone
 from socialrx.audit import acting_user, audit_note
 
 from ..models import FriendsObservation, Ons4Response, Person, SwemwbsResponse
-from ..questionnaires import ons4_answers, swemwbs_score
 from .activity import person_touch
+from .conversations import measures_checked
 
 
 @acting_user("by")
@@ -33,15 +32,9 @@ def check_in_record(
     """Record the measures given (at least one). Returns the rows made."""
     if on > timezone.localdate():
         raise ValidationError("The date must be today or in the past", code="date_future")
-    if friends_count is not None and friends_count < 0:
-        raise ValidationError("The number of friends cannot be negative", code="friends_negative")
-    try:
-        swemwbs = swemwbs_score(items=swemwbs_items) if swemwbs_items else None
-        ons4_values = ons4_answers(answers=ons4 or {})
-    except ValueError as exc:
-        raise ValidationError(str(exc), code="questionnaire_incomplete") from None
-    if swemwbs is not None and not settings.SWEMWBS_ENABLED:
-        raise ValidationError("SWEMWBS is switched off", code="swemwbs_disabled")
+    swemwbs, ons4_values = measures_checked(
+        friends_count=friends_count, swemwbs_items=swemwbs_items, ons4=ons4
+    )
     if friends_count is None and swemwbs is None and ons4_values is None:
         raise ValidationError(
             "Enter the number of friends, or answer SWEMWBS or ONS4", code="nothing_measured"

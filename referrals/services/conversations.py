@@ -31,6 +31,26 @@ from .tasks import task_for_first_conversation
 S = ReferralStatus
 
 
+def measures_checked(
+    *,
+    friends_count: int | None,
+    swemwbs_items: Sequence[int] | None,
+    ons4: Mapping[str, int | None] | None,
+) -> tuple[Any, Any]:
+    """The friends count and questionnaires as given, checked and scored: the SWEMWBS score
+    (or None) and the ONS4 answers (or None). Shared by conversations and check-ins."""
+    if friends_count is not None and friends_count < 0:
+        raise ValidationError("The number of friends cannot be negative", code="friends_negative")
+    try:
+        swemwbs = swemwbs_score(items=swemwbs_items) if swemwbs_items else None
+        ons4_values = ons4_answers(answers=ons4 or {})
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="questionnaire_incomplete") from None
+    if swemwbs is not None and not settings.SWEMWBS_ENABLED:
+        raise ValidationError("SWEMWBS is switched off", code="swemwbs_disabled")
+    return swemwbs, ons4_values
+
+
 @acting_user("by")
 def conversation_log(
     *,
@@ -54,15 +74,9 @@ def conversation_log(
     unknown = [a for a in areas if a not in LifeArea.values]
     if unknown:
         raise ValidationError("Choose life areas from the list", code="unknown_life_area")
-    if friends_count is not None and friends_count < 0:
-        raise ValidationError("The number of friends cannot be negative", code="friends_negative")
-    try:
-        swemwbs = swemwbs_score(items=swemwbs_items) if swemwbs_items else None
-        ons4_values = ons4_answers(answers=ons4 or {})
-    except ValueError as exc:
-        raise ValidationError(str(exc), code="questionnaire_incomplete") from None
-    if swemwbs is not None and not settings.SWEMWBS_ENABLED:
-        raise ValidationError("SWEMWBS is switched off", code="swemwbs_disabled")
+    swemwbs, ons4_values = measures_checked(
+        friends_count=friends_count, swemwbs_items=swemwbs_items, ons4=ons4
+    )
 
     with transaction.atomic():
         referral = referral_open_for(person=person)

@@ -15,20 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 375, "height": 667},
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-@pytest.fixture
 def allotment(db):
     asset = AssetFactory(
         name="Canal Street allotment",

@@ -22,20 +22,6 @@ WIDER_THAN_SCREEN = """(width) => [...document.querySelectorAll('body *')]
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": WIDTH, "height": 667},
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-@pytest.fixture
 def case():
     team = TeamFactory(code="phone-team")
     practice = PracticeFactory(ods_code="PH001", team=team, name="Canal Street Surgery")
