@@ -4,7 +4,6 @@ synonyms. PostgreSQL's full-text search is tested in test_search_postgres.py."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from assets.search_synonyms import SYNONYMS, crude_stem, synonyms_for
 from assets.selectors import DirectorySearch, directory_search
@@ -12,9 +11,14 @@ from tests.assets.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
 
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the fallback runs only where there is no PostgreSQL"
-)
+
+@pytest.fixture
+def fallback(monkeypatch):
+    """The search without PostgreSQL's full-text search, whichever database the tests use."""
+    monkeypatch.setattr("assets.selectors._is_postgres", lambda: False)
+
+
+fallback_search = pytest.mark.usefixtures("fallback")
 
 
 def _names(q: str, **filters: object) -> list[str]:
@@ -46,7 +50,7 @@ def test_synonyms_are_found_by_any_form_of_the_word():
     assert all(key == key.lower().strip() and " " not in key for key in SYNONYMS)
 
 
-@sqlite_only
+@fallback_search
 def test_fallback_walk_walking_and_walks_find_the_same():
     AssetFactory(name="Park walkers", description="Friendly strolls")
     AssetFactory(name="Ramble club", description="Walking in the hills")
@@ -56,7 +60,7 @@ def test_fallback_walk_walking_and_walks_find_the_same():
         assert sorted(_names(q)) == expected, q
 
 
-@sqlite_only
+@fallback_search
 def test_fallback_uses_synonyms_and_the_category():
     AssetFactory(name="Allotment society", description="Vegetables")
     AssetFactory(name="Phone friends", description="A call each week", category="befriending")
@@ -67,7 +71,7 @@ def test_fallback_uses_synonyms_and_the_category():
     assert _names("money") == ["Debt drop-in"]
 
 
-@sqlite_only
+@fallback_search
 def test_fallback_needs_every_word_and_puts_name_matches_first():
     AssetFactory(name="Coffee morning", description="Then a walk in the park")
     AssetFactory(name="Park walk", description="An hour, then coffee")
@@ -77,14 +81,14 @@ def test_fallback_needs_every_word_and_puts_name_matches_first():
     assert _names("choir") == []
 
 
-@sqlite_only
+@fallback_search
 def test_fallback_exact_name_comes_first():
     AssetFactory(name="Choir practice", description="Weekly")
     AssetFactory(name="Choir", description="Songs old and new")
     assert _names("choir")[0] == "Choir"
 
 
-@sqlite_only
+@fallback_search
 def test_fallback_no_words_of_substance_finds_nothing_rather_than_everything():
     AssetFactory(name="Choir")
     assert _names("!!!") == []
