@@ -31,9 +31,4 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
   // when the form came back with errors in its own place).
   const resetAfter = form.dataset.sxResetAfter;
   if (resetAfter && event.detail.target && event.detail.target.id === resetAfter) form.reset();
-  // <form data-sx-copy-from="a" data-sx-copy-to="b">: keeps field b (in another form) equal to
-  // field a after each request, so that the second form sends the first one's choice too.
-  const from = form.dataset.sxCopyFrom && document.getElementById(form.dataset.sxCopyFrom);
-  const to = form.dataset.sxCopyTo && document.getElementById(form.dataset.sxCopyTo);
-  if (from && to) to.value = from.value;
 });

@@ -48,7 +48,8 @@ def _fits(page) -> None:
 
 def test_caseload_and_person_page_fit_a_375_px_phone(phone, case):
     login(phone, "lw_phone")
-    phone.wait_for_url("**/caseload/")
+    phone.wait_for_url("**/my-day/")
+    phone.goto("/caseload/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Caseload")
     _fits(phone)
     assert_accessible(phone)
