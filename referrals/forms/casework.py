@@ -298,7 +298,93 @@ ONS4_FIELDS = [f"ons4_{key}" for key, _ in ONS4_QUESTIONS]
 FREE_TEXT_FIELDS = ["what_matters", "good_life", "love_doing", "could_offer"]
 
 
-class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
+class _MeasuresForm(forms.Form):
+    """The friends question's companions, SWEMWBS and ONS4, shared by the conversation and the
+    check-in forms: the fields (added by :func:`_add_measure_fields`), their grouping for the
+    template, and the all-or-none checks. ``swemwbs_incomplete`` and ``ons4_incomplete`` are
+    the messages, formatted with the ``label`` of the first question left empty."""
+
+    swemwbs_incomplete = "“{label}”: answer all seven SWEMWBS statements, or leave them all empty"
+    ons4_incomplete = "“{label}”: answer all four ONS4 questions, or leave them all empty"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.SWEMWBS_ENABLED:
+            # A deployment that has not registered with SWEMWBS's owners must not show it.
+            for name in SWEMWBS_FIELDS:
+                del self.fields[name]
+
+    @property
+    def swemwbs_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SWEMWBS_FIELDS if name in self.fields]
+
+    @property
+    def ons4_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ONS4_FIELDS]
+
+    def clean_measures(self, data: dict[str, Any]) -> None:
+        """Sets ``swemwbs_items`` and ``ons4`` (None when not answered) in ``data``."""
+        names = [name for name in SWEMWBS_FIELDS if name in self.fields]
+        answers = [data.get(name) for name in names]
+        given = [a for a in answers if a is not None]
+        if given and len(given) != len(answers):
+            missing = next(
+                name for name, value in zip(names, answers, strict=True) if value is None
+            )
+            label = self.fields[missing].label
+            self.add_error(missing, self.swemwbs_incomplete.format(label=label))
+        data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
+        ons4_raw = {key: data.get(f"ons4_{key}") for key, _ in ONS4_QUESTIONS}
+        data["ons4"] = None
+        if any(name in self.errors for name in ONS4_FIELDS):
+            return  # an answer out of range already says which question
+        try:
+            data["ons4"] = ons4_answers(answers=ons4_raw)
+        except ValueError:
+            missing = next((f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0])
+            label = self.fields[missing].label
+            self.add_error(missing, self.ons4_incomplete.format(label=label))
+
+
+def _add_measure_fields(
+    form: type[_MeasuresForm], *, swemwbs_invalid: str, ons4_range: str
+) -> None:
+    """The questionnaire items as fields, generated from referrals.questionnaires so that the
+    form and the scoring can never disagree about the wording or the order. Every error names
+    its statement or question (``{statement}``, ``{question}``, ``{short}`` in the messages):
+    the error summary lists them apart from the page."""
+    for name, statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
+        form.base_fields[name] = forms.TypedChoiceField(
+            label=statement,
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=SWEMWBS_ANSWERS,
+            widget=forms.RadioSelect,
+            error_messages={"invalid_choice": swemwbs_invalid.format(statement=statement)},
+        )
+    for name, (_, question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
+        bounds = ons4_range.format(question=question, short=_question_short(question))
+        form.base_fields[name] = forms.IntegerField(
+            label=question,
+            required=False,
+            min_value=0,
+            max_value=10,
+            help_text=ONS4_HINT,
+            widget=forms.NumberInput(
+                attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}
+            ),
+            error_messages={"invalid": bounds, "min_value": bounds, "max_value": bounds},
+        )
+
+
+def _question_short(question: str) -> str:
+    """ "Overall, how satisfied are you…?" → "How satisfied are you…?", for error messages."""
+    text = question.removeprefix("Overall, ")
+    return text[:1].upper() + text[1:]
+
+
+class ConversationForm(_RequiredMessages, NhsFormMixin, _MeasuresForm):
     """Free text first; life areas, the friends question and the questionnaires are optional."""
 
     required_messages = {
@@ -348,21 +434,6 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
         label="Other notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not settings.SWEMWBS_ENABLED:
-            # A deployment that has not registered with SWEMWBS's owners must not show it.
-            for name in SWEMWBS_FIELDS:
-                del self.fields[name]
-
-    @property
-    def swemwbs_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in SWEMWBS_FIELDS if name in self.fields]
-
-    @property
-    def ons4_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ONS4_FIELDS]
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not any((data.get(name) or "").strip() for name in FREE_TEXT_FIELDS):
@@ -377,61 +448,15 @@ class ConversationForm(_RequiredMessages, NhsFormMixin, forms.Form):
             )
         except forms.ValidationError as error:
             self.add_error("held_on", error)
-        if settings.SWEMWBS_ENABLED:
-            answers = [data.get(name) for name in SWEMWBS_FIELDS]
-            given = [a for a in answers if a is not None]
-            if given and len(given) != len(answers):
-                for name, value in zip(SWEMWBS_FIELDS, answers, strict=True):
-                    if value is None:
-                        self.add_error(
-                            name,
-                            f"“{self.fields[name].label}”: answer all seven SWEMWBS statements, "
-                            "or leave them all empty",
-                        )
-                        break
-            data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
-        else:
-            data["swemwbs_items"] = None
-        ons4_raw = {key: data.get(f"ons4_{key}") for key, _ in ONS4_QUESTIONS}
-        try:
-            data["ons4"] = ons4_answers(answers=ons4_raw)
-        except ValueError:
-            first_missing = next(
-                (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
-            )
-            question = self.fields[first_missing].label
-            self.add_error(
-                first_missing,
-                f"“{question}”: answer all four ONS4 questions, or leave them all empty",
-            )
+        self.clean_measures(data)
         return data
 
 
-# The questionnaire items are fields too, generated from referrals.questionnaires so that the
-# form and the scoring can never disagree about the wording or the order.
-for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
-    ConversationForm.base_fields[_name] = forms.TypedChoiceField(
-        label=_statement,
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=SWEMWBS_ANSWERS,
-        widget=forms.RadioSelect,
-        # Every questionnaire error names its statement: the error summary lists them apart
-        # from the page, where "Select a valid choice" would not say which one is wrong.
-        error_messages={"invalid_choice": f"“{_statement}”: choose one of the five answers"},
-    )
-for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
-    _range = f"“{_question}”: enter a whole number from 0 to 10"
-    ConversationForm.base_fields[_name] = forms.IntegerField(
-        label=_question,
-        required=False,
-        min_value=0,
-        max_value=10,
-        help_text=ONS4_HINT,
-        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
-        error_messages={"invalid": _range, "min_value": _range, "max_value": _range},
-    )
+_add_measure_fields(
+    ConversationForm,
+    swemwbs_invalid="“{statement}”: choose one of the five answers",
+    ons4_range="“{question}”: enter a whole number from 0 to 10",
+)
 
 
 class GoalForm(_RequiredMessages, NhsFormMixin, forms.Form):
@@ -622,13 +647,7 @@ class PossibleMatchForm(_RequiredMessages, NhsFormMixin, forms.Form):
         self.fields["copy"].choices = copyable  # type: ignore[attr-defined]
 
 
-def _question_short(question: str) -> str:
-    """ "Overall, how satisfied are you…?" → "How satisfied are you…?", for error messages."""
-    text = question.removeprefix("Overall, ")
-    return text[:1].upper() + text[1:]
-
-
-class CheckInForm(_RequiredMessages, NhsFormMixin, forms.Form):
+class CheckInForm(_RequiredMessages, NhsFormMixin, _MeasuresForm):
     """A re-measure between conversations: the friends question and/or the questionnaires."""
 
     required_messages = {"on": "Enter the date of the check-in"}
@@ -648,19 +667,8 @@ class CheckInForm(_RequiredMessages, NhsFormMixin, forms.Form):
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not settings.SWEMWBS_ENABLED:
-            for name in SWEMWBS_FIELDS:
-                del self.fields[name]
-
-    @property
-    def swemwbs_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in SWEMWBS_FIELDS if name in self.fields]
-
-    @property
-    def ons4_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ONS4_FIELDS]
+    swemwbs_incomplete = "Answer all seven SWEMWBS statements, or leave them all empty"
+    ons4_incomplete = "Answer all four ONS4 questions, or leave them all empty"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -668,27 +676,7 @@ class CheckInForm(_RequiredMessages, NhsFormMixin, forms.Form):
             not_in_future("The date of the check-in must be today or in the past")(data.get("on"))
         except forms.ValidationError as error:
             self.add_error("on", error)
-        answers = [data.get(name) for name in SWEMWBS_FIELDS if name in self.fields]
-        given = [a for a in answers if a is not None]
-        if given and len(given) != len(answers):
-            for name, value in zip(SWEMWBS_FIELDS, answers, strict=False):
-                if value is None:
-                    self.add_error(
-                        name, "Answer all seven SWEMWBS statements, or leave them all empty"
-                    )
-                    break
-        data["swemwbs_items"] = answers if given and len(given) == len(answers) else None
-        ons4_raw = {key: data.get(f"ons4_{key}") for key, _ in ONS4_QUESTIONS}
-        ons4_invalid = any(f"ons4_{key}" in self.errors for key, _ in ONS4_QUESTIONS)
-        data["ons4"] = None
-        if not ons4_invalid:
-            try:
-                data["ons4"] = ons4_answers(answers=ons4_raw)
-            except ValueError:
-                missing = next(
-                    (f"ons4_{k}" for k, v in ons4_raw.items() if v is None), ONS4_FIELDS[0]
-                )
-                self.add_error(missing, "Answer all four ONS4 questions, or leave them all empty")
+        self.clean_measures(data)
         if (
             not self.errors
             and data.get("friends_count") is None
@@ -701,24 +689,8 @@ class CheckInForm(_RequiredMessages, NhsFormMixin, forms.Form):
         return data
 
 
-for _name, _statement in zip(SWEMWBS_FIELDS, SWEMWBS_ITEMS, strict=True):
-    CheckInForm.base_fields[_name] = forms.TypedChoiceField(
-        label=_statement,
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=SWEMWBS_ANSWERS,
-        widget=forms.RadioSelect,
-        error_messages={"invalid_choice": f"{_statement}: choose one of the answers"},
-    )
-for _name, (_, _question) in zip(ONS4_FIELDS, ONS4_QUESTIONS, strict=True):
-    _bounds = f"{_question_short(_question)} must be between 0 and 10"
-    CheckInForm.base_fields[_name] = forms.IntegerField(
-        label=_question,
-        required=False,
-        min_value=0,
-        max_value=10,
-        help_text=ONS4_HINT,
-        error_messages={"min_value": _bounds, "max_value": _bounds, "invalid": _bounds},
-        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
-    )
+_add_measure_fields(
+    CheckInForm,
+    swemwbs_invalid="{statement}: choose one of the answers",
+    ons4_range="{short} must be between 0 and 10",
+)

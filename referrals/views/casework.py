@@ -459,15 +459,24 @@ def conversation_create(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Conversation saved.")
             return redirect(_person_url(person, "timeline"))
+    return _measures_form_page(request, "conversation_form.html", person=person, form=form)
+
+
+def _measures_form_page(
+    request: SignedInRequest, template: str, *, person: Person, form: Any, status: int = 200
+) -> HttpResponse:
+    """A form with the wellbeing questionnaires (a conversation, a check-in), with the
+    SWEMWBS wording its licence asks for."""
     return render(
         request,
-        f"{T}conversation_form.html",
+        f"{T}{template}",
         {
             "person": person,
             "form": form,
             "swemwbs_copyright": SWEMWBS_COPYRIGHT,
             "swemwbs_intro": SWEMWBS_INTRO,
         },
+        status=status,
     )
 
 
@@ -762,15 +771,11 @@ def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Check-in saved.")
             return redirect(_person_url(person, "timeline"))
-    return render(
+    return _measures_form_page(
         request,
-        f"{T}check_in_form.html",
-        {
-            "person": person,
-            "form": form,
-            "swemwbs_copyright": SWEMWBS_COPYRIGHT,
-            "swemwbs_intro": SWEMWBS_INTRO,
-        },
+        "check_in_form.html",
+        person=person,
+        form=form,
         status=400 if form.errors else 200,
     )
 
