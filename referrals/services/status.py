@@ -36,7 +36,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def referral_allowed_statuses(*, referral: Referral) -> tuple[str, ...]:
-    return TRANSITIONS.get(referral.status, ())
+    return statuses_allowed_from(referral.status)
 
 
 def statuses_allowed_from(status: str) -> tuple[str, ...]:
