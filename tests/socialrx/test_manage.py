@@ -341,6 +341,10 @@ def test_password_reset_for_a_deactivated_user_is_refused(client_for, admin_user
 
 
 def test_user_list_filters_by_role_and_name(client_for, admin_user, link_worker, commissioner):
+    # Fixed names: a random name or email holding "anna" (Hannah, Joanna) would match the search.
+    commissioner.first_name, commissioner.last_name = "Fay", "Brook"
+    commissioner.email = "fay.brook@example.org"
+    commissioner.save()
     client = client_for(admin_user)
     content = client.post(reverse("socialrx:user_list"), {"role": "link_worker"}).content.decode()
     assert "lw_anna" in content and "comm_fay" not in content
