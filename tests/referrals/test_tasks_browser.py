@@ -42,6 +42,7 @@ def test_my_day_mark_done_and_snooze_in_place(page):
     assert Task.objects.get(pk=overdue.pk).status == TaskStatus.DONE
 
     row = page.locator(f"#task-{due.pk}")
+    row.locator("summary").click()
     row.get_by_label("Snooze until").fill(today.isoformat())
     row.get_by_role("button", name="Snooze").click()
     expect(page.locator(f"#task-{due.pk} .nhsuk-error-message")).to_contain_text("future")
