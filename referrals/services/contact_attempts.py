@@ -31,7 +31,8 @@ from ..models import (
 )
 from .activity import person_touch
 from .feedback import feedback_send
-from .status import referral_status_change
+from .status import StatusConflict, referral_status_change
+from .tasks import task_for_contact_attempt
 
 MESSAGE_NOT_SAFE = (
     "It is not safe to leave a message for this person: they said no. Record the attempt as "
@@ -77,8 +78,26 @@ def contact_attempt_record(
             attempted_at=when,
             by=by,
         )
+        task_for_contact_attempt(attempt=attempt, by=by)
+        if outcome == ContactOutcome.REACHED:
+            _first_contact_made(person=person, by=by)
         person_touch(person)
     return attempt
+
+
+def _first_contact_made(*, person: Person, by: Any) -> None:
+    """Reaching the person is the first contact: their referrals still "received" become
+    "contacted" (a colleague's simultaneous change wins, and is left as it is)."""
+    for waiting in Referral.objects.filter(person=person, status=ReferralStatus.RECEIVED):
+        try:
+            referral_status_change(
+                referral=waiting,
+                to_status=ReferralStatus.CONTACTED,
+                by=by,
+                note="Reached by the link worker",
+            )
+        except StatusConflict:
+            continue
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ from django.utils import timezone
 from socialrx.audit import acting_user
 from socialrx.models import Role
 
-from ..models import Connection, Person, Referral, Task, TaskKind, TaskStatus
+from ..models import (
+    Connection,
+    ContactAttempt,
+    ContactOutcome,
+    Person,
+    Referral,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 
 NOTE_MAX = 200
 
@@ -104,6 +113,40 @@ def task_for_first_conversation(
         due_on=held_on + dt.timedelta(days=settings.REMEASURE_DAYS),
         by=by,
     )
+
+
+def task_for_contact_attempt(*, attempt: ContactAttempt, by: Any) -> Task | None:
+    """An attempt that did not reach the person puts "try contacting them again" on the list,
+    ``CONTACT_RETRY_DAYS`` later (an open one moves to the new date rather than doubling); an
+    attempt that reached them settles the open ones."""
+    open_retries = Task.objects.filter(
+        person_id=attempt.person_id, kind=TaskKind.CONTACT_RETRY, status=TaskStatus.OPEN
+    ).order_by("due_on", "pk")
+    if attempt.outcome == ContactOutcome.REACHED:
+        for task in open_retries:
+            task_done(task=task, by=by)
+        return None
+    due_on = timezone.localdate(attempt.attempted_at) + dt.timedelta(
+        days=settings.CONTACT_RETRY_DAYS
+    )
+    note = (
+        f"Last try: {attempt.get_method_display().lower()}, {attempt.get_outcome_display().lower()}"
+    )
+    task = open_retries.first()
+    if task is None:
+        return task_add(
+            person=attempt.person,
+            referral=attempt.referral,
+            kind=TaskKind.CONTACT_RETRY,
+            due_on=due_on,
+            note=note,
+            by=by,
+        )
+    task.due_on = due_on
+    task.note = note
+    task.snoozed_until = None
+    task.save(update_fields=["due_on", "note", "snoozed_until"])
+    return task
 
 
 @acting_user("by")

@@ -294,6 +294,8 @@ SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 # close a referral as unable to contact (docs/casework.md).
 UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_DAYS = env.int("UNABLE_TO_CONTACT_DAYS", default=14)
+# Days after an unsuccessful contact attempt that "try contacting them again" falls due.
+CONTACT_RETRY_DAYS = env.int("CONTACT_RETRY_DAYS", default=2)
 # Secret pepper for turning NHS numbers into patient keys (HMAC-SHA256).
 PATIENT_KEY_PEPPER = env("PATIENT_KEY_PEPPER", default="dev-pepper-change-me")
 # Days after which a directory listing shows "not confirmed recently".

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals.models import ContactAttempt, ReferralStatus
+from referrals.models import ContactAttempt, ReferralStatus, Task, TaskKind, TaskStatus
 from referrals.services.contact_attempts import unable_to_contact_check
 from socialrx.models import AuditLog
 from tests.referrals.factories import ReferralFactory
@@ -220,3 +220,47 @@ def test_person_page_queries_do_not_grow_with_attempts(
         _add(person, referral, days_ago=days, by=link_worker)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_an_unanswered_attempt_puts_a_retry_on_the_list_once(
+    client_for, link_worker, person, referral, settings
+):
+    settings.CONTACT_RETRY_DAYS = 3
+    client = client_for(link_worker)
+    client.post(_attempt_url(person), _data(outcome="no_answer"))
+    client.post(_attempt_url(person), _data(method="sms", outcome="message_left"))
+    retries = Task.objects.filter(person=person, kind=TaskKind.CONTACT_RETRY)
+    assert retries.count() == 1
+    task = retries.get()
+    assert task.status == TaskStatus.OPEN
+    assert task.due_on == timezone.localdate() + dt.timedelta(days=3)
+    assert task.assigned_to == link_worker
+    assert task.note == "Last try: text message (sms), message left"
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.RECEIVED
+
+
+def test_reaching_them_settles_the_retry_and_marks_first_contact(
+    client_for, link_worker, person, referral
+):
+    client = client_for(link_worker)
+    client.post(_attempt_url(person), _data(outcome="no_answer"))
+    client.post(_attempt_url(person), _data(outcome="reached"))
+    assert not Task.objects.filter(
+        person=person, kind=TaskKind.CONTACT_RETRY, status=TaskStatus.OPEN
+    ).exists()
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.CONTACTED
+    change = referral.status_changes.get(to_status=ReferralStatus.CONTACTED)
+    assert change.by == link_worker
+
+
+def test_reaching_someone_already_active_leaves_the_status(
+    client_for, link_worker, person, referral
+):
+    referral.status = ReferralStatus.ACTIVE
+    referral.save(update_fields=["status"])
+    client_for(link_worker).post(_attempt_url(person), _data(outcome="reached"))
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.ACTIVE
+    assert not Task.objects.filter(person=person).exists()
