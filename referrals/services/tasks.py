@@ -132,8 +132,8 @@ def task_for_contact_attempt(*, attempt: ContactAttempt, by: Any) -> Task | None
     note = (
         f"Last try: {attempt.get_method_display().lower()}, {attempt.get_outcome_display().lower()}"
     )
-    task = open_retries.first()
-    if task is None:
+    current = open_retries.first()
+    if current is None:
         return task_add(
             person=attempt.person,
             referral=attempt.referral,
@@ -142,11 +142,11 @@ def task_for_contact_attempt(*, attempt: ContactAttempt, by: Any) -> Task | None
             note=note,
             by=by,
         )
-    task.due_on = due_on
-    task.note = note
-    task.snoozed_until = None
-    task.save(update_fields=["due_on", "note", "snoozed_until"])
-    return task
+    current.due_on = due_on
+    current.note = note
+    current.snoozed_until = None
+    current.save(update_fields=["due_on", "note", "snoozed_until"])
+    return current
 
 
 @acting_user("by")
