@@ -57,6 +57,12 @@ class AppointmentForm(_RequiredMessages, NhsFormMixin, forms.Form):
         "mode": "Choose how you will meet",
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # It shares the person page with the task form: its own ids keep each label on its
+        # own field.
+        kwargs.setdefault("auto_id", "appointment_%s")
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(label="Appointment for", choices=AppointmentKind.choices)
     on = forms.DateField(label="Date", widget=_date_input())
     at = forms.TimeField(label="Time", widget=TimeInput(format="%H:%M"))

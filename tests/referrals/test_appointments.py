@@ -3,7 +3,9 @@ that names no one."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -127,3 +129,11 @@ def test_calendar_names_no_one_and_has_only_own_appointments(
         assert private not in text
     other = client_for(other_link_worker).get(reverse("referrals:calendar_ics")).content.decode()
     assert other.count("BEGIN:VEVENT") == 1 and person.family_name not in other
+
+
+def test_the_person_page_has_no_duplicate_ids(client_for, link_worker, person):
+    """Several forms share the page: each label must point at its own field."""
+    html = client_for(link_worker).get(reverse("referrals:person", args=[person.pk])).content
+    ids = re.findall(r'\sid="([^"]+)"', html.decode())
+    assert [k for k, n in collections.Counter(ids).items() if n > 1] == []
+    assert 'for="appointment_kind"' in html.decode()
