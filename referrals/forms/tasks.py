@@ -68,7 +68,11 @@ class AppointmentForm(_RequiredMessages, NhsFormMixin, forms.Form):
     at = forms.TimeField(label="Time", widget=TimeInput(format="%H:%M"))
     mode = forms.ChoiceField(label="How", choices=AppointmentMode.choices)
     place = forms.CharField(
-        label="Where", required=False, max_length=200, help_text="For a meeting in person"
+        label="Where",
+        required=False,
+        max_length=200,
+        help_text="For a meeting in person: choose one of the team's places or type another",
+        widget=forms.TextInput(attrs={"list": "appointment-places", "autocomplete": "off"}),
     )
 
     def starts_at(self) -> dt.datetime:

@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, QuerySet, When
+from django.db.models import Case, Count, F, QuerySet, When
 from django.utils import timezone
 
 from socialrx.http import get_in_scope_or_404
+from socialrx.models import Practice
 
 from ..access import people_for
 from ..models import Appointment, Referral, ReferralStatus, Task, TaskStatus
@@ -66,6 +67,32 @@ def appointments_for(*, user: Any) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
         link_worker=user, person__in=people_for(user=user)
     ).select_related("person")
+
+
+PLACES_OFFERED = 20
+
+
+def appointment_places(*, team_id: int | None) -> list[str]:
+    """Where the team meets people, to offer when booking: its practices, then the places its
+    appointments used in the last year (most used first). Two queries."""
+    if team_id is None:
+        return []
+    practices = list(
+        Practice.objects.filter(team_id=team_id).order_by("name").values_list("name", flat=True)
+    )
+    used = (
+        Appointment.objects.filter(
+            person__team_id=team_id,
+            starts_at__gte=timezone.now() - dt.timedelta(days=365),
+        )
+        .exclude(place="")
+        .values("place")
+        .annotate(uses=Count("id"))
+        .order_by("-uses", "place")
+        .values_list("place", flat=True)[:PLACES_OFFERED]
+    )
+    seen = set(practices)
+    return practices + [place for place in used if place not in seen and not seen.add(place)]
 
 
 def my_day(*, user: Any, today: dt.date, now: dt.datetime | None = None) -> MyDay:

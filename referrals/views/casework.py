@@ -68,7 +68,7 @@ from ..selectors.casework import (
     team_link_workers,
 )
 from ..selectors.consent import consent_current, consent_given, consent_history
-from ..selectors.tasks import tasks_open_for_person
+from ..selectors.tasks import appointment_places, tasks_open_for_person
 from ..services import status as status_service
 from ..services.checkins import check_in_record
 from ..services.connections import connection_make, connection_outcome_set, connection_warnings
@@ -235,6 +235,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "note_form": forms.get("note_form") or CaseNoteForm(),
         "task_form": forms.get("task_form") or TaskForm(),
         "appointment_form": forms.get("appointment_form") or AppointmentForm(),
+        "appointment_places": appointment_places(team_id=person.team_id),
         "appointments": list(
             person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
         ),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Appointment, AppointmentKind, AppointmentMode
-from referrals.selectors.tasks import my_day
+from referrals.selectors.tasks import appointment_places, my_day
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,15 @@ def test_the_person_page_has_no_duplicate_ids(client_for, link_worker, person):
     ids = re.findall(r'\sid="([^"]+)"', html.decode())
     assert [k for k, n in collections.Counter(ids).items() if n > 1] == []
     assert 'for="appointment_kind"' in html.decode()
+
+
+def test_booking_offers_the_teams_practices_and_places_it_has_used(
+    client_for, link_worker, person, practice_a
+):
+    _book(client_for(link_worker), person, place="Library, room 2")
+    _book(client_for(link_worker), person, place="Library, room 2", at="14:00")
+    assert appointment_places(team_id=person.team_id) == [practice_a.name, "Library, room 2"]
+    html = client_for(link_worker).get(reverse("referrals:person", args=[person.pk])).content
+    assert b'<option value="Library, room 2">' in html
+    assert b'list="appointment-places"' in html
+    assert appointment_places(team_id=None) == []
