@@ -91,8 +91,7 @@ def appointment_places(*, team_id: int | None) -> list[str]:
         .order_by("-uses", "place")
         .values_list("place", flat=True)[:PLACES_OFFERED]
     )
-    seen = set(practices)
-    return practices + [place for place in used if place not in seen and not seen.add(place)]
+    return practices + [place for place in used if place not in practices]
 
 
 def my_day(*, user: Any, today: dt.date, now: dt.datetime | None = None) -> MyDay:
