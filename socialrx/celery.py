@@ -6,12 +6,15 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialrx.settings.dev")
 
 app = Celery("socialrx")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Log lines of a task carry the request id of the web request that enqueued it.
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 app.conf.beat_schedule = {
     # Every periodic job, so one look shows what runs when.

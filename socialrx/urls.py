@@ -5,12 +5,13 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import auth_forms, auth_views, views
+from . import auth_forms, auth_views, health, views
 from .audit_views import ViewAudit, declare
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(
         "accounts/login/",
         django_auth_views.LoginView.as_view(

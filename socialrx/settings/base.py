@@ -7,6 +7,8 @@ from pathlib import Path
 
 import environ
 
+from socialrx import error_tracking, structured_logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_htmx",
     "template_partials",
+    "django_structlog",
     "socialrx",
     "assets",
     "referrals",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request id on every log line of the request and of the Celery tasks it enqueues.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "socialrx.security.IdleTimeoutMiddleware",
     "socialrx.mfa.SecondFactorMiddleware",
@@ -150,6 +155,8 @@ else:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Seconds /readyz waits for a Celery worker to answer its ping.
+READYZ_CELERY_TIMEOUT = env.float("READYZ_CELERY_TIMEOUT", default=2.0)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
@@ -315,12 +322,20 @@ REMEASURE_DAYS = 56
 # Tests: turn "service not configured, skip" into a failure (set by .ci/run).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Request logs carry URLs only; URLs never carry personal data (ids only).
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# Logs: JSON lines (LOG_FORMAT=json, the production default) or plain text, with a request id
+# and no personal data (socialrx/structured_logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = structured_logs.logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+structured_logs.configure_structlog()
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Optional error tracking (socialrx/error_tracking.py): nothing is sent without SENTRY_DSN, and
+# what is sent carries no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+error_tracking.init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="development"),
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

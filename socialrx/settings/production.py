@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from socialrx import structured_logs
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env
 
 SOCIALRX_ENV = "production"
 DEBUG = False
@@ -16,7 +18,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # Behind the HTTPS proxy (SECURE_PROXY_SSL_HEADER); the container's own health check speaks
 # plain HTTP to the app, so it is exempt.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# One JSON object a line, for the log collector.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = structured_logs.logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
 # Without EMAIL_URL mail is dropped, never printed (a printed reset link is a password), and
 # the system check socialrx.E002 stops `migrate` and `check` until a real backend is set.
 vars().update(env.email_url("EMAIL_URL", default="dummymail://"))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client, override_settings
 
 from socialrx.celery import app
 from tests.socialrx.factories import UserFactory
@@ -65,7 +66,21 @@ def test_task_round_trip_through_redis_and_a_real_worker(broker_url, postgres_re
             time.sleep(0.2)
         assert result.ready(), "the worker did not answer within 60 s"
         assert result.get(timeout=1) == {"pong": True, "users": 3}
+
+        # Readiness sees the database, Redis and the live worker consuming the default queue
+        # (here the test's own queue stands for it).
+        app.conf.update(task_default_queue=queue)
+        with override_settings(
+            CELERY_BROKER_URL=broker_url, CELERY_TASK_ALWAYS_EAGER=False, REDIS_URL=""
+        ):
+            ready = Client().get("/readyz")
+        assert ready.status_code == 200, ready.content
+        assert ready.json()["checks"] == {
+            "database": "ok",
+            "redis": "ok",
+            "celery_worker": "ok",
+        }
     finally:
-        app.conf.update(task_always_eager=True)
+        app.conf.update(task_always_eager=True, task_default_queue="celery")
         worker.terminate()
         worker.wait(timeout=30)

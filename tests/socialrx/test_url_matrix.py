@@ -75,6 +75,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # core and accounts
     "home": ALL,
     "healthz": ALL,
+    "readyz": ALL,
     "login": ALL,
     "logout": ALL,
     "password_reset": ALL,
