@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
@@ -40,24 +38,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
-    """The API's Swagger UI under the Content Security Policy: its starting script is served as
-    a file (the split view), the page's inline styles are left out, and only this page may load
-    Swagger UI from the CDN that drf-spectacular names (``SWAGGER_UI_DIST``)."""
+    """The API's Swagger UI under the site's own Content Security Policy: Swagger UI's files
+    come from this site (drf-spectacular-sidecar, ``SWAGGER_UI_DIST = "SIDECAR"``), its
+    starting script is a file (the split view) and the page has no inline style."""
 
     template_name = "socialrx/swagger_ui.html"
 
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        origin = _origin(spectacular_settings.SWAGGER_UI_DIST)
-        if origin:
-            extra = {"script-src": [origin], "style-src": [origin], "img-src": [origin]}
-            # The same addition to whichever policy is in force (enforced or report-only).
-            response._csp_update = extra  # type: ignore[attr-defined]
-            response._csp_update_ro = extra  # type: ignore[attr-defined]
-        return response
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} else ""
+        return super().get(request, *args, **kwargs)
