@@ -129,3 +129,39 @@ def metric_recompute_start(
             lambda: _enqueue(run_id=run.pk, metric=metric, start=start, end=end, window=window)
         )
     return run
+
+
+# A user may have this many computations queued or running at once (seven metrics for four
+# periods): enough for anyone looking at figures, not enough to flood the workers.
+ACTIVE_RUNS_PER_USER = 28
+
+
+class TooManyRunsError(Exception):
+    """The user already has ``ACTIVE_RUNS_PER_USER`` computations waiting."""
+
+
+def metrics_compute_on_request(
+    *, metrics: list[tuple[str, int]], start: dt.date, end: dt.date, by: Any
+) -> list[Run]:
+    """Compute, because a commissioner or administrator asked to see them, metrics (name,
+    snapshot window) not yet computed for a period: one Run each, shared with anyone who
+    asked for the same metric and period while it is queued or running
+    (``metric_recompute_start``). Raises ``TooManyRunsError`` when the user has too many
+    computations waiting."""
+    waiting = (
+        Run.objects.filter(
+            kind__startswith="metric:",
+            created_by=by,
+            status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+        )
+        .exclude(pk__in=Run.objects.stale().values("pk"))
+        .count()
+    )
+    if waiting + len(metrics) > ACTIVE_RUNS_PER_USER:
+        raise TooManyRunsError(
+            f"You have {waiting} computations waiting. Wait for them to finish, then ask again."
+        )
+    return [
+        metric_recompute_start(metric=metric, start=start, end=end, window=window, by=by)
+        for metric, window in metrics
+    ]
