@@ -18,9 +18,7 @@ from .metrics.periods import (
     MAX_CUSTOM_YEARS,
     longest_end,
     parse_period,
-    period_key,
     period_label,
-    period_words,
     picker_groups,
 )
 from .selectors import Period
@@ -141,12 +139,6 @@ class PeriodForm(NhsFormMixin, forms.Form):
         cleaned["period"] = None if self.errors else (start, end)
         return cleaned
 
-    @property
-    def chosen_words(self) -> str:
-        """The chosen period in words, once valid."""
-        chosen = self.cleaned_data.get("period") if self.is_valid() else None
-        return period_words(*chosen) if chosen else ""
-
 
 def _custom_from_key(data: Any, *, offered: set[str]) -> Any:
     """A period key that is not offered, but is a range, stands for custom dates."""
@@ -166,9 +158,12 @@ def _custom_from_key(data: Any, *, offered: set[str]) -> Any:
     return data
 
 
-def chosen_key(form: PeriodForm) -> str:
-    chosen = form.cleaned_data.get("period")
-    return period_key(*chosen) if chosen else ""
+def _dates_typed(data: Any) -> bool:
+    return any(
+        (data.get(f"{name}_{part}") or "").strip()
+        for name in ("start", "end")
+        for part in ("day", "month", "year")
+    )
 
 
 class MetricFilterForm(PeriodForm):
@@ -235,7 +230,12 @@ class OverviewFilterForm(PeriodForm):
         **kwargs: Any,
     ) -> None:
         """``practices``: (ODS code, name, PCN code, PCN name) of every practice."""
-        super().__init__(*args, periods=periods, today=today, **kwargs)
+        data = args[0] if args else kwargs.pop("data", None)
+        if data is not None and (data.get("period") or LATEST) == LATEST and _dates_typed(data):
+            # Dates typed with the period left at "latest": the dates are what was meant.
+            data = data.copy() if isinstance(data, QueryDict) else dict(data)
+            data["period"] = CUSTOM
+        super().__init__(data, *args[1:], periods=periods, today=today, **kwargs)
         self.fields["period"].required = False
         self.groups = [("", [(LATEST, "Latest computed, for each measure")]), *self.groups]
         cast(forms.Select, self.fields["period"].widget).choices = self.groups

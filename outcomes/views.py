@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from socialrx.access import role_required
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
-from .forms import LATEST, ComputeForm, MetricFilterForm, OverviewFilterForm
+from .forms import ComputeForm, MetricFilterForm, OverviewFilterForm
 from .metrics.definition import WINDOW_CHOICES, Metric
 from .metrics.dimensions import LEVEL_LABELS
 from .metrics.periods import (
@@ -69,7 +69,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
     periods = metric_periods_list()
     today = timezone.localdate()
     form = OverviewFilterForm(
-        request.GET if "period" in request.GET else {"period": LATEST},
+        request.GET,
         practices=practices_list(),
         periods=periods,
         today=today,

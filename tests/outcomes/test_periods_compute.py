@@ -578,3 +578,20 @@ def test_overview_lists_practices_and_pcns(snapshots, client_for, commissioner):
     html = client_for(commissioner).get(OVERVIEW).content.decode()
     assert '<option value="A00001">Canal Street Surgery (A00001)</option>' in html
     assert '<option value="U00001">Central PCN (U00001)</option>' in html
+
+
+def test_overview_filters_by_practice_with_the_latest_periods(
+    snapshots, client_for, commissioner
+):
+    html = _text(client_for(commissioner).get(OVERVIEW, {"practice": "A00001"}))
+    card = html[html.index('id="card-friends"') : html.index('id="card-citizen_led"')]
+    assert "data-cohort>60<" in card
+
+
+def test_overview_dates_typed_with_the_period_left_at_latest_are_used(
+    snapshots, client_for, commissioner
+):
+    params = {"period": "", **_dates("start", dt.date(2024, 2, 10))}
+    params |= _dates("end", dt.date(2024, 5, 20))
+    html = _text(client_for(commissioner).get(OVERVIEW, params))
+    assert "None of these figures have been computed for 10 February 2024 to 20 May 2024" in html
