@@ -36,10 +36,12 @@ def offered_periods(
     for p in periods:
         if p.key not in {k for k, _ in computed}:
             computed.append((p.key, f"{period_label(p.start, p.end)}, computed"))
-    keys = {k for k, _ in computed}
+    seen = {k for k, _ in computed}
     groups = [("Computed periods", computed)]
     for label, choices in picker_groups(today=today):
-        groups.append((label, [(k, lab) for k, lab in choices if k not in keys]))
+        # A period in two groups (a financial year is also 12 months) is listed once, first.
+        groups.append((label, [(k, lab) for k, lab in choices if k not in seen]))
+        seen.update(k for k, _ in choices)
     groups.append(("Your own dates", [(CUSTOM, "Custom dates (enter them below)")]))
     return [(g, c) for g, c in groups if c]
 
@@ -212,7 +214,7 @@ class MetricFilterForm(PeriodForm):
         return self.info.window_for(self.cleaned_data.get("window"))
 
 
-LATEST = ""  # the overview's "latest computed" choice: each measure's latest period
+LATEST = "latest"  # the overview's default choice: each measure's latest computed period
 
 
 class OverviewFilterForm(PeriodForm):
@@ -231,12 +233,11 @@ class OverviewFilterForm(PeriodForm):
     ) -> None:
         """``practices``: (ODS code, name, PCN code, PCN name) of every practice."""
         data = args[0] if args else kwargs.pop("data", None)
-        if data is not None and (data.get("period") or LATEST) == LATEST and _dates_typed(data):
-            # Dates typed with the period left at "latest": the dates are what was meant.
+        if data is not None and (data.get("period") or LATEST) == LATEST:
             data = data.copy() if isinstance(data, QueryDict) else dict(data)
-            data["period"] = CUSTOM
+            # Dates typed with the period left at "latest": the dates are what was meant.
+            data["period"] = CUSTOM if _dates_typed(data) else LATEST
         super().__init__(data, *args[1:], periods=periods, today=today, **kwargs)
-        self.fields["period"].required = False
         self.groups = [("", [(LATEST, "Latest computed, for each measure")]), *self.groups]
         cast(forms.Select, self.fields["period"].widget).choices = self.groups
         self.pcn_of = {ods: pcn for ods, _, pcn, _ in practices}
@@ -256,7 +257,7 @@ class OverviewFilterForm(PeriodForm):
         self.fields["practice"].error_messages["invalid_choice"] = "Choose a practice from the list"
 
     def clean(self) -> dict[str, Any]:
-        if (self.data.get("period") or LATEST) == LATEST:
+        if self.latest:
             cleaned = forms.Form.clean(self) or {}
             cleaned["period"] = None
         else:
@@ -283,7 +284,7 @@ class ComputeForm(forms.Form):
     """The period (and, for demand, the window) a computation is asked for: a period the
     picker offers, or a custom range within its bounds."""
 
-    period = forms.CharField()
+    period = forms.CharField(error_messages={"required": CHOOSE_PERIOD})
     window = forms.TypedChoiceField(
         coerce=int, choices=[(w, w) for w in WINDOW_CHOICES], required=False, empty_value=None
     )

@@ -81,6 +81,19 @@ def test_period_in_words_and_labels():
     assert period_label(dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == "February 2026"
 
 
+def test_a_period_in_two_groups_is_listed_once(snapshots, client_for, commissioner):
+    html = client_for(commissioner).get(FRIENDS).content.decode()
+    keys = re.findall(r'<option value="([^"]+)"', html)
+    periods = [k for k in keys if "/" in k]
+    assert len(periods) == len(set(periods))
+
+
+def test_overview_period_has_no_optional_label(snapshots, client_for, commissioner):
+    html = client_for(commissioner).get(OVERVIEW).content.decode()
+    assert '<label class="nhsuk-label" for="id_period">Period</label>' in html
+    assert re.search(r'<option value="latest" selected>Latest computed, for each measure', html)
+
+
 def test_picker_offers_months_quarters_financial_years_and_12_months():
     groups = dict(picker_groups(today=dt.date(2026, 5, 10)))
     assert list(groups) == ["Months", "Calendar quarters", "Financial years", "12-month periods"]
@@ -325,7 +338,7 @@ def test_demand_is_computed_for_the_window_asked(
 @pytest.mark.parametrize(
     ("period", "message"),
     [
-        ("", "This field is required."),
+        ("", "Choose a period from the list"),
         ("nonsense", "Choose a period from the list"),
         ("2024-05-20/2024-02-10", "Choose a period from the list"),
         ("2015-01-01/2024-01-01", "A custom period can be at most 5 years long"),
@@ -580,9 +593,7 @@ def test_overview_lists_practices_and_pcns(snapshots, client_for, commissioner):
     assert '<option value="U00001">Central PCN (U00001)</option>' in html
 
 
-def test_overview_filters_by_practice_with_the_latest_periods(
-    snapshots, client_for, commissioner
-):
+def test_overview_filters_by_practice_with_the_latest_periods(snapshots, client_for, commissioner):
     html = _text(client_for(commissioner).get(OVERVIEW, {"practice": "A00001"}))
     card = html[html.index('id="card-friends"') : html.index('id="card-citizen_led"')]
     assert "data-cohort>60<" in card
