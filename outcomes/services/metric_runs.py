@@ -6,10 +6,11 @@ these."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -97,6 +98,26 @@ def _enqueue(*, run_id: int, metric: str, start: dt.date, end: dt.date, window: 
         )
 
 
+# The first key of the metric run locks (PostgreSQL advisory locks take two int4 keys); the
+# second is a hash of the run's kind and parameters.
+METRIC_RUN_LOCK_CLASS = 7_303
+
+
+def _run_lock(*, kind: str, params: dict) -> None:
+    """Hold, until the transaction ends, the lock of one metric run's kind and parameters:
+    two people asking for the same period at the same moment would otherwise both find no
+    run and both start one (``select_for_update`` locks only rows that exist). The lock is
+    held for as long as it takes to create a Run. SQLite runs one writing transaction at a
+    time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    key = f"{kind}|{json.dumps(params, sort_keys=True)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [METRIC_RUN_LOCK_CLASS, key]
+        )
+
+
 def metric_recompute_start(
     *, metric: str, start: dt.date, end: dt.date, window: int, by: Any
 ) -> Run:
@@ -107,6 +128,7 @@ def metric_recompute_start(
     run_leases.py): that one is marked failed, saying so, and a new one starts."""
     params = metric_run_params(metric=metric, start=start, end=end, window=window)
     with transaction.atomic():
+        _run_lock(kind=f"metric:{metric}", params=params)
         active = (
             Run.objects.select_for_update()
             .filter(
