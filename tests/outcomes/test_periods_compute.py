@@ -606,3 +606,15 @@ def test_overview_dates_typed_with_the_period_left_at_latest_are_used(
     params |= _dates("end", dt.date(2024, 5, 20))
     html = _text(client_for(commissioner).get(OVERVIEW, params))
     assert "None of these figures have been computed for 10 February 2024 to 20 May 2024" in html
+
+
+def test_csv_of_a_computed_custom_range(snapshots, client_for, commissioner):
+    start, end = dt.date(2024, 2, 10), dt.date(2024, 5, 20)
+    snapshot_rows("friends", total=change_values(40), start=start, end=end)
+    client = client_for(commissioner)
+    html = client.get(FRIENDS, _custom(start, end)).content.decode()
+    link = re.search(r'href="(/outcomes/metrics/friends/csv/\?[^"]+)"', html).group(1)
+    assert "period=2024-02-10%2F2024-05-20" in link
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert "friends_2024-02-10_2024-05-20_all_total.csv" in response["Content-Disposition"]
