@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .metrics.definition import Count, Metric, PctOf
-from .metrics.dimensions import dimension_label, group_label
+from .metrics.dimensions import LEVEL_LABELS, dimension_label, group_label
 from .metrics.intervals import LEVEL, proportion_interval
-from .metrics.periods import period_label
+from .metrics.periods import period_label, period_words
 from .metrics.registry import METRICS
 from .selectors import Period
 from .suppression import rows_present
@@ -355,16 +355,34 @@ def by_quintile(info: Metric, rows: list[dict]) -> list[tuple[str, str]]:
 
 
 def overview_card(
-    info: Metric, period: Period | None, rows: list[dict], exact: bool
+    info: Metric,
+    period: Period | None,
+    rows: list[dict],
+    exact: bool,
+    *,
+    level: str = "all",
+    code: str = "",
+    name: str = "",
 ) -> dict[str, Any]:
+    """One measure's card: its headline figure and the counts it rests on, for the whole area
+    or one PCN or practice (``name`` says which), with its period in words. A measure not
+    given at that level shows the whole area's figures and says so."""
     card: dict[str, Any] = {"info": info, "period": period, "url": metric_url(info.name)}
+    if level not in info.levels:
+        card["whole_area_only"] = LEVEL_LABELS[level].lower()
+        level, code = "all", ""
+    card["where"] = "Whole area" if level == "all" else f"{LEVEL_LABELS[level]} {name or code}"
     if period is None:
         return card
     card["period_label"] = period_label(period.start, period.end)
-    card["url"] = metric_url(info.name, period=period)
-    # Suppression sees every level; the card shows the whole area.
+    card["period_words"] = period_words(period.start, period.end)
+    extra = {"level": level, "code": code} if level != "all" else {}
+    card["url"] = metric_url(info.name, period=period, **extra)
+    # Suppression sees every level; the card shows the level and code asked for.
     shown = [
-        r for r in rows_present(metric=info.name, rows=rows, exact=exact) if r["level"] == "all"
+        r
+        for r in rows_present(metric=info.name, rows=rows, exact=exact)
+        if r["level"] == level and r["code"] == code
     ]
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is None:

@@ -154,3 +154,23 @@ def metric_run_latest(*, metric: str, start: dt.date, end: dt.date, window: int)
 def metric_runs() -> QuerySet[Run]:
     """The Runs of metric jobs (not imports)."""
     return Run.objects.filter(kind__startswith="metric:")
+
+
+def practices_list() -> list[tuple[str, str, str, str]]:
+    """(ODS code, name, PCN code, PCN name) of every practice, by name: the overview's PCN and
+    practice filters. One query."""
+    rows = Practice.objects.order_by("name", "ods_code").values_list(
+        "ods_code", "name", "pcn__code", "pcn__name"
+    )
+    return [(ods, name, pcn or "", pcn_name or "") for ods, name, pcn, pcn_name in rows]
+
+
+def metric_runs_for_period(*, start: dt.date, end: dt.date) -> dict[tuple[str, int], Run]:
+    """The latest Run of each metric (and window) for one period, by (metric, window). One
+    query."""
+    runs = metric_runs().filter(params__start=start.isoformat(), params__end=end.isoformat())
+    latest: dict[tuple[str, int], Run] = {}
+    for run in runs.order_by("pk"):
+        params = run.params or {}
+        latest[(str(params.get("metric", "")), int(params.get("window") or 0))] = run
+    return latest

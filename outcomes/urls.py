@@ -8,8 +8,11 @@ app_name = "outcomes"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("compute/", views.overview_compute, name="overview_compute"),
     path("metrics/<slug:metric>/", views.metric_detail, name="metric"),
     path("metrics/<slug:metric>/csv/", views.metric_csv, name="metric_csv"),
     path("metrics/<slug:metric>/recompute/", views.metric_recompute, name="metric_recompute"),
+    path("metrics/<slug:metric>/compute/", views.metric_compute, name="metric_compute"),
     path("runs/<int:pk>/", views.run_status, name="run_status"),
+    path("runs/<int:pk>/compute/", views.compute_status, name="compute_status"),
 ]

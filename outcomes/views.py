@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,16 @@ from django.views.decorators.vary import vary_on_headers
 from socialrx.access import role_required
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
-from .forms import MetricFilterForm
+from .forms import ComputeForm, MetricFilterForm, OverviewFilterForm
 from .metrics.definition import WINDOW_CHOICES, Metric
 from .metrics.dimensions import LEVEL_LABELS
-from .metrics.periods import parse_period, period_key, period_label, picker_periods
+from .metrics.periods import (
+    parse_period,
+    period_key,
+    period_label,
+    period_words,
+    picker_periods,
+)
 from .metrics.registry import metric_shown, metrics_enabled, metrics_sharing
 from .models import Run
 from .presentation import (
@@ -40,11 +47,18 @@ from .selectors import (
     metric_periods_list,
     metric_run_latest,
     metric_runs,
+    metric_runs_for_period,
     overview_rows_list,
+    period_computed,
     period_latest,
+    practices_list,
     snapshot_rows_list,
 )
-from .services.metric_runs import metric_recompute_start
+from .services.metric_runs import (
+    TooManyRunsError,
+    metric_recompute_start,
+    metrics_compute_on_request,
+)
 from .suppression import exact_for, rows_present
 
 
@@ -53,28 +67,111 @@ from .suppression import exact_for, rows_present
 def overview(request: SignedInRequest) -> HttpResponse:
     infos = metrics_enabled()
     periods = metric_periods_list()
-    latest = {
-        i.name: period_latest(
-            periods=periods,
-            metric=i.name,
-            window=i.window_for(None),
-            today=timezone.localdate(),
+    today = timezone.localdate()
+    form = OverviewFilterForm(
+        request.GET,
+        practices=practices_list(),
+        periods=periods,
+        today=today,
+    )
+    exact = exact_for(request.user)
+    context: dict[str, Any] = {"form": form, "exact": exact, "inquiry_cards": [], "other_cards": []}
+    if not form.is_valid() or form.needs_dates:
+        return render(request, "outcomes/overview.html", context)
+    level, code = form.where()
+    chosen = form.cleaned_data["period"]
+    shown: dict[str, Period | None] = {}
+    for i in infos:
+        if chosen is None:
+            candidates = periods
+        else:
+            candidates = [p for p in periods if (p.start, p.end) == chosen]
+        shown[i.name] = period_latest(
+            periods=candidates, metric=i.name, window=i.window_for(None), today=today
         )
-        for i in infos
-    }
-    rows = overview_rows_list(periods=[p for p in latest.values() if p is not None])
+    rows = overview_rows_list(periods=[p for p in shown.values() if p is not None])
     by_period: dict[tuple, list[dict]] = {}
     for row in rows:
         by_period.setdefault((row["start"], row["end"], row["window"]), []).append(row)
-    exact = exact_for(request.user)
+    names = form.names
     cards = [
-        overview_card(i, latest[i.name], _period_rows(i, latest[i.name], by_period), exact)
+        overview_card(
+            i,
+            shown[i.name],
+            _period_rows(i, shown[i.name], by_period),
+            exact,
+            level=level,
+            code=code,
+            name=str(names.get(code, code)),
+        )
         for i in infos
     ]
+    missing = [i for i in infos if shown[i.name] is None]
+    if chosen is not None and missing:
+        runs = metric_runs_for_period(start=chosen[0], end=chosen[1])
+        for card in cards:
+            if card["period"] is None:
+                card["run"] = runs.get((card["info"].name, card["info"].window_for(None)))
+                card["period_words"] = period_words(*chosen)
+        context["compute"] = {
+            "key": period_key(*chosen),
+            "words": period_words(*chosen),
+            "missing": [i.title for i in missing],
+            "all_missing": len(missing) == len(infos),
+            "waiting": any(_waiting(c.get("run")) for c in cards),
+        }
+    context.update(inquiry_cards=cards[:4], other_cards=cards[4:], level=level, code=code)
+    return render(request, "outcomes/overview.html", context)
+
+
+def _waiting(run: Run | None) -> bool:
+    """A computation is queued or running (and its worker has not stopped)."""
+    return (
+        run is not None
+        and run.status in (Run.Status.QUEUED, Run.Status.RUNNING)
+        and not run.is_stale()
+    )
+
+
+@require_POST
+@role_required("commissioner")
+def overview_compute(request: SignedInRequest) -> HttpResponse:
+    """Compute, for the overview, every measure not yet computed for a period."""
+    form = ComputeForm(request.POST, today=timezone.localdate())
+    back = reverse("outcomes:overview")
+    if not form.is_valid():
+        return _compute_problem(request, form, back)
+    start, end = form.cleaned_data["period"]
+    computed = {
+        (p.metric, p.window) for p in metric_periods_list() if (p.start, p.end) == (start, end)
+    }
+    wanted = [
+        (i.name, i.window_for(None))
+        for i in metrics_enabled()
+        if (i.name, i.window_for(None)) not in computed
+    ]
+    try:
+        metrics_compute_on_request(metrics=wanted, start=start, end=end, by=request.user)
+    except TooManyRunsError as error:
+        form.add_error("period", str(error))
+        return _compute_problem(request, form, back, status=429)
+    params = {"period": period_key(start, end)}
+    for name in ("pcn", "practice"):
+        value = request.POST.get(name, "")
+        if CODE.fullmatch(value):
+            params[name] = value
+    return redirect(f"{back}?{urlencode(params)}")
+
+
+# PCN and ODS codes, passed on from a compute form to the page it returns to.
+CODE = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
+def _compute_problem(
+    request: SignedInRequest, form: ComputeForm, back: str, *, status: int = 400
+) -> HttpResponse:
     return render(
-        request,
-        "outcomes/overview.html",
-        {"inquiry_cards": cards[:4], "other_cards": cards[4:], "exact": exact},
+        request, "outcomes/compute_error.html", {"form": form, "back": back}, status=status
     )
 
 
@@ -111,6 +208,12 @@ class MetricState:
     run: Run | None = None
     cohort: list[tuple[str, str]] = field(default_factory=list)
     gradient: str = ""
+    computed: bool = False  # the period has rows (at some level) for this metric and window
+
+    @property
+    def waiting(self) -> bool:
+        """A computation of this period is queued or running: the page fills in after it."""
+        return not self.computed and _waiting(self.run)
 
     @property
     def query(self) -> dict[str, Any]:
@@ -164,7 +267,7 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
     data.setdefault("dimension", info.default_dimension)
     form = MetricFilterForm(data, info=info, periods=periods, today=today)
     state = MetricState(info=info, form=form)
-    if not form.is_valid():
+    if not form.is_valid() or form.needs_dates:
         return state
     state.start, state.end = form.cleaned_data["period"]
     state.window = info.window_for(form.cleaned_data.get("window"))
@@ -180,12 +283,6 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
         form.fields["code"].required = True
         wanted = form.cleaned_data["code"]
         state.code = wanted if wanted in dict(state.codes) else (state.codes or [("", "")])[0][0]
-    if request.user.is_admin:
-        state.run = metric_run_latest(
-            metric=info.name, start=state.start, end=state.end, window=state.window
-        )
-    if state.level != "all" and not state.code:
-        return state
     # Every level and code of the period (and the metrics sharing a count with this one):
     # suppression is decided over all a user could see, then this level and code are shown.
     rows = snapshot_rows_list(
@@ -195,6 +292,14 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
         window=state.window,
         sharing=metrics_sharing(metric=info.name),
     )
+    state.computed = any(r["metric"] == info.name for r in rows)
+    if request.user.is_admin or not state.computed:
+        # An administrator's recomputation, or the computation anyone asked for this period.
+        state.run = metric_run_latest(
+            metric=info.name, start=state.start, end=state.end, window=state.window
+        )
+    if state.level != "all" and not state.code:
+        return state
     here = [
         r
         for r in rows
@@ -249,6 +354,8 @@ def metric_detail(request: SignedInRequest, metric: str) -> HttpResponse:
             else ""
         ),
         "period_text": (period_label(state.start, state.end) if state.start and state.end else ""),
+        "period_words": (period_words(state.start, state.end) if state.start and state.end else ""),
+        "period_key": (period_key(state.start, state.end) if state.start and state.end else ""),
         "other_metrics": [m for m in metrics_enabled() if m.name != metric],
         **(_run_context(state.run, info) if state.run else {"run": None}),
     }
@@ -309,6 +416,49 @@ def metric_recompute(request: SignedInRequest, metric: str) -> HttpResponse:
     return redirect(metric_url(metric, period=Period(metric, start, end, window, run.created_at)))
 
 
+@require_POST
+@role_required("commissioner")
+def metric_compute(request: SignedInRequest, metric: str) -> HttpResponse:
+    """Commissioners and administrators: compute one metric for a period not yet computed
+    (a period already computed is left as it is: an administrator recomputes). Two people
+    asking for the same period share one Run."""
+    info = _info_or_404(metric)
+    form = ComputeForm(request.POST, today=timezone.localdate())
+    back = reverse("outcomes:metric", args=[metric])
+    if not form.is_valid():
+        return _compute_problem(request, form, back)
+    start, end = form.cleaned_data["period"]
+    window = info.window_for(form.cleaned_data.get("window"))
+    if not period_computed(metric=metric, start=start, end=end, window=window):
+        try:
+            metrics_compute_on_request(
+                metrics=[(metric, window)], start=start, end=end, by=request.user
+            )
+        except TooManyRunsError as error:
+            form.add_error("period", str(error))
+            return _compute_problem(request, form, back, status=429)
+    return redirect(metric_url(metric, period=Period(metric, start, end, window, timezone.now())))
+
+
+@require_GET
+@role_required("commissioner")
+def compute_status(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The progress of a computation asked for from a page (``outcomes/_compute.html``),
+    polled by htmx while it is queued or running. When it is done, htmx reloads the page
+    (``HX-Refresh``), which then shows the figures."""
+    run = get_in_scope_or_404(metric_runs(), what="run", pk=pk)
+    info = _info_or_404(run.kind.removeprefix("metric:"))
+    context = _run_context(run, info)
+    # "Check again" reloads the page the progress is shown on (htmx says which), else the
+    # metric's page for the period.
+    htmx = getattr(request, "htmx", None)
+    context["check_again_url"] = (htmx and htmx.current_url_abs_path) or context["run_period_url"]
+    response = render(request, "outcomes/_compute.html", context)
+    if run.status == Run.Status.DONE and wants_partial(request):
+        response["HX-Refresh"] = "true"
+    return response
+
+
 @require_GET
 @role_required()
 def run_status(request: SignedInRequest, pk: int) -> HttpResponse:
@@ -329,4 +479,11 @@ def _run_context(run: Run, info: Metric) -> dict[str, Any]:
             int(params.get("window") or 0),
             run.created_at,
         )
-    return {"run": run, "info": info, "run_period_url": metric_url(info.name, period=period)}
+    return {
+        "run": run,
+        "info": info,
+        "run_period_url": metric_url(info.name, period=period),
+        "run_period_key": period.key if period else "",
+        "run_period_words": period_words(period.start, period.end) if period else "",
+        "run_window": period.window if period and info.uses_window else "",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -117,3 +118,57 @@ class UkPhoneField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
         super().__init__(**kwargs)
+
+
+class NhsDateWidget(forms.MultiWidget):
+    """The NHS.UK date input: day, month and year boxes (``<name>_day``, ``_month``, ``_year``),
+    for dates people type rather than pick (templates/includes/_date_input.html draws it)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        boxes: dict[str, forms.Widget | type[forms.Widget]] = {
+            part: forms.TextInput(attrs={"inputmode": "numeric"})
+            for part in ("day", "month", "year")
+        }
+        super().__init__(boxes, attrs)
+
+    def decompress(self, value: Any) -> list[str]:
+        if isinstance(value, dt.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return ["", "", ""]
+
+
+class NhsDateField(forms.Field):
+    """A date typed as day, month and year, with the NHS.UK error messages that say which part
+    is wrong ("The start date must include a month", "... must be a real date")."""
+
+    widget = NhsDateWidget
+
+    def __init__(self, *, label: str, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("required", f"Enter the {label.lower()}")
+        super().__init__(label=label, **kwargs)
+
+    def prepare_value(self, value: Any) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            return [str(v or "").strip() for v in value]
+        return NhsDateWidget().decompress(value)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        day, month, year = self.prepare_value(value)
+        if not (day or month or year):
+            return None
+        name = (self.label or "date").lower()
+        for part, given in (("day", day), ("month", month), ("year", year)):
+            if not given:
+                raise forms.ValidationError(f"The {name} must include a {part}", code="part")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise forms.ValidationError(f"The {name} must be a real date", code="invalid")
+        if len(year) != 4:
+            raise forms.ValidationError(f"The {name}'s year must have 4 numbers", code="year")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"The {name} must be a real date", code="invalid") from None
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.prepare_value(initial) != self.prepare_value(data)

@@ -6,10 +6,11 @@ these."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -97,6 +98,26 @@ def _enqueue(*, run_id: int, metric: str, start: dt.date, end: dt.date, window: 
         )
 
 
+# The first key of the metric run locks (PostgreSQL advisory locks take two int4 keys); the
+# second is a hash of the run's kind and parameters.
+METRIC_RUN_LOCK_CLASS = 7_303
+
+
+def _run_lock(*, kind: str, params: dict) -> None:
+    """Hold, until the transaction ends, the lock of one metric run's kind and parameters:
+    two people asking for the same period at the same moment would otherwise both find no
+    run and both start one (``select_for_update`` locks only rows that exist). The lock is
+    held for as long as it takes to create a Run. SQLite runs one writing transaction at a
+    time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    key = f"{kind}|{json.dumps(params, sort_keys=True)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [METRIC_RUN_LOCK_CLASS, key]
+        )
+
+
 def metric_recompute_start(
     *, metric: str, start: dt.date, end: dt.date, window: int, by: Any
 ) -> Run:
@@ -107,6 +128,7 @@ def metric_recompute_start(
     run_leases.py): that one is marked failed, saying so, and a new one starts."""
     params = metric_run_params(metric=metric, start=start, end=end, window=window)
     with transaction.atomic():
+        _run_lock(kind=f"metric:{metric}", params=params)
         active = (
             Run.objects.select_for_update()
             .filter(
@@ -129,3 +151,39 @@ def metric_recompute_start(
             lambda: _enqueue(run_id=run.pk, metric=metric, start=start, end=end, window=window)
         )
     return run
+
+
+# A user may have this many computations queued or running at once (seven metrics for four
+# periods): enough for anyone looking at figures, not enough to flood the workers.
+ACTIVE_RUNS_PER_USER = 28
+
+
+class TooManyRunsError(Exception):
+    """The user already has ``ACTIVE_RUNS_PER_USER`` computations waiting."""
+
+
+def metrics_compute_on_request(
+    *, metrics: list[tuple[str, int]], start: dt.date, end: dt.date, by: Any
+) -> list[Run]:
+    """Compute, because a commissioner or administrator asked to see them, metrics (name,
+    snapshot window) not yet computed for a period: one Run each, shared with anyone who
+    asked for the same metric and period while it is queued or running
+    (``metric_recompute_start``). Raises ``TooManyRunsError`` when the user has too many
+    computations waiting."""
+    waiting = (
+        Run.objects.filter(
+            kind__startswith="metric:",
+            created_by=by,
+            status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+        )
+        .exclude(pk__in=Run.objects.stale().values("pk"))
+        .count()
+    )
+    if waiting + len(metrics) > ACTIVE_RUNS_PER_USER:
+        raise TooManyRunsError(
+            f"You have {waiting} computations waiting. Wait for them to finish, then ask again."
+        )
+    return [
+        metric_recompute_start(metric=metric, start=start, end=end, window=window, by=by)
+        for metric, window in metrics
+    ]

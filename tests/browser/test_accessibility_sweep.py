@@ -216,6 +216,9 @@ PAGES: dict[tuple[str, str], list[Url]] = {
         lambda w: "/outcomes/metrics/coverage/?level=practice&code=A00001&dimension=imd_quintile",
         lambda w: "/outcomes/metrics/demand/",
         lambda w: "/outcomes/metrics/citizen_led/",
+        # a period not computed (offering to compute it), and custom dates left empty
+        lambda w: "/outcomes/?period=2024-02-10/2024-05-20&practice=A00001",
+        lambda w: "/outcomes/metrics/friends/?period=custom&show=1",
     ],
     ("administrator", "outcomes"): [
         lambda w: "/outcomes/",

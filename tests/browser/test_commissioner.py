@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -111,3 +112,104 @@ def test_administrator_sees_exact_values_and_recompute(page, snapshots, admin_us
         "() => /Done|Failed/.test(document.querySelector('#run').textContent)", timeout=15_000
     )
     assert re.search(r"Done", page.locator("#run").inner_text())
+
+
+def _fill_custom(page, start: tuple[str, str, str], end: tuple[str, str, str]) -> None:
+    details = page.locator("#custom-dates")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    for name, (day, month, year) in (("start", start), ("end", end)):
+        group = page.get_by_role("group", name="Start date" if name == "start" else "End date")
+        group.get_by_label("Day").fill(day)
+        group.get_by_label("Month").fill(month)
+        group.get_by_label("Year").fill(year)
+
+
+def test_commissioner_picks_custom_dates_computes_them_and_sees_figures(
+    page, snapshots, commissioner
+):
+    """A period nobody has computed: the page explains and offers to compute it; the job is
+    queued, the page shows its progress and fills in once a worker has done it."""
+    from unittest import mock
+
+    from outcomes.models import Run
+    from outcomes.services.metric_runs import metric_run_compute
+
+    login(page, commissioner.username)
+    page.wait_for_url("**/outcomes/")
+    page.goto("/outcomes/metrics/friends/")
+    # Choosing "Custom dates" (htmx) asks for the dates, without an error.
+    page.get_by_label("Period").select_option("custom")
+    expect(page.locator("#needs-dates")).to_be_visible()
+    assert not page.locator(".nhsuk-error-summary").count()
+
+    # An end before the start: the error summary names the field, nothing is started.
+    _fill_custom(page, ("20", "5", "2024"), ("10", "2", "2024"))
+    page.get_by_role("button", name="Show figures").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("The start date must be the same as or before the end date")
+    expect(summary).to_be_focused()
+    assert_accessible(page)
+
+    _fill_custom(page, ("10", "2", "2024"), ("20", "5", "2024"))
+    page.get_by_role("button", name="Show figures").click()
+    expect(page.locator("#not-computed")).to_contain_text(
+        "These figures have not been computed for 10 February 2024 to 20 May 2024 yet."
+    )
+    assert_accessible(page)
+
+    # The worker is elsewhere: the job waits in the queue until the test runs it below.
+    with mock.patch("outcomes.tasks.metric_compute_task.delay"):
+        page.get_by_role("button", name="Compute these figures").click()
+        expect(page.locator(".sx-compute")).to_contain_text("Queued")
+        assert not page.locator("#figures").count()
+        run = Run.objects.get(kind="metric:friends", params__start="2024-02-10")
+        metric_run_compute(
+            metric="friends",
+            start=dt.date(2024, 2, 10),
+            end=dt.date(2024, 5, 20),
+            window=6,
+            run_id=run.pk,
+        )
+    # htmx polls the run; when it is done the page reloads with the figures.
+    page.locator("#figures").wait_for(timeout=15_000)
+    assert ["People in the cohort", "0"] in _figures(page)
+    assert "period=2024-02-10%2F2024-05-20" in page.url
+    assert_accessible(page)
+
+
+def test_overview_filters_and_computes_a_period_without_javascript(
+    browser, live_server, snapshots, commissioner
+):
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport={"width": 375, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        login(page, commissioner.username)
+        page.wait_for_url("**/outcomes/")
+        page.get_by_label("Practice").select_option("A00001")
+        page.get_by_role("button", name="Show figures").click()
+        card = page.locator("#card-friends")
+        expect(card).to_contain_text(
+            "Canal Street Surgery (A00001), 1 January 2026 to 31 March 2026"
+        )
+        expect(card.locator("[data-cohort]")).to_have_text("60")
+
+        page.get_by_label("Period").select_option("custom")
+        _fill_custom(page, ("1", "3", "2024"), ("31", "3", "2024"))
+        page.get_by_role("button", name="Show figures").click()
+        expect(page.locator("#not-computed")).to_contain_text(
+            "None of these figures have been computed for 1 March 2024 to 31 March 2024 yet."
+        )
+        # Without a broker the jobs run as soon as they are queued.
+        page.get_by_role("button", name="Compute these figures").click()
+        expect(page.locator("#card-friends [data-period]")).to_contain_text(
+            "1 March 2024 to 31 March 2024"
+        )
+        assert not page.locator("#not-computed").count()
+        assert "practice=A00001" in page.url
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()

@@ -195,6 +195,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "outcomes:metric_csv": COMMISSIONING,
     "outcomes:metric_recompute": ADMIN,
     "outcomes:run_status": ADMIN,
+    "outcomes:overview_compute": COMMISSIONING,
+    "outcomes:metric_compute": COMMISSIONING,
+    "outcomes:compute_status": COMMISSIONING,
     # the API
     "api_referral_create": PRACTICE_STAFF | ADMIN,
     "api_referral_detail": frozenset({"practice_staff", "link_worker", "admin_user"}),
@@ -310,6 +313,8 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "outcomes:metric_csv": lambda w: {"metric": "friends"},
     "outcomes:metric_recompute": lambda w: {"metric": "friends"},
     "outcomes:run_status": lambda w: {"pk": w.metric_run.pk},
+    "outcomes:metric_compute": lambda w: {"metric": "friends"},
+    "outcomes:compute_status": lambda w: {"pk": w.metric_run.pk},
     "api_referral_detail": lambda w: {"pk": w.referral.pk},
     "metric-detail": lambda w: {"metric": "friends"},
     "privacy:person": lambda w: {"pk": w.person.pk},
