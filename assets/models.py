@@ -5,6 +5,7 @@ string reference that the directory never reads)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -149,6 +150,12 @@ class Gap(models.Model):
 
 class Asset(models.Model):
     asset_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The listing's public identifiers in Open Referral UK (its service, and its service at
+    # its location): UUIDs, as ORUK asks, stable for the life of the listing.
+    oruk_id = models.UUIDField("Open Referral service id", default=uuid.uuid4, unique=True)
+    oruk_sal_id = models.UUIDField(
+        "Open Referral service-at-location id", default=uuid.uuid4, unique=True
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=AssetKind.choices, default=AssetKind.GROUP)
     category = models.CharField(max_length=30, choices=Category.choices, db_index=True)
