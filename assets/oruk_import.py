@@ -142,10 +142,12 @@ def services_from_file(path_or_file: str | Path | IO[bytes]) -> list[Any]:
 
 
 def services_from_url(
-    base: str, *, fetch: Fetch = fetch_url, on_progress: Progress | None = None
+    base: str, *, fetch: Fetch | None = None, on_progress: Progress | None = None
 ) -> list[Any]:
     """Every service of the feed at ``base`` (its ORUK v3 root): the pages of ``/services``
-    for the ids, then each ``/services/{id}``, fully nested."""
+    for the ids, then each ``/services/{id}``, fully nested. ``fetch`` defaults to
+    ``fetch_url`` (looked up when called, so tests can stand in for the network)."""
+    fetch = fetch or fetch_url
     base = base.rstrip("/")
     ids: list[str] = []
     page = 1

@@ -107,6 +107,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "socialrx:pcn_edit": ADMIN,
     "outcomes_imports:imports": ADMIN,
     "outcomes_imports:run": ADMIN,
+    "outcomes_imports:openreferral": ADMIN,
     # referrals: intake
     "referrals:practice_referral_create": PRACTICE_STAFF,
     "referrals:practice_referrals": PRACTICE_STAFF | ADMIN,
