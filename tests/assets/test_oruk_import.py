@@ -300,3 +300,15 @@ def test_the_command_imports_a_file_and_reports(tmp_path):
     with pytest.raises(CommandError, match="Nothing imported"):
         call_command("import_openreferral", str(bad), "--source", "Example", stdout=io.StringIO())
     assert Asset.objects.count() == 1
+
+
+def test_the_moderation_page_shows_a_feed_that_differs_from_a_local_edit(client_for, admin_user):
+    service = example("service_full.json")
+    run_import(source="Example", services=[service])
+    asset = Asset.objects.get()
+    asset.name = "Our name"
+    asset.save()
+    run_import(source="Example", services=[service | {"name": "Their name"}])
+    body = client_for(admin_user).get("/directory/moderation/").content.decode()
+    assert "Feed differs from a local edit (local edit kept)" in body
+    assert "kept “Our name”; the feed says “Their name”" in body
