@@ -310,7 +310,8 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
             "url": asset.website,
             "email": asset.contact_email,
         }
-    sid = _oruk_id("asset", asset.pk)
+    # The same id as the listing's Open Referral UK v3 service.
+    sid = str(asset.oruk_id)
     access = [
         (flag, label)
         for flag, label in (
@@ -417,13 +418,20 @@ def oruk_service(asset: Asset) -> dict[str, Any]:
 
 
 class DirectoryOpenReferralApi(APIView):
-    """The directory as Open Referral UK services (paged like ORUK's ``/services``)."""
+    """The directory as Open Referral UK v1-style services (paged like ORUK v1's
+    ``/services``). Kept for existing consumers, unchanged; new ones use Open Referral UK v3 at
+    ``/api/oruk/v3/`` (docs/api.md). Not a redirect: the v3 documents have another shape, so
+    a redirect would break every reader of this one. Each response names its successor in a
+    ``Link: <…/api/oruk/v3/services>; rel="successor-version"`` header."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
         operation_id="directory_openreferral_services",
+        deprecated=True,
+        description="Open Referral UK v1 field names. Superseded by Open Referral UK v3 at "
+        "/api/oruk/v3/services (same listings, same service ids).",
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1"),
             OpenApiParameter("per_page", OpenApiTypes.INT, description="Up to 200, default 50"),
@@ -449,7 +457,7 @@ class DirectoryOpenReferralApi(APIView):
             page = None
         content = [oruk_service(a) for a in page.object_list] if page else []
         total_pages = max(1, math.ceil(paginator.count / per_page))
-        return Response(
+        response = Response(
             {
                 "totalElements": paginator.count,
                 "totalPages": total_pages,
@@ -460,3 +468,6 @@ class DirectoryOpenReferralApi(APIView):
                 "content": content,
             }
         )
+        successor = request.build_absolute_uri(reverse("oruk_services"))
+        response["Link"] = f'<{successor}>; rel="successor-version"'
+        return response

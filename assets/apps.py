@@ -46,6 +46,16 @@ class AssetsConfig(AppConfig):
 
         connection_created.connect(_trigram_threshold, dispatch_uid="assets_trigram_threshold")
 
+        # Any change to what the Open Referral API shows ends its cached responses.
+        from django.db.models.signals import post_delete, post_save
+
+        from .oruk_api import bump_generation
+
+        for model in ("Asset", "Session", "Organisation"):
+            sender = self.get_model(model)
+            for signal in (post_save, post_delete):
+                signal.connect(bump_generation, sender=sender, dispatch_uid=f"oruk_{model}")
+
 
 # How close a searched word must be to a word of a listing's name to count as a misspelling of
 # it (pg_trgm word similarity, 0–1). The default, 0.6, misses one dropped letter in a short

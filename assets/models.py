@@ -5,6 +5,7 @@ string reference that the directory never reads)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -147,8 +148,39 @@ class Gap(models.Model):
         return self.what
 
 
+class OrukSource(models.Model):
+    """An Open Referral UK v3 feed the directory imports listings from (docs/api.md)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField(blank=True, help_text="The feed's base address, when read over the web.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Asset(models.Model):
     asset_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The listing's public identifiers in Open Referral UK (its service, and its service at
+    # its location): UUIDs, as ORUK asks, stable for the life of the listing.
+    oruk_id = models.UUIDField("Open Referral service id", default=uuid.uuid4, unique=True)
+    oruk_sal_id = models.UUIDField(
+        "Open Referral service-at-location id", default=uuid.uuid4, unique=True
+    )
+    # Where an imported listing came from: the feed, the feed's own id for it, when the feed
+    # last changed it, and the values the last import wrote (to tell a local edit from the
+    # feed's: a field a keeper changed since is never overwritten, the difference is flagged).
+    feed = models.ForeignKey(
+        OrukSource, null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
+    )
+    feed_ref = models.CharField("The feed's id for it", max_length=100, blank=True)
+    feed_modified_at = models.DateTimeField(null=True, blank=True)
+    feed_seen_at = models.DateTimeField(null=True, blank=True)
+    feed_values = models.JSONField(default=dict, blank=True, editable=False)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=AssetKind.choices, default=AssetKind.GROUP)
     category = models.CharField(max_length=30, choices=Category.choices, db_index=True)
@@ -260,6 +292,11 @@ class Asset(models.Model):
                 condition=models.Q(ended_on__isnull=True)
                 | models.Q(started_on__isnull=True)
                 | models.Q(ended_on__gt=models.F("started_on")),
+            ),
+            models.UniqueConstraint(
+                fields=["feed", "feed_ref"],
+                condition=models.Q(feed__isnull=False),
+                name="asset_once_per_feed_ref",
             ),
             models.CheckConstraint(
                 name="asset_practice_only_names_practice",
@@ -420,6 +457,8 @@ class AssetChange(models.Model):
         REJECTED = "rejected", "Rejected"
         REPORTED = "reported", "Reported by a link worker"
         RESOLVED = "resolved", "Report dealt with"
+        IMPORTED = "imported", "Updated from an Open Referral feed"
+        CONFLICT = "conflict", "Feed differs from a local edit (local edit kept)"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)

@@ -228,6 +228,51 @@ def _time_queries(*, postcode: str, runs: int) -> list[tuple[str, float, float, 
     return results
 
 
+# The Open Referral UK v3 API (docs/api.md), timed with its cache emptied before every request:
+# the work a first reader of each page causes.
+ORUK_QUERIES: list[tuple[str, str]] = [
+    ("services, first page", "services"),
+    ("services, 200 a page", "services?per_page=200"),
+    ("services, page 50", "services?page=50"),
+    ("services, search", "services?search=walking"),
+    ("services near, within 2 km", "services?postcode={pc}&proximity=2000"),
+    ("services by category term", "services?taxonomy_term_id={term}"),
+    ("services modified after", "services?modified_after=2020-01-01"),
+    ("service at locations near", "service_at_locations?postcode={pc}"),
+    ("one service, fully nested", "services/{sid}"),
+]
+
+
+def _time_oruk(*, postcode: str, runs: int) -> list[tuple[str, float, float, int]]:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from assets import oruk
+    from assets.models import Asset
+
+    client = Client(HTTP_HOST="localhost")
+    term = oruk.local_term("category", "green_nature").id
+    sid = Asset.objects.order_by("pk").values_list("oruk_id", flat=True).first()
+    results = []
+    for label, template in ORUK_QUERIES:
+        url = "/api/oruk/v3/" + template.format(pc=postcode.replace(" ", "+"), term=term, sid=sid)
+        cache.clear()
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        hits = response.json().get("total_items", 1)
+        times = []
+        for _ in range(runs):
+            cache.clear()
+            started = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        results.append((label, statistics.median(times), p95, hits))
+    return results
+
+
 def _print(title: str, rows: list[tuple[str, float, float, int]]) -> None:
     print(f"\n{title}\n")
     print("| query | results | median ms | p95 ms |\n|---|---:|---:|---:|")
@@ -269,6 +314,10 @@ def main(argv: list[str] | None = None) -> None:
         _print(
             f"Search page over {ASSET_COUNT:,} listings",
             _time_queries(postcode=postcodes[0], runs=args.runs),
+        )
+        _print(
+            f"Open Referral UK v3 over {ASSET_COUNT:,} listings (cache emptied each time)",
+            _time_oruk(postcode=postcodes[0], runs=args.runs),
         )
 
         call_command("flush", interactive=False, verbosity=0)

@@ -19,6 +19,7 @@ KIND_LABELS = {
     "assets": "Community assets (assets.csv)",
     "connections": "Connections (connections.csv)",
     "champions": "Champions and volunteers (champions.csv)",
+    "openreferral": "Open Referral UK v3 feed (directory listings)",
 }
 
 
@@ -38,3 +39,36 @@ class ImportForm(NhsFormMixin, forms.Form):
             "empty": "The file you chose is empty",
         },
     )
+
+
+class OpenReferralForm(NhsFormMixin, forms.Form):
+    source = forms.CharField(
+        label="Name of the feed",
+        max_length=200,
+        help_text="For example, the council's directory. Listings are matched within one feed: "
+        "use the same name each time you import it.",
+        error_messages={"required": "Enter the name of the feed"},
+    )
+    url = forms.URLField(
+        label="Web address of the feed",
+        required=False,
+        assume_scheme="https",
+        help_text="Its Open Referral UK v3 address, like https://example.org/api/oruk/v3",
+        error_messages={"invalid": "Enter a web address, like https://example.org/api/oruk/v3"},
+    )
+    file = forms.FileField(
+        label="Or a JSON file",
+        required=False,
+        help_text="A service, a list of services, or a page of services (Open Referral UK v3).",
+        error_messages={"empty": "The file you chose is empty"},
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not self.errors:
+            url, upload = data.get("url"), data.get("file")
+            if url and upload:
+                self.add_error("url", "Give a web address or a file, not both")
+            elif not url and not upload:
+                self.add_error("url", "Enter the web address of the feed, or choose a JSON file")
+        return data

@@ -128,7 +128,7 @@ def import_runs_fail_stale(*, kind: str) -> int:
 
 def import_runs() -> QuerySet[Run]:
     """Runs of imports (a Run may also be a metric job), with who started each."""
-    return Run.objects.filter(kind__in=KINDS).select_related("created_by")
+    return Run.objects.filter(kind__in=[*KINDS, "openreferral"]).select_related("created_by")
 
 
 def import_runs_recent(*, limit: int = 20) -> QuerySet[Run]:

@@ -27,3 +27,22 @@ def import_run(self: Task, *, run_id: int) -> None:
         import_run_execute(run_id=run_id)
     except RunBusyError as busy:
         raise self.retry(exc=busy, **lease_retry(IMPORT_TIME_LIMIT)) from None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=IMPORT_TIME_LIMIT,
+    soft_time_limit=IMPORT_TIME_LIMIT - 60,
+)
+def openreferral_run(self: Task, *, run_id: int) -> None:
+    """Import an Open Referral UK v3 feed (outcomes/imports/openreferral.py)."""
+    from outcomes.services.run_leases import RunBusyError, lease_retry
+
+    from .openreferral import openreferral_execute
+
+    try:
+        openreferral_execute(run_id=run_id)
+    except RunBusyError as busy:
+        raise self.retry(exc=busy, **lease_retry(IMPORT_TIME_LIMIT)) from None

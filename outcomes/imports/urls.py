@@ -12,4 +12,5 @@ app_name = "outcomes_imports"
 urlpatterns = [
     path("", views.imports, name="imports"),
     path("<int:pk>/", views.run, name="run"),
+    path("openreferral/", views.openreferral, name="openreferral"),
 ]

@@ -10,7 +10,8 @@ from socialrx.access import role_required
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page
 from socialrx.models import Role
 
-from .forms import KIND_LABELS, ImportForm
+from .forms import KIND_LABELS, ImportForm, OpenReferralForm
+from .openreferral import openreferral_start
 from .runs import import_runs, import_runs_recent, import_upload_start
 
 
@@ -38,4 +39,24 @@ def run(request: SignedInRequest, pk: int) -> HttpResponse:
         "outcomes/imports/run.html",
         "status",
         {"run": run, "kind_label": KIND_LABELS.get(run.kind, run.kind)},
+    )
+
+
+@role_required(Role.ADMIN)
+def openreferral(request: SignedInRequest) -> HttpResponse:
+    """Import an Open Referral UK v3 feed into the directory, from its web address or a file."""
+    form = OpenReferralForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        run = openreferral_start(
+            source=form.cleaned_data["source"],
+            url=form.cleaned_data.get("url") or "",
+            upload=form.cleaned_data.get("file"),
+            by=request.user,
+        )
+        return redirect("outcomes_imports:run", pk=run.pk)
+    return render(
+        request,
+        "outcomes/imports/openreferral.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
     )

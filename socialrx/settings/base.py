@@ -317,6 +317,8 @@ GROUP_ANSWER_LINK_DAYS = env.int("GROUP_ANSWER_LINK_DAYS", default=28)
 # Days after which a listing nobody has confirmed leaves the public directory (link workers
 # still see it, marked) until a keeper confirms it.
 LISTING_HIDE_DAYS = env.int("LISTING_HIDE_DAYS", default=365)
+# How long the Open Referral UK v3 API keeps a response (docs/api.md).
+ORUK_CACHE_SECONDS = env.int("ORUK_CACHE_SECONDS", default=300)
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
 # Days after a connection is made that its "did they go?" follow-up falls due.

@@ -132,3 +132,12 @@ def test_schema_describes_the_directory_api(client_for, admin_user):
     assert "/api/v1/directory/:" in schema
     assert "/api/v1/directory/openreferral/:" in schema
     assert "regular_schedules" in schema
+
+
+def test_openreferral_v1_export_names_its_v3_successor_with_the_same_ids(anon_client):
+    asset = AssetFactory()
+    response = anon_client.get("/api/v1/directory/openreferral/")
+    assert response["Link"] == ('<http://testserver/api/oruk/v3/services>; rel="successor-version"')
+    assert response.json()["content"][0]["id"] == str(asset.oruk_id)
+    v3 = anon_client.get("/api/oruk/v3/services").json()
+    assert v3["contents"][0]["id"] == str(asset.oruk_id)

@@ -33,6 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from assets import oruk
 from assets.models import AssetChange, ListingReport, ListingStatus
 from outcomes.models import Run
 from privacy.services.merge import person_merge
@@ -107,6 +108,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "socialrx:pcn_edit": ADMIN,
     "outcomes_imports:imports": ADMIN,
     "outcomes_imports:run": ADMIN,
+    "outcomes_imports:openreferral": ADMIN,
     # referrals: intake
     "referrals:practice_referral_create": PRACTICE_STAFF,
     "referrals:practice_referrals": PRACTICE_STAFF | ADMIN,
@@ -203,6 +205,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "api_referral_detail": frozenset({"practice_staff", "link_worker", "admin_user"}),
     "api_directory": ALL,
     "api_directory_openreferral": ALL,
+    "oruk_root": ALL,
+    "oruk_services": ALL,
+    "oruk_service": ALL,
+    "oruk_service_at_locations": ALL,
+    "oruk_service_at_location": ALL,
+    "oruk_taxonomies": ALL,
+    "oruk_taxonomy": ALL,
+    "oruk_taxonomy_terms": ALL,
+    "oruk_taxonomy_term": ALL,
     "metric-list": COMMISSIONING,
     "metric-detail": COMMISSIONING,
     "privacy:home": ADMIN,
@@ -288,6 +299,10 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "referrals:task_snooze": lambda w: {"pk": w.task.pk},
     "referrals:task_reassign": lambda w: {"pk": w.task.pk},
     "assets:detail": lambda w: {"pk": w.kept_asset.pk},
+    "oruk_service": lambda w: {"id": str(w.kept_asset.oruk_id)},
+    "oruk_service_at_location": lambda w: {"id": str(w.kept_asset.oruk_sal_id)},
+    "oruk_taxonomy": lambda w: {"id": oruk.TAXONOMIES["category"].id},
+    "oruk_taxonomy_term": lambda w: {"id": oruk.local_term("category", "food").id},
     "assets:leaflet": lambda w: {"pk": w.kept_asset.pk},
     "assets:confirm_link": lambda w: {"token": "not-a-token"},
     "referrals:group_answer": lambda w: {"token": "not-a-token"},
