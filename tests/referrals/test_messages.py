@@ -594,3 +594,23 @@ def test_person_page_queries_do_not_grow_with_messages(
         _send(reachable, link_worker)
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get(url)
+
+
+def test_the_beat_schedule_runs_the_reminder_job():
+    from socialrx.celery import app
+
+    entry = app.conf.beat_schedule["referrals-appointment-reminders"]
+    assert entry["task"] == appointment_reminders_send_task.name
+
+
+def test_administrator_sets_the_team_phone(client_for, admin_user, team_a):
+    client = client_for(admin_user)
+    url = reverse("socialrx:team_edit", args=[team_a.pk])
+    data = {"name": team_a.name, "code": team_a.code}
+    bad = client.post(url, {**data, "phone": "12345"})
+    assert "Enter a UK phone number" in bad.content.decode()
+    team_a.refresh_from_db()
+    assert team_a.phone == ""
+    client.post(url, {**data, "phone": "0161 496 0000"})
+    team_a.refresh_from_db()
+    assert team_a.phone == "0161 496 0000"
