@@ -614,3 +614,29 @@ def test_administrator_sets_the_team_phone(client_for, admin_user, team_a):
     client.post(url, {**data, "phone": "0161 496 0000"})
     team_a.refresh_from_db()
     assert team_a.phone == "0161 496 0000"
+
+
+def test_a_notify_key_without_template_ids_is_warned_about(settings):
+    from socialrx.checks import socialrx_settings
+
+    settings.NOTIFY_API_KEY = "test-key-not-real"
+    settings.NOTIFY_TEMPLATE_ID_SMS = "tpl-sms"
+    settings.NOTIFY_TEMPLATE_ID_EMAIL = settings.NOTIFY_TEMPLATE_ID_LETTER = ""
+    (warning,) = [p for p in socialrx_settings(None) if p.id == "socialrx.W010"]
+    assert "NOTIFY_TEMPLATE_ID_EMAIL, NOTIFY_TEMPLATE_ID_LETTER" in warning.msg
+    settings.NOTIFY_API_KEY = ""
+    assert not [p for p in socialrx_settings(None) if p.id == "socialrx.W010"]
+
+
+def test_consent_page_records_each_channel(client_for, person, link_worker):
+    url = reverse("referrals:person_consent", args=[person.pk])
+    page = client_for(link_worker).get(url).content.decode()
+    assert "Do they agree to text messages to their mobile?" in page
+    response = client_for(link_worker).post(url, {"contact": "yes", "sms": "yes", "letter": "no"})
+    assert response.status_code == 302
+    person.phone = "07700 900123"
+    person.save()
+    checks = channel_checks(person=person)
+    assert checks[MessageChannel.SMS].ok
+    assert checks[MessageChannel.LETTER].reason == "They have not agreed to letters"
+    assert "not been asked" in checks[MessageChannel.EMAIL].reason
