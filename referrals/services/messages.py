@@ -80,7 +80,19 @@ def message_preview(
 ) -> tuple[str, str]:
     """The subject and body as they would be sent (``ValidationError`` when they cannot)."""
     _check_input(person=person, kind=kind, channel=channel, appointment=appointment)
-    return _rendered(person=person, kind=kind, channel=channel, appointment=appointment)
+    subject, body = _rendered(person=person, kind=kind, channel=channel, appointment=appointment)
+    _check_length(channel=channel, body=body)
+    return subject, body
+
+
+def _check_length(*, channel: str, body: str) -> None:
+    if channel == MessageChannel.SMS and len(body) > SMS_MAX_CHARACTERS:
+        raise ValidationError(
+            {
+                "channel": f"The text message would be {len(body)} characters long, over the "
+                f"{SMS_MAX_CHARACTERS} a text can hold: send it by email or letter"
+            }
+        )
 
 
 def _check_input(
@@ -129,13 +141,8 @@ def message_send(
         appointment=appointment,
         strict=not check.no_consent,
     )
-    if check.ok and channel == MessageChannel.SMS and len(body) > SMS_MAX_CHARACTERS:
-        raise ValidationError(
-            {
-                "channel": f"The text message would be {len(body)} characters long, over the "
-                f"{SMS_MAX_CHARACTERS} a text can hold: send it by email or letter"
-            }
-        )
+    if check.ok:
+        _check_length(channel=channel, body=body)
     status, reason = MessageStatus.QUEUED, ""
     if not check.ok:
         if check.no_consent:

@@ -640,3 +640,18 @@ def test_consent_page_records_each_channel(client_for, person, link_worker):
     assert checks[MessageChannel.SMS].ok
     assert checks[MessageChannel.LETTER].reason == "They have not agreed to letters"
     assert "not been asked" in checks[MessageChannel.EMAIL].reason
+
+
+def test_a_plan_too_long_for_a_text_is_refused_at_preview_and_send(
+    client_for, reachable, link_worker, no_notify
+):
+    for n in range(12):
+        GoalFactory(person=reachable, description=f"Goal number {n}: " + "walk " * 16)
+    client = client_for(link_worker)
+    for action in ("preview", "send"):
+        response = _compose(client, reachable, kind="plan_agreed", channel="sms", action=action)
+        assert response.status_code == 400
+        assert "over the 918 a text can hold" in response.content.decode()
+    assert not Message.objects.exists()
+    response = _compose(client, reachable, kind="plan_agreed", channel="email", action="preview")
+    assert response.status_code == 200
