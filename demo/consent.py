@@ -41,6 +41,11 @@ def seed_consents(ctx: Any, people: list[Person], referrals: list[Referral]) -> 
             P.CONTACT: True,
             P.SHARE_WITH_GROUP: rng.random() >= DECLINE_SHARE,
             P.DEIDENTIFIED_FIGURES: rng.random() >= DECLINE_FIGURES,
+            # Messages: most agree to texts and letters, everyone with an address to emails;
+            # not drawn from the generator, so every other answer stays as it was.
+            P.SMS: person.pk % 7 != 0,
+            P.EMAIL: bool(person.email),
+            P.LETTER: person.pk % 5 != 0,
         }
         for purpose, given in answers.items():
             rows.append(

@@ -76,6 +76,8 @@ class DemoContext:
 
 PCNS = [("U60123", "Riverside PCN"), ("U60456", "Hillside and Vale PCN")]
 TEAMS = [("north", "Riverside link workers"), ("south", "Hillside and Vale link workers")]
+# The numbers people are asked to call back on (Ofcom's numbers for drama: never anyone's).
+TEAM_PHONES = {"north": "0161 496 0100", "south": "0161 496 0200"}
 # (ODS code, name, PCN index, team index)
 PRACTICES = [
     ("B86011", "Riverside Medical Centre", 0, 0),
@@ -207,7 +209,9 @@ def seed_core(ctx: DemoContext) -> None:
     """PCNs, teams, practices (each with a named link worker of its team) and staff users."""
     _postcodes(ctx)
     ctx.pcns = PCN.objects.bulk_create([PCN(code=c, name=n) for c, n in PCNS])
-    ctx.teams = Team.objects.bulk_create([Team(code=c, name=n) for c, n in TEAMS])
+    ctx.teams = Team.objects.bulk_create(
+        [Team(code=c, name=n, phone=TEAM_PHONES[c]) for c, n in TEAMS]
+    )
     ctx.link_workers = User.objects.bulk_create(
         [
             _user(ctx, u, f, last, role=Role.LINK_WORKER, team=ctx.teams[t])

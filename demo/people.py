@@ -62,6 +62,9 @@ SOURCES = [
     (Source.OTHER, 10),
 ]
 
+# Made-up streets for the demo people's postal addresses (letters go there).
+STREETS = ["Canal Street", "Mill Lane", "Moorfield Road", "Riverside Walk", "Vale Terrace"]
+
 
 def _nhs_number(rng: Any, used: set[str]) -> str:
     """A valid NHS number in the 999 range the NHS sets aside for test data."""
@@ -122,6 +125,8 @@ def _people(ctx: Any) -> list[Person]:
                 communication_needs=rng.choice(["", "", "", "", "", "Large print", "Interpreter"]),
                 phone=f"07700 9{rng.randint(0, 99999):05d}",
                 email="" if rng.random() < 0.5 else f"person{n + 1}@example.invalid",
+                # Not drawn from the generator, so every other value stays as it was.
+                address=f"{n % 97 + 1} {STREETS[n % len(STREETS)]}\nManchester",
                 team=team,
                 link_worker=worker,
             )

@@ -1,6 +1,6 @@
 """Demo data: a few tasks for each link worker (follow-ups of pending connections, re-measures,
-calls to try again), some overdue, and two upcoming appointments, so that "My day" has
-something on it from the start."""
+calls to try again), some overdue, two upcoming appointments and a text message each, so
+that "My day" and the person's messages have something on them from the start."""
 
 from __future__ import annotations
 
@@ -10,17 +10,23 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from referrals.messaging import default_wording, fill
 from referrals.models import (
     Appointment,
     AppointmentKind,
     AppointmentMode,
     Connection,
     ConnectionOutcome,
+    Message,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
     Referral,
     ReferralStatus,
     Task,
     TaskKind,
 )
+from referrals.selectors.messages import channel_checks, placeholder_values
 
 # (kind, days from today it is due: negative is overdue, note)
 HAND_MADE = [
@@ -83,6 +89,7 @@ def seed(ctx: Any) -> None:
             )
     Task.objects.bulk_create(tasks)
     Appointment.objects.bulk_create(_appointments(ctx))
+    Message.objects.bulk_create(_messages(ctx))
 
 
 def _appointments(ctx: Any) -> list[Appointment]:
@@ -106,3 +113,39 @@ def _appointments(ctx: Any) -> list[Appointment]:
                 )
             )
     return booked
+
+
+def _messages(ctx: Any) -> list[Message]:
+    """For each link worker, a "we tried to reach you" text sent yesterday to someone still
+    waiting for first contact (kept as refused when they had not agreed to texts)."""
+    kind, channel = MessageKind.TRIED_TO_REACH, MessageChannel.SMS
+    wording = default_wording(kind, channel)
+    written: list[Message] = []
+    for worker in ctx.link_workers:
+        referral = (
+            Referral.objects.filter(
+                link_worker=worker, person__team_id=worker.team_id, status=ReferralStatus.RECEIVED
+            )
+            .select_related("person", "person__team", "person__link_worker")
+            .order_by("id")
+            .first()
+        )
+        if referral is None:
+            continue
+        person = referral.person
+        check = channel_checks(person=person)[channel]
+        written.append(
+            Message(
+                person=person,
+                referral=referral,
+                channel=channel,
+                kind=kind,
+                status=MessageStatus.SENT if check.ok else MessageStatus.REFUSED,
+                to_address=check.address,
+                body=fill(wording.body, placeholder_values(person=person)),
+                reason=check.reason,
+                sent_by=worker,
+                sent_at=ctx.at(ctx.today - dt.timedelta(days=1), 11) if check.ok else None,
+            )
+        )
+    return written

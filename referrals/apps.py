@@ -60,7 +60,13 @@ class ReferralsConfig(AppConfig):
                 "referrals:closed_route_enquiries",
                 description="referrals that arrived through a route this service has switched off",
                 order=10,
-            )
+            ),
+            Link(
+                "Wording of messages",
+                "referrals:message_templates",
+                description="each team's texts, emails and letters to people",
+                order=12,
+            ),
         ],
         # A link worker on a listing's page connects one of their team's people to it.
         ASSET_ACTIONS: [

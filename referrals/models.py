@@ -123,6 +123,12 @@ class Person(Audited, models.Model):
     interpreter_language = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    address = models.TextField(
+        "Postal address",
+        blank=True,
+        help_text="The lines above the postcode, one a line (house and street, town). Letters "
+        "are sent here.",
+    )
     # The team whose link workers may see this person: the team serving their practice, or the
     # default team for people without one. Stored so that scoping is one indexed filter.
     team = models.ForeignKey(
@@ -190,6 +196,11 @@ class ConsentPurpose(models.TextChoices):
         "connected",
     )
     DEIDENTIFIED_FIGURES = "deidentified_figures", "Use my information in de-identified figures"
+    # One per way a message can reach them (docs/casework.md, "Messages to people"): each is
+    # needed, as well as contact, before a message goes that way.
+    SMS = "sms", "Text messages to my mobile"
+    EMAIL = "email", "Emails"
+    LETTER = "letter", "Letters to my address"
 
 
 class ConsentSource(models.TextChoices):
@@ -852,3 +863,105 @@ class ContactAttempt(Audited, models.Model):
     @property
     def reached(self) -> bool:
         return self.outcome == ContactOutcome.REACHED
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+
+
+class MessageKind(models.TextChoices):
+    APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+    TRIED_TO_REACH = "tried_to_reach", "We tried to reach you"
+    PLAN_AGREED = "plan_agreed", "The plan agreed"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    REFUSED = "refused", "Not sent: no consent"
+
+
+class MessageTemplate(models.Model):
+    """A team's own wording of one kind of message on one channel. Without one, the default
+    wording in ``referrals.services.messages`` is used. Placeholders are written ((like_this))
+    and filled with plain text, never run as a template."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="message_templates")
+    kind = models.CharField(max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(max_length=10, choices=MessageChannel.choices)
+    # Emails and letters have a subject (a letter's heading); a text message has none.
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: two people of a team may edit the same wording at once.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["team", "kind", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "kind", "channel"], name="message_template_one_per_team"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.get_kind_display()} ({self.get_channel_display()})"
+
+
+class Message(Audited, models.Model):
+    """One message to the person (a text, an email, a letter): what it said, where it went,
+    and what became of it. A message refused for want of consent is kept too, as refused."""
+
+    # Bookkeeping of the delivery: when the sending job took it on.
+    audit_exclude = ("claimed_at",)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="messages")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # The appointment a reminder is about.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    channel = models.CharField(max_length=10, choices=MessageChannel.choices)
+    kind = models.CharField(max_length=30, choices=MessageKind.choices)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    # The mobile number, email address or postal address (lines and postcode) it went to.
+    to_address = models.TextField(blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    # Why it was not sent, or why it failed, in words (never the provider's raw answer).
+    reason = models.CharField(max_length=300, blank=True)
+    # The provider's id for it (GOV.UK Notify's notification id).
+    provider_id = models.CharField(max_length=100, blank=True)
+    # Who sent it; empty for the automatic reminder the day before an appointment.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    automatic = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "-created_at"])]
+        constraints = [
+            # The day-before reminder goes once per appointment, however often the job runs.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(automatic=True),
+                name="message_one_automatic_reminder_per_appointment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.get_channel_display().lower()}"

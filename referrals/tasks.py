@@ -29,3 +29,22 @@ def feedback_notice_send_task(*, feedback_id: int) -> bool:
     from .services.feedback import feedback_notice_send
 
     return feedback_notice_send(feedback_id=feedback_id)
+
+
+# No automatic retry: a retry after Notify accepted a message but before its answer arrived
+# would send it twice. A failed message is shown on the person's page, to be sent again.
+@shared_task(time_limit=60, soft_time_limit=50)
+def message_send_task(*, message_id: int) -> str:
+    """Send one recorded message to a person. The service claims it first, so a second
+    delivery of this job sends nothing."""
+    from .services.messages import message_deliver
+
+    return message_deliver(message_id=message_id)
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=25 * 60)
+def appointment_reminders_send_task() -> int:
+    """The reminder the day before each appointment (once per appointment)."""
+    from .services.messages import appointment_reminders_send
+
+    return appointment_reminders_send()

@@ -10,7 +10,16 @@ from django.urls import URLPattern, path
 from socialrx.audit_views import LIST, ViewAudit, declare
 
 from .selectors.casework import caseload_search_kind
-from .views import appointments, casework, feedback, group_answer, intake, possible_matches, tasks
+from .views import (
+    appointments,
+    casework,
+    feedback,
+    group_answer,
+    intake,
+    messages,
+    possible_matches,
+    tasks,
+)
 
 app_name = "referrals"
 
@@ -45,6 +54,18 @@ urlpatterns: list[URLPattern] = [
         name="appointment_create",
     ),
     path("people/<int:pk>/tasks/new/", tasks.task_create, name="task_create"),
+    path("people/<int:pk>/messages/new/", messages.message_compose, name="message_compose"),
+    path("message-templates/", messages.message_templates, name="message_templates"),
+    path(
+        "message-templates/<int:team_id>/",
+        messages.message_template_list,
+        name="message_template_list",
+    ),
+    path(
+        "message-templates/<int:team_id>/<str:kind>/<str:channel>/",
+        messages.message_template_edit,
+        name="message_template_edit",
+    ),
     path("case/tasks/<int:pk>/done/", tasks.task_mark_done, name="task_done"),
     path("case/tasks/<int:pk>/snooze/", tasks.task_snooze_view, name="task_snooze"),
     path("case/tasks/<int:pk>/reassign/", tasks.task_reassign_view, name="task_reassign"),
@@ -153,6 +174,7 @@ declare(
         "my_day": ViewAudit(TASK, kind=LIST, detail="my day"),
         "task_create": ViewAudit(PERSON, detail="task form"),
         "appointment_create": ViewAudit(PERSON, detail="appointment form"),
+        "message_compose": ViewAudit(PERSON, detail="message form"),
         "calendar_ics": ViewAudit("referrals.Appointment", kind=LIST, detail="calendar file"),
         "task_done": ViewAudit(TASK, detail="task done"),
         "task_snooze": ViewAudit(TASK, detail="task snoozed"),
@@ -180,6 +202,10 @@ declare(
         "self_referral_done": "a thank-you page",
         "enquiry_received": "a confirmation page with no record on it",
         "community_referral_create": "a volunteer's referral form; it never lists other records",
+        "message_templates": "a team's wording of its messages: no one's record",
+        "message_template_list": "a team's wording of its messages: no one's record",
+        "message_template_edit": "a team's wording of its messages, previewed with made-up "
+        "values: no one's record",
         "group_answer": "a group keeper's emailed link, used without signing in: shows a first "
         "name only, and the answer it records is audited as a change",
     },

@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "outcomes.tasks.metrics_refresh_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # docs/casework.md: the reminder the day before each appointment, once per appointment.
+    "referrals-appointment-reminders": {
+        "task": "referrals.tasks.appointment_reminders_send_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
     # docs/security.md: erase people past RETENTION_YEARS_AFTER_CLOSURE, once a night.
     "privacy-retention": {
         "task": "privacy.tasks.retention_apply_task",

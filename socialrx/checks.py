@@ -52,4 +52,24 @@ def socialrx_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="socialrx.E002",
             )
         )
+    if settings.NOTIFY_API_KEY:
+        missing = [
+            name
+            for name in (
+                "NOTIFY_TEMPLATE_ID_SMS",
+                "NOTIFY_TEMPLATE_ID_EMAIL",
+                "NOTIFY_TEMPLATE_ID_LETTER",
+            )
+            if not getattr(settings, name)
+        ]
+        if missing:
+            problems.append(
+                Warning(
+                    f"NOTIFY_API_KEY is set but {', '.join(missing)} is not: messages to "
+                    "people by that channel will fail",
+                    hint="Make a GOV.UK Notify template per channel with the content ((body)) "
+                    "(and subject ((subject))) and set its id (docs/casework.md).",
+                    id="socialrx.W010",
+                )
+            )
     return problems

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django import forms
 
-from .forms import NhsFormMixin
+from .forms import NhsFormMixin, UkPhoneField
 from .models import PCN, Practice, Role, StaffType, Team, User
 
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
@@ -113,7 +113,8 @@ class UserForm(NhsFormMixin, forms.ModelForm):
 class TeamForm(NhsFormMixin, forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["name", "code"]
+        fields = ["name", "code", "phone"]
+        field_classes = {"phone": UkPhoneField}
         help_texts = {
             "code": "A short code, used by imports and settings (for example north).",
         }

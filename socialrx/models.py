@@ -26,6 +26,12 @@ class Team(models.Model):
 
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
+    # The number people are told to call back on in the messages the team sends them.
+    phone = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The number people call back on, given in the messages the team sends them.",
+    )
 
     class Meta:
         ordering = ["name"]

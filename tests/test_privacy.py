@@ -35,9 +35,13 @@ ALLOWED_PARAMETERS = {
     "decision",
     "app_label",
     "url",
+    # A team's wording of a message: the team's id, the message's kind and channel (codes).
+    "team_id",
+    "kind",
+    "channel",
 }
 PERSONAL = re.compile(r"name|nhs|postcode|birth|dob|email|phone|address", re.IGNORECASE)
-ID_PARAMETERS = {"pk", "id", "person_id", "asset_id"}
+ID_PARAMETERS = {"pk", "id", "person_id", "asset_id", "team_id"}
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:

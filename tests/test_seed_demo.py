@@ -317,3 +317,11 @@ def test_every_link_worker_has_a_day_with_overdue_tasks(seeded):
         assert day.due_today or day.this_week, worker.username
         assert day.appointments, worker.username
     assert Task.objects.filter(kind=TaskKind.CONNECTION_FOLLOW_UP).exists()
+
+
+def test_demo_shows_messages_to_people(seeded):
+    from referrals.models import Message, MessageStatus
+
+    assert all(team.phone for team in Team.objects.all())
+    assert Message.objects.filter(status=MessageStatus.SENT).exists()
+    assert Person.objects.exclude(address="").count() == Person.objects.count()

@@ -175,6 +175,7 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "postcode",
             "phone",
             "email",
+            "address",
             "preferred_language",
             "communication_needs",
             "best_time_to_contact",
@@ -188,6 +189,7 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         widgets = {
             "date_of_birth": _date_input(),
             "communication_needs": forms.Textarea(attrs={"rows": 3}),
+            "address": forms.Textarea(attrs={"rows": 3}),
         }
 
     def clean_date_of_birth(self) -> Any:
@@ -589,6 +591,19 @@ _CONSENT_QUESTIONS = {
         "Do they agree that their information may be used in figures that do not identify them?",
         "If not, they are left out of every outcome figure from the next time figures are "
         "computed.",
+    ),
+    ConsentPurpose.SMS: (
+        "Do they agree to text messages to their mobile?",
+        "Appointment reminders, “we tried to reach you” and the plan agreed. Others may "
+        "see a phone: ask whether texts are safe.",
+    ),
+    ConsentPurpose.EMAIL: (
+        "Do they agree to emails?",
+        "The same messages, to the email address on their record.",
+    ),
+    ConsentPurpose.LETTER: (
+        "Do they agree to letters to their address?",
+        "The same messages, by post. Others may open their post: ask whether letters are safe.",
     ),
 }
 

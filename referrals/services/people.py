@@ -31,6 +31,7 @@ PERSON_EDITABLE_FIELDS = (
     "communication_needs",
     "phone",
     "email",
+    "address",
     "best_time_to_contact",
     "safe_to_leave_message",
     "preferred_channel",

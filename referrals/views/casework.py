@@ -68,6 +68,7 @@ from ..selectors.casework import (
     team_link_workers,
 )
 from ..selectors.consent import consent_current, consent_given, consent_history
+from ..selectors.messages import channel_checks, messages_for_person
 from ..selectors.tasks import appointment_places, tasks_open_for_person
 from ..services import status as status_service
 from ..services.checkins import check_in_record
@@ -221,11 +222,18 @@ def caseload(request: SignedInRequest) -> HttpResponse:
 
 def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> HttpResponse:
     record = person_record(person=person)
+    consents = consent_current(person=person)
+    latest_attempt = record.contact_attempts[0] if record.contact_attempts else None
     context = {
         "person": person,
         "record": record,
         "open_referral": record.open_referral,
-        "consents": consent_current(person=person),
+        "consents": consents,
+        # Messages to the person: what each channel allows, what was sent, what to offer.
+        "message_checks": list(channel_checks(person=person, consents=consents).values()),
+        "message_history": list(messages_for_person(person=person)),
+        "offer_tried_to_reach": latest_attempt is not None and not latest_attempt.reached,
+        "offer_plan": bool(record.goals or record.connections),
         "link_worker_form": forms.get("link_worker_form")
         or LinkWorkerForm(
             initial={"link_worker": person.link_worker_id},

@@ -326,6 +326,14 @@ FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=14)
 # Days after the first conversation that the wellbeing re-measure falls due (the metrics count
 # follow-up measures from this day).
 REMEASURE_DAYS = 56
+# Messages to people (docs/casework.md, "Messages to people"): with a GOV.UK Notify API key,
+# texts, emails and letters go through Notify, each channel through one Notify template whose
+# content is ((subject)) and ((body)) (a letter's address comes with it); without one, emails
+# go through the email backend and texts and letters are only logged (ids, never content).
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_TEMPLATE_ID_SMS = env("NOTIFY_TEMPLATE_ID_SMS", default="")
+NOTIFY_TEMPLATE_ID_EMAIL = env("NOTIFY_TEMPLATE_ID_EMAIL", default="")
+NOTIFY_TEMPLATE_ID_LETTER = env("NOTIFY_TEMPLATE_ID_LETTER", default="")
 # Tests: turn "service not configured, skip" into a failure (set by .ci/run).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

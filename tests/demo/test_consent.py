@@ -38,8 +38,14 @@ def test_demo_people_record_realistic_consent():
     declined = people_declined_figures().count()
     assert 3 <= len(not_sharing) <= len(everyone) * 0.2
     assert 3 <= declined <= len(everyone) * 0.15
-    all_yes = sum(1 for c in current.values() if all(row.given for row in c.values()))
+    asked_at_referral = (P.CONTACT, P.SHARE_WITH_GROUP, P.DEIDENTIFIED_FIGURES)
+    all_yes = sum(1 for c in current.values() if all(c[p].given for p in asked_at_referral))
     assert all_yes >= len(everyone) * 0.8
+    # Messages: most agree to texts and letters; to emails, those who gave an address.
+    texts = sum(1 for c in current.values() if c[P.SMS].given)
+    assert len(everyone) * 0.7 <= texts < len(everyone)
+    for person in everyone:
+        assert current[person.pk][P.EMAIL].given == bool(person.email)
     # Some changed their mind later, recorded in a conversation by their link worker.
     assert Person.objects.filter(consents__source=ConsentSource.CONVERSATION).exists()
     # Connections record whether the group may know who was connected.

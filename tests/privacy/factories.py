@@ -27,6 +27,10 @@ from referrals.models import (
     Feedback,
     GroupAnswer,
     GroupAnswerChoice,
+    Message,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
     Ons4Response,
     Person,
     ReferralStatus,
@@ -130,7 +134,7 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         created_by=link_worker,
         note="Ask Zebedee about the walk",
     )
-    Appointment.objects.create(
+    appointment = Appointment.objects.create(
         person=person,
         referral=referral,
         link_worker=link_worker,
@@ -139,6 +143,17 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         mode=AppointmentMode.IN_PERSON,
         place="Zebedee's house",
         created_by=link_worker,
+    )
+    Message.objects.create(
+        person=person,
+        referral=referral,
+        appointment=appointment,
+        channel=MessageChannel.SMS,
+        kind=MessageKind.APPOINTMENT_REMINDER,
+        status=MessageStatus.SENT,
+        to_address="07700900123",
+        body="Hello Zebedee, a reminder of your appointment",
+        sent_by=link_worker,
     )
     ContactAttempt.objects.create(
         person=person,

@@ -39,6 +39,10 @@ def _fresh_cache():
     cache.clear()
 
 
+# The message channels are asked in a conversation (docs/casework.md, "Messages to people").
+CHANNELS_NOT_ASKED = {P.SMS: None, P.EMAIL: None, P.LETTER: None}
+
+
 def current_answers(person: Person) -> dict[str, bool | None]:
     return {k: (v.given if v else None) for k, v in consent_current(person=person).items()}
 
@@ -63,6 +67,7 @@ def test_each_change_is_a_new_row_and_the_latest_is_current(person, link_worker)
         P.CONTACT: True,
         P.SHARE_WITH_GROUP: False,
         P.DEIDENTIFIED_FIGURES: None,  # never asked
+        **CHANNELS_NOT_ASKED,
     }
     assert not consent_given(person=person, purpose=P.SHARE_WITH_GROUP)
     assert not consent_given(person=person, purpose=P.DEIDENTIFIED_FIGURES)
@@ -255,6 +260,7 @@ def test_api_records_the_purposes_it_is_given_and_leaves_the_rest_not_asked(prac
         P.CONTACT: True,
         P.SHARE_WITH_GROUP: None,
         P.DEIDENTIFIED_FIGURES: False,
+        **CHANNELS_NOT_ASKED,
     }
 
 
@@ -431,6 +437,7 @@ def test_migration_turns_the_old_box_into_contact_consent(practice_staff):
         P.CONTACT: True,
         P.SHARE_WITH_GROUP: None,
         P.DEIDENTIFIED_FIGURES: None,
+        **CHANNELS_NOT_ASKED,
     }
     assert current_answers(unticked) == dict.fromkeys(P.values)
 
