@@ -438,3 +438,25 @@ def test_the_friends_figure_counts_the_corrected_value(person, link_worker):
     )
     values = snapshot_rows("friends", start, end)[ALL]
     assert (values["n"], values["mean_followup"], values["mean_change"]) == (1, 2, 1)
+
+
+# --- life areas in words ---------------------------------------------------------------------
+
+
+def test_the_person_page_shows_the_life_areas_in_words_and_links_the_conversation(
+    client_for, link_worker, person, conversation
+):
+    content = html.unescape(
+        client_for(link_worker).get(reverse("referrals:person", args=[person.pk])).content.decode()
+    )
+    timeline = content.split('id="timeline"', 1)[1]
+    assert "Life areas talked about:" in timeline
+    assert "Loneliness and isolation" in timeline and "Being active" in timeline
+    assert "loneliness" not in timeline.replace("Loneliness", "")  # no codes
+    assert _detail_url(conversation) in timeline
+
+
+def test_the_conversation_page_shows_the_life_areas_in_words(client_for, link_worker, conversation):
+    content = html.unescape(client_for(link_worker).get(_detail_url(conversation)).content.decode())
+    areas = content.split('id="life-areas"', 1)[1].split("</dd>", 1)[0]
+    assert "Loneliness and isolation" in areas and "Being active" in areas
