@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from demo.core import create_dated, demo_data, weighted, with_when
 from referrals.models import (
     CaseNote,
@@ -21,6 +23,7 @@ from referrals.models import (
     ConnectionOutcome,
     ConnectionOutcomeChange,
     Conversation,
+    ConversationRevision,
     Feedback,
     FriendsObservation,
     Goal,
@@ -34,6 +37,7 @@ from referrals.models import (
     SwemwbsResponse,
 )
 from referrals.questionnaires import swemwbs_score
+from referrals.services.conversations import conversation_snapshot
 
 RS = ReferralStatus
 CO = ConnectionOutcome
@@ -365,3 +369,28 @@ def casework_write(ctx: Any, work: Casework) -> None:
     )
     create_dated(CaseNote, work.notes, ["at"])
     create_dated(Feedback, work.feedback, ["sent_at"])
+    _a_correction(ctx, work)
+
+
+CORRECTED_NOTES = "Prefers to be rung in the morning, not texted."
+
+
+def _a_correction(ctx: Any, work: Casework) -> None:
+    """The first conversation with no notes was corrected the next day, so the demo shows a
+    conversation's history of corrections (no random draw: the rest stays the same)."""
+    conv = next((c for c in work.conversations if not c.notes), None)
+    if conv is None:
+        return
+    before = conversation_snapshot(conv)
+    Conversation.objects.filter(pk=conv.pk).update(notes=CORRECTED_NOTES, version=1)
+    revision = ConversationRevision(
+        conversation=conv,
+        replaced_version=0,
+        changed_by=conv.held_by,
+        reason="Wrote the note on the wrong person's record first; moved it here.",
+        changes={"notes": [before["notes"], CORRECTED_NOTES]},
+        previous=before,
+    )
+    next_morning = dt.datetime.combine(conv.held_on + dt.timedelta(days=1), dt.time(9, 0))
+    when = min(timezone.make_aware(next_morning), timezone.now())
+    create_dated(ConversationRevision, [with_when(revision, when)], ["changed_at"])

@@ -16,6 +16,7 @@ from demo.consent import seed_consents
 from demo.core import create_dated, demo_data, weighted, with_when
 from referrals.models import (
     ClosedRouteEnquiry,
+    CloseReason,
     Ethnicity,
     Person,
     Referral,
@@ -30,6 +31,8 @@ PEOPLE = 300
 DAYS = 540  # 18 months
 RS = ReferralStatus
 ENDED = (RS.CLOSED, RS.DECLINED, RS.WITHDRAWN, RS.UNABLE_TO_CONTACT, RS.JOINED_CASE)
+# Coded outcomes matching the demo's closing words, in the same order.
+_CLOSE_REASONS = (CloseReason.CONNECTED, CloseReason.GOALS_MET, CloseReason.OTHER_SERVICE)
 OPEN = (RS.RECEIVED, RS.CONTACTED, RS.ACTIVE)
 # Every so many people with an open case were referred again while supported: the second
 # referral joined their open case (one open case per person, as intake does).
@@ -278,7 +281,12 @@ def _plan(
     if last_status in ENDED:
         plan.referral.closed_on = last_day
         if last_status == RS.CLOSED:
-            plan.referral.closure_outcome = rng.choice(demo_data("people")["closure_outcomes"])
+            outcomes = demo_data("people")["closure_outcomes"]
+            plan.referral.closure_outcome = rng.choice(outcomes)
+            # The coded outcome that goes with the words (no draw: the rest stays the same).
+            plan.referral.close_reason = _CLOSE_REASONS[
+                outcomes.index(plan.referral.closure_outcome) % len(_CLOSE_REASONS)
+            ]
     with_when(plan.referral, ctx.at(received, 9))
     return plan
 

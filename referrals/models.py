@@ -281,6 +281,20 @@ class EndReason(models.TextChoices):
     OTHER = "other", "Other reason (see the message)"
 
 
+class CloseReason(models.TextChoices):
+    """How a case that was worked on ended: the coded outcome chosen when it is closed, and
+    given to the referrer in the message back. Plain words, as the person would say them."""
+
+    GOALS_MET = "goals_met", "Goals met: things are better for them"
+    CONNECTED = "connected", "Connected to support in their community"
+    PERSON_STOPPED = "person_stopped", "They chose to stop"
+    NO_CONTACT = "no_contact", "We lost touch and could not reach them again"
+    MOVED_AWAY = "moved_away", "They moved away from the area"
+    OTHER_SERVICE = "other_service", "Another service now meets their needs"
+    DIED = "died", "They died"
+    OTHER = "other", "Another reason (see the message)"
+
+
 class PossibleMatchOn(models.TextChoices):
     NHS_NUMBER = "nhs_number", "same NHS number"
     NAME_DOB_POSTCODE = "name_dob_postcode", "same name, date of birth and postcode"
@@ -355,6 +369,10 @@ class Referral(Audited, models.Model):
     closure_outcome = models.TextField(blank=True)
     # The coded reason a referral was declined or ended without support.
     end_reason = models.CharField(max_length=30, choices=EndReason.choices, blank=True)
+    # The coded outcome of a case closed after support (status ``closed``).
+    close_reason = models.CharField(
+        "How the case ended", max_length=30, choices=CloseReason.choices, blank=True
+    )
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
@@ -497,10 +515,67 @@ class Conversation(Audited, models.Model):
     life_areas = models.JSONField(default=list, blank=True, help_text="LifeArea codes discussed.")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic concurrency: a correction says which version it was loaded with and is
+    # refused if someone else has saved since (socialrx.concurrency).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["person", "held_on"])]
+
+    @property
+    def life_area_labels(self) -> list[str]:
+        """The life areas ticked, in words, in the list's order (unknown codes left out)."""
+        chosen = set(self.life_areas or ())
+        return [label for value, label in LifeArea.choices if value in chosen]
+
+
+# What a correction can change, in the order shown, with the words a reader sees.
+CONVERSATION_ANSWER_LABELS: dict[str, str] = {
+    "held_on": "Date of the conversation",
+    "what_matters": "What matters to you?",
+    "good_life": "What does a good life look like for you?",
+    "love_doing": "What do you love doing?",
+    "could_offer": "What could you offer others?",
+    "life_areas": "Life areas talked about",
+    "notes": "Other notes",
+    "friends_count": "Friends they could call on",
+    "swemwbs": "SWEMWBS answers",
+    "ons4": "ONS4 answers",
+}
+
+
+class ConversationRevision(Audited, models.Model):
+    """One correction of a conversation: who, when, why, and each changed answer as it was
+    and as it became (in words). Rows are never changed; the conversation's history is the
+    list of its revisions, oldest first."""
+
+    audit_person = "conversation.person_id"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="revisions"
+    )
+    # The conversation's version this correction replaced.
+    replaced_version = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    # {"field": [before, after]} for the answers that changed, as people read them.
+    changes = models.JSONField()
+    # Every answer of the version replaced, as people read it: the previous version, kept.
+    previous = models.JSONField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(what, before, after) for each change, with the question or measure in words."""
+        return [
+            (CONVERSATION_ANSWER_LABELS.get(name, name), before or "(empty)", after or "(empty)")
+            for name, (before, after) in self.changes.items()
+        ]
 
 
 class FriendsObservation(Audited, models.Model):

@@ -21,6 +21,7 @@ from referrals.models import (
     ConnectionKind,
     ConnectionOutcome,
     Conversation,
+    ConversationRevision,
     FriendsObservation,
     Goal,
     GoalStatus,
@@ -154,6 +155,14 @@ def test_conversations_friends_and_follow_ups(seeded):
     assert len(changes) >= 40
     assert sum(1 for c in changes if c > 0) > len(changes) / 2  # mostly increasing
     assert any(c <= 0 for c in changes)  # but not all
+
+
+def test_a_corrected_conversation_and_coded_closing_outcomes(seeded):
+    revision = ConversationRevision.objects.select_related("conversation").get()
+    assert revision.conversation.version == 1 and revision.reason
+    assert revision.changes["notes"][1] == revision.conversation.notes
+    closed = Referral.objects.filter(status=ReferralStatus.CLOSED)
+    assert closed.exists() and not closed.filter(close_reason="").exists()
 
 
 def test_goals_connections_assets_and_volunteers_cover_every_kind(seeded):

@@ -19,6 +19,7 @@ from socialrx.validators import (
 )
 
 from ..models import (
+    CloseReason,
     ConnectionKind,
     ConnectionOutcome,
     ConsentPurpose,
@@ -273,10 +274,18 @@ class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
 class CloseCaseForm(_RequiredMessages, NhsFormMixin, forms.Form):
     required_messages = {
+        "close_reason": "Choose how the case ended",
         "closure_outcome": "Enter the outcome of the case",
         "closed_on": "Enter the date the case closed",
     }
 
+    close_reason = forms.ChoiceField(
+        label="How did the case end?",
+        choices=CloseReason.choices,
+        widget=forms.RadioSelect,
+        help_text="The referrer is told this in the message back.",
+        error_messages={"invalid_choice": "Choose how the case ended from the list"},
+    )
     closure_outcome = forms.CharField(
         label="Outcome of the case",
         help_text="What changed for the person, and where they go from here.",
@@ -459,6 +468,40 @@ _add_measure_fields(
     swemwbs_invalid="“{statement}”: choose one of the five answers",
     ons4_range="“{question}”: enter a whole number from 0 to 10",
 )
+
+
+class ConversationCorrectionForm(VersionedFormMixin, ConversationForm):
+    """The conversation form, filled with what was recorded, with the reason for the
+    correction; it carries the version it was loaded with (socialrx.concurrency)."""
+
+    required_messages = {
+        **ConversationForm.required_messages,
+        "reason": "Enter why you are correcting this conversation",
+    }
+
+    reason = forms.CharField(
+        label="Why are you correcting it?",
+        max_length=500,
+        help_text="For example: the wrong answer was ticked, or a date was typed wrongly. "
+        "This is kept with the history of the conversation.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    @staticmethod
+    def initial_from(conversation: Conversation, measures: dict[str, Any]) -> dict[str, Any]:
+        """What was recorded, as the form's initial values."""
+        initial: dict[str, Any] = {
+            "held_on": conversation.held_on,
+            **{name: getattr(conversation, name) for name in FREE_TEXT_FIELDS},
+            "life_areas": list(conversation.life_areas or ()),
+            "notes": conversation.notes,
+            "friends_count": measures["friends_count"],
+        }
+        for name, value in zip(SWEMWBS_FIELDS, measures["swemwbs_items"] or (), strict=False):
+            initial[name] = value
+        for key, _ in ONS4_QUESTIONS:
+            initial[f"ons4_{key}"] = (measures["ons4"] or {}).get(key)
+        return initial
 
 
 class GoalForm(_RequiredMessages, NhsFormMixin, forms.Form):

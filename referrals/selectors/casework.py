@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from assets.models import Asset, ListingStatus
+from assets.models import Asset, ListingStatus, Session
 from socialrx.http import get_in_scope_or_404
 from socialrx.models import Practice, Role, User
 from socialrx.validators import normalise_nhs_number
@@ -22,11 +22,14 @@ from ..models import (
     OPEN_STATUSES,
     CaseNote,
     Connection,
+    ConnectionOutcome,
     ConnectionOutcomeChange,
     ContactAttempt,
     Conversation,
+    ConversationRevision,
     Feedback,
     Goal,
+    GoalStatus,
     Person,
     Referral,
     ReferralStatus,
@@ -170,6 +173,26 @@ def connection_get_for(*, user: Any, pk: int) -> Connection:
     return get_in_scope_or_404(scope, what="connection", pk=pk)
 
 
+def conversation_get_for(*, user: Any, pk: int) -> Conversation:
+    """A conversation of one of the user's team's people, with its measures and its history
+    of corrections (oldest first), in a fixed number of queries."""
+    scope = (
+        Conversation.objects.select_related(
+            "person", "held_by", "friends_observation", "swemwbs", "ons4"
+        )
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=ConversationRevision.objects.select_related("changed_by").order_by(
+                    "changed_at", "id"
+                ),
+            )
+        )
+        .filter(person__in=people_for(user=user))
+    )
+    return get_in_scope_or_404(scope, what="conversation", pk=pk)
+
+
 def feedback_get_for(*, user: Any, pk: int) -> Feedback:
     scope = Feedback.objects.select_related(
         "referral__person__practice", "referral__referring_practice", "sent_by"
@@ -305,6 +328,36 @@ def person_record(*, person: Person) -> PersonRecord:
         timeline=entries,
         contact_attempts=contact_attempts,
     )
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    """What goes on the printed plan for the person."""
+
+    latest_conversation: Conversation | None
+    goals: list[Goal]
+    connections: list[Connection]
+
+
+def person_plan(*, person: Person) -> PersonPlan:
+    """The person's plan: the goals still in it (not the ones they changed their mind
+    about), the groups agreed (not the ones they did not go to), with each group's sessions,
+    and their latest "what matters to you" conversation. A fixed number of queries."""
+    goals = list(person.goals.exclude(status=GoalStatus.CHANGED_MIND).order_by("created_at", "id"))
+    connections = list(
+        person.connections.exclude(outcome=ConnectionOutcome.DID_NOT_ATTEND)
+        .select_related("asset")
+        .prefetch_related(
+            Prefetch("asset__sessions", queryset=Session.objects.order_by("weekday", "starts_at"))
+        )
+        .order_by("-made_on", "-id")
+    )
+    # One row per group (a person connected twice to the same group sees it once).
+    unique: dict[int, Connection] = {}
+    for c in connections:
+        unique.setdefault(c.asset_id, c)
+    latest = person.conversations.order_by("-held_on", "-id").first()
+    return PersonPlan(latest_conversation=latest, goals=goals, connections=list(unique.values()))
 
 
 def referral_possible_match_for(*, user: Any, pk: int) -> Referral:

@@ -15,7 +15,14 @@ from socialrx.audit import acting_user
 from socialrx.audited import record_update
 from socialrx.concurrency import EditConflict
 
-from ..models import ENDED_STATUSES, EndReason, Referral, ReferralStatus, ReferralStatusChange
+from ..models import (
+    ENDED_STATUSES,
+    CloseReason,
+    EndReason,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)
 from .activity import person_touch
 
 S = ReferralStatus
@@ -58,6 +65,7 @@ def referral_status_change(
     on: dt.date | None = None,
     from_status: str | None = None,
     end_reason: str = "",
+    close_reason: str = "",
 ) -> ReferralStatusChange:
     """Move a referral on, keeping who and when. Ending a referral (closed, declined,
     withdrawn, unable to contact) sets ``closed_on``; an open status has none.
@@ -85,6 +93,15 @@ def referral_status_change(
         raise ValidationError(
             {"end_reason": "Choose a reason from the list"}, code="end_reason_invalid"
         )
+    if close_reason and close_reason not in CloseReason.values:
+        raise ValidationError(
+            {"close_reason": "Choose how the case ended from the list"},
+            code="close_reason_invalid",
+        )
+    if to_status == S.CLOSED and not close_reason:
+        raise ValidationError(
+            {"close_reason": "Choose how the case ended"}, code="close_reason_required"
+        )
     if to_status == S.CLOSED and not closure_outcome.strip():
         raise ValidationError("Enter the outcome of the case", code="closure_outcome_required")
     values: dict[str, Any] = {
@@ -97,6 +114,8 @@ def referral_status_change(
         values["closure_outcome"] = closure_outcome
     if end_reason and to_status in ENDED_STATUSES:
         values["end_reason"] = end_reason
+    if to_status == S.CLOSED:
+        values["close_reason"] = close_reason
     with transaction.atomic():
         if not Referral.objects.filter(pk=referral.pk, status=expected).update(**values):
             now = Referral.objects.filter(pk=referral.pk).first()
@@ -114,9 +133,18 @@ def referral_status_change(
             "closed_on": referral.closed_on,
             "closure_outcome": referral.closure_outcome,
             "end_reason": referral.end_reason,
+            "close_reason": referral.close_reason,
         }
         referral.refresh_from_db(
-            fields=["status", "closed_on", "closure_outcome", "end_reason", "updated_at", "version"]
+            fields=[
+                "status",
+                "closed_on",
+                "closure_outcome",
+                "end_reason",
+                "close_reason",
+                "updated_at",
+                "version",
+            ]
         )
         # The conditional UPDATE bypasses save(): write the entry save() would have.
         record_update(
@@ -138,15 +166,19 @@ def referral_close(
     *,
     referral: Referral,
     outcome: str,
+    reason: str,
     by: Any,
     on: dt.date | None = None,
     from_status: str | None = None,
 ) -> ReferralStatusChange:
+    """Close a case that was worked on, with its coded outcome (``reason``, a
+    :class:`CloseReason`) and the outcome in words."""
     return referral_status_change(
         referral=referral,
         to_status=S.CLOSED,
         by=by,
         closure_outcome=outcome,
+        close_reason=reason,
         on=on,
         from_status=from_status,
     )

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -38,6 +39,7 @@ from ..forms.casework import (
     ConnectionOutcomeForm,
     ConsentForm,
     ContactAttemptForm,
+    ConversationCorrectionForm,
     ConversationForm,
     GoalForm,
     GoalStatusForm,
@@ -47,6 +49,7 @@ from ..forms.casework import (
 )
 from ..forms.tasks import AppointmentForm, TaskForm
 from ..models import (
+    CONVERSATION_ANSWER_LABELS,
     OPEN_STATUSES,
     ConnectionOutcome,
     ConsentPurpose,
@@ -61,8 +64,10 @@ from ..selectors.casework import (
     caseload_for,
     caseload_practices,
     connection_get_for,
+    conversation_get_for,
     goal_get_for,
     person_for_page,
+    person_plan,
     person_record,
     referral_for_case,
     team_link_workers,
@@ -79,7 +84,12 @@ from ..services.contact_attempts import (
     referral_close_unable_to_contact,
     unable_to_contact_check,
 )
-from ..services.conversations import conversation_log
+from ..services.conversations import (
+    conversation_correct,
+    conversation_log,
+    conversation_measures,
+    conversation_snapshot,
+)
 from ..services.goals import goal_add, goal_status_set
 from ..services.group_answers import group_answer_request_send
 from ..services.notes import case_note_add
@@ -270,6 +280,25 @@ def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @casework_view
+@require_GET
+def person_plan_page(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The person's plan in plain English, to print and give them: their goals, the groups
+    agreed (when, where, who to ask for, cost, access) and how to reach their link worker."""
+    person = person_for_page(user=request.user, pk=pk)
+    return render(
+        request,
+        f"{T}plan.html",
+        {
+            "person": person,
+            "plan": person_plan(person=person),
+            "service_phone": settings.SERVICE_PHONE,
+            "service_drop_in": settings.SERVICE_DROP_IN,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@casework_view
 @require_http_methods(["GET", "POST"])
 def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     person = person_for_page(user=request.user, pk=pk)
@@ -417,6 +446,7 @@ def referral_close(request: SignedInRequest, pk: int) -> HttpResponse:
             status_service.referral_close(
                 referral=referral,
                 outcome=form.cleaned_data["closure_outcome"],
+                reason=form.cleaned_data["close_reason"],
                 on=form.cleaned_data["closed_on"],
                 from_status=form.cleaned_data["from_status"],
                 by=request.user,
@@ -471,8 +501,91 @@ def conversation_create(request: SignedInRequest, pk: int) -> HttpResponse:
     return _measures_form_page(request, "conversation_form.html", person=person, form=form)
 
 
+@casework_view
+@require_GET
+def conversation_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    """One conversation: the answers, the life areas in words, the measures, and every
+    correction made to it (who, when, why, what it was and what it became)."""
+    conversation = conversation_get_for(user=request.user, pk=pk)
+    return render(
+        request,
+        f"{T}conversation.html",
+        {
+            "conversation": conversation,
+            "person": conversation.person,
+            "revisions": list(conversation.revisions.all()),
+        },
+    )
+
+
+@casework_view
+@require_http_methods(["GET", "POST"])
+def conversation_edit(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Correct a conversation, with a reason; refused (with what changed) when someone else
+    corrected it since the form was loaded."""
+    conversation = conversation_get_for(user=request.user, pk=pk)
+    person = conversation.person
+    form = ConversationCorrectionForm(
+        request.POST or None,
+        initial=ConversationCorrectionForm.initial_from(
+            conversation, conversation_measures(conversation)
+        ),
+    )
+    status = 200
+    if request.method == "GET":
+        form.load(version=conversation.version, values=conversation_snapshot(conversation))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            revision = conversation_correct(
+                conversation=conversation,
+                by=request.user,
+                version=data["version"],
+                reason=data["reason"],
+                held_on=data["held_on"],
+                what_matters=data["what_matters"],
+                good_life=data["good_life"],
+                love_doing=data["love_doing"],
+                could_offer=data["could_offer"],
+                life_areas=data["life_areas"],
+                notes=data["notes"],
+                friends_count=data["friends_count"],
+                swemwbs_items=data["swemwbs_items"],
+                ons4=data["ons4"],
+            )
+        except EditConflict:
+            current = conversation_get_for(user=request.user, pk=pk)
+            form.show_conflict(
+                version=current.version,
+                values=conversation_snapshot(current),
+                labels=CONVERSATION_ANSWER_LABELS,
+            )
+            status = 409
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Correction saved." if revision else "Nothing was changed.")
+            return redirect("referrals:conversation_detail", pk=conversation.pk)
+    if form.errors and status == 200:
+        status = 400
+    return _measures_form_page(
+        request,
+        "conversation_form.html",
+        person=person,
+        form=form,
+        status=status,
+        conversation=conversation,
+    )
+
+
 def _measures_form_page(
-    request: SignedInRequest, template: str, *, person: Person, form: Any, status: int = 200
+    request: SignedInRequest,
+    template: str,
+    *,
+    person: Person,
+    form: Any,
+    status: int = 200,
+    conversation: Any = None,
 ) -> HttpResponse:
     """A form with the wellbeing questionnaires (a conversation, a check-in), with the
     SWEMWBS wording its licence asks for."""
@@ -481,6 +594,7 @@ def _measures_form_page(
         f"{T}{template}",
         {
             "person": person,
+            "conversation": conversation,
             "form": form,
             "swemwbs_copyright": SWEMWBS_COPYRIGHT,
             "swemwbs_intro": SWEMWBS_INTRO,

@@ -24,6 +24,7 @@ from referrals.models import (
     ConsentPurpose,
     ConsentSource,
     ContactAttempt,
+    ConversationRevision,
     Feedback,
     GroupAnswer,
     GroupAnswerChoice,
@@ -100,6 +101,14 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         person=person, referral=referral, what_matters="Zebedee likes birds"
     )
     FriendsObservationFactory(person=person, conversation=conversation)
+    ConversationRevision.objects.create(
+        conversation=conversation,
+        replaced_version=0,
+        changed_by=link_worker,
+        reason="Zebedee corrected his answer",
+        changes={"what_matters": ["Zebedee likes cats", "Zebedee likes birds"]},
+        previous={"what_matters": "Zebedee likes cats"},
+    )
     SwemwbsResponse.objects.create(
         person=person,
         conversation=conversation,

@@ -61,7 +61,9 @@ def test_status_change_is_recorded_with_who_and_when(referral, link_worker):
 def test_full_path_received_contacted_active_closed(referral, link_worker):
     for status in (ReferralStatus.CONTACTED, ReferralStatus.ACTIVE):
         referral_status_change(referral=referral, to_status=status, by=link_worker)
-    referral_close(referral=referral, outcome="Joined two groups", by=link_worker)
+    referral_close(
+        referral=referral, outcome="Joined two groups", reason="connected", by=link_worker
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
     assert referral.closed_on == timezone.localdate()
@@ -84,7 +86,7 @@ def test_ending_a_referral_sets_closed_on(referral, link_worker, to_status):
 
 def test_received_referral_cannot_be_closed(referral, link_worker):
     with pytest.raises(ValidationError, match="cannot become closed"):
-        referral_close(referral=referral, outcome="x", by=link_worker)
+        referral_close(referral=referral, outcome="x", reason="connected", by=link_worker)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.RECEIVED
     assert not ReferralStatusChange.objects.exists()
@@ -108,7 +110,7 @@ def test_active_referral_cannot_go_back_to_contacted(referral, link_worker):
 def test_closing_needs_an_outcome(referral, link_worker):
     referral_status_change(referral=referral, to_status=ReferralStatus.ACTIVE, by=link_worker)
     with pytest.raises(ValidationError, match="outcome"):
-        referral_close(referral=referral, outcome="  ", by=link_worker)
+        referral_close(referral=referral, outcome="  ", reason="connected", by=link_worker)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ACTIVE
 

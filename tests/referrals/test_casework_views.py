@@ -542,6 +542,7 @@ def test_close_case_with_outcome(client_for, link_worker, referral):
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
         {
+            "close_reason": "connected",
             "closure_outcome": "Goes to the choir weekly",
             "closed_on": TODAY.isoformat(),
             "from_status": "active",
@@ -559,7 +560,12 @@ def test_close_case_with_outcome(client_for, link_worker, referral):
 def test_closing_a_received_referral_is_refused_clearly(client_for, link_worker, referral):
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
-        {"closure_outcome": "Done", "closed_on": TODAY.isoformat(), "from_status": "received"},
+        {
+            "close_reason": "connected",
+            "closure_outcome": "Done",
+            "closed_on": TODAY.isoformat(),
+            "from_status": "received",
+        },
     )
     content = response.content.decode()
     assert "nhsuk-error-summary" in content
@@ -573,7 +579,12 @@ def test_close_without_outcome_shows_error(client_for, link_worker, referral):
     referral.save()
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
-        {"closure_outcome": "", "closed_on": TODAY.isoformat(), "from_status": "active"},
+        {
+            "close_reason": "connected",
+            "closure_outcome": "",
+            "closed_on": TODAY.isoformat(),
+            "from_status": "active",
+        },
     )
     assert "nhsuk-error-summary" in response.content.decode()
     referral.refresh_from_db()

@@ -297,6 +297,7 @@ def test_closing_from_a_stale_page_is_refused_and_keeps_the_outcome_typed(
     response = client_for(link_worker).post(
         reverse("referrals:referral_close", args=[referral.pk]),
         {
+            "close_reason": "connected",
             "closure_outcome": "Goes to the choir weekly",
             "closed_on": TODAY.isoformat(),
             "from_status": "active",
@@ -312,7 +313,7 @@ def test_closing_from_a_stale_page_is_refused_and_keeps_the_outcome_typed(
 def test_close_service_sets_closed_on_and_status_together(referral, link_worker):
     Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.ACTIVE)
     referral.refresh_from_db()
-    referral_close(referral=referral, outcome="Done", by=link_worker, on=TODAY)
+    referral_close(referral=referral, outcome="Done", reason="goals_met", by=link_worker, on=TODAY)
     referral.refresh_from_db()
     assert (referral.status, referral.closed_on, referral.closure_outcome) == (
         "closed",

@@ -43,6 +43,7 @@ from tests.champions.factories import EventFactory, HoursLogFactory
 from tests.outcomes.factories_dashboard import demo_snapshots
 from tests.referrals.factories import (
     ConnectionFactory,
+    ConversationFactory,
     GoalFactory,
     PersonFactory,
     ReferralFactory,
@@ -128,6 +129,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "referrals:person_link_worker": TEAM_A,
     "referrals:conversation_create": TEAM_A,
     "referrals:goal_create": TEAM_A,
+    "referrals:conversation_detail": TEAM_A,
+    "referrals:conversation_edit": TEAM_A,
+    "referrals:person_plan": TEAM_A,
     "referrals:connection_create": TEAM_A,
     "referrals:check_in": TEAM_A,
     "referrals:connect_to_group": LINK_WORKERS,
@@ -262,6 +266,7 @@ class World:
     merge: Any
     possible: Any
     task: Any
+    conversation: Any
 
 
 # URL arguments, per URL name, from the world's objects.
@@ -285,6 +290,9 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "referrals:person_link_worker": lambda w: {"pk": w.person.pk},
     "referrals:conversation_create": lambda w: {"pk": w.person.pk},
     "referrals:goal_create": lambda w: {"pk": w.person.pk},
+    "referrals:conversation_detail": lambda w: {"pk": w.conversation.pk},
+    "referrals:conversation_edit": lambda w: {"pk": w.conversation.pk},
+    "referrals:person_plan": lambda w: {"pk": w.person.pk},
     "referrals:connection_create": lambda w: {"pk": w.person.pk},
     "referrals:check_in": lambda w: {"pk": w.person.pk},
     "referrals:connect_to_group": lambda w: {"asset_id": w.kept_asset.pk},
@@ -470,6 +478,7 @@ def world(
             possible_match_on=PossibleMatchOn.NAME_DOB_POSTCODE,
         ),
         task=TaskFactory(person=person, referral=referral),
+        conversation=ConversationFactory(person=person, referral=referral),
     )
 
 
