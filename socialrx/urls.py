@@ -79,3 +79,7 @@ declare(
         )
     },
 )
+
+# JSON errors under /api/, the site's pages elsewhere.
+handler404 = "socialrx.views.page_not_found"
+handler500 = "socialrx.views.server_error"

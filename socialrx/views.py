@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
@@ -31,6 +32,27 @@ def _role_home(request: SignedInRequest) -> HttpResponse:
     if url_name is None:
         return render(request, "socialrx/home.html")
     return redirect(url_name)
+
+
+API_PREFIXES = ("/api/",)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: JSON under ``/api/`` (a client reads the body), the site's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under ``/api/``, the site's page elsewhere; neither says what went wrong."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
