@@ -423,6 +423,7 @@ def _edits_to_review(ctx: Any, details: _Details) -> None:
     """Two keepers' recent edits went live and wait for an administrator to look them over
     (the demo keeps its 60 listings, so there are no pending suggestions to approve)."""
     kept = [a for a in ctx.assets if a.pk in details.keepers][:2]
+    edited_at = details.now - dt.timedelta(days=2)
     for asset, field_name, before in zip(
         kept, ["venue_name", "contact_name"], ["The Old Mill", "Pat"], strict=False
     ):
@@ -430,7 +431,13 @@ def _edits_to_review(ctx: Any, details: _Details) -> None:
             asset=asset,
             action=AssetChange.Action.EDITED,
             by_id=details.keepers[asset.pk],
-            at=details.now - dt.timedelta(days=2),
+            at=edited_at,
             changes={field_name: [before, getattr(asset, field_name)]},
             needs_review=True,
         )
+        # Saving a listing confirms it (assets.services.asset_edit), so it was last confirmed
+        # then, by whoever edited it.
+        if asset.last_confirmed_at is None or asset.last_confirmed_at < edited_at:
+            asset.last_confirmed_at = edited_at
+            asset.last_confirmed_by_id = details.keepers[asset.pk]
+            asset.save(update_fields=["last_confirmed_at", "last_confirmed_by"])

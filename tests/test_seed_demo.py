@@ -229,6 +229,17 @@ def test_demo_listings_meet_when_and_cost_what_they_say(seeded):
     assert supper.starts_at.hour >= 17
 
 
+def test_demo_listings_were_last_confirmed_no_earlier_than_their_last_edit(seeded):
+    """Saving a listing confirms it: no demo listing shows an edit after its confirmation."""
+    from assets.models import AssetChange
+
+    for change in AssetChange.objects.filter(action=AssetChange.Action.EDITED).select_related(
+        "asset"
+    ):
+        assert change.asset.last_confirmed_at >= change.at, change.asset.name
+        assert change.asset.last_confirmed_by_id == change.by_id
+
+
 def test_demo_listings_say_what_to_expect_and_how_to_get_there(seeded):
     listed = Asset.objects.exclude(venue_name="")
     assert not listed.filter(first_visit="").exists()
