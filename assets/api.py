@@ -163,9 +163,13 @@ class DirectoryListApi(APIView):
     def get(self, request: Request) -> Response:
         results = selectors.directory_search(search=_search_from(request))
         # The API is public: listings unconfirmed for too long are not in it.
-        public = freshness.shown_to(results.assets, user=None)
+        results.assets = freshness.shown_to(results.assets, user=None)
         paginator = DirectoryPagination()
-        page = paginator.paginate_queryset(public, request, view=self)
+        pages = results.pages(
+            per_page=paginator.get_page_size(request) or paginator.page_size,
+            page=request.query_params.get(paginator.page_query_param),
+        )
+        page = paginator.paginate_queryset(pages, request, view=self)  # type: ignore[arg-type]
         data = DirectoryAssetOutput(page, many=True).data
         response = paginator.get_paginated_response(data)
         if results.distance_message:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
@@ -22,6 +23,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -74,6 +76,15 @@ class DirectoryResults:
     distance_message: str = ""
     by_distance: bool = False
     notes: list[str] = field(default_factory=list)
+    # Ordered by something computed for every match (rank, distance), not by the name index.
+    ranked: bool = False
+
+    def pages(self, *, per_page: int, page: Any = 1) -> QuerySet[Asset] | RankedPages:
+        """What to give a paginator: ranked results page in two steps (see RankedPages);
+        results in name order page through the name index as they are."""
+        if self.ranked:
+            return RankedPages(self.assets, per_page=per_page, page=page)
+        return self.assets
 
 
 def _is_postgres() -> bool:
@@ -206,6 +217,7 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
         else:
             qs, rank_order = _sqlite_words(qs, words)
         order.extend(rank_order)
+        results.ranked = True
     if search.category:
         qs = qs.filter(category=search.category)
     if search.weekday is not None:
@@ -235,6 +247,7 @@ def directory_search(*, search: DirectorySearch) -> DirectoryResults:
             qs = _with_distance(qs, origin=where, within_miles=search.within_miles)
             order.insert(0, F("distance_sq").asc(nulls_last=True))
             results.by_distance = True
+            results.ranked = True
     order.append("name")
     results.assets = qs.order_by(*order)
     return results
@@ -263,6 +276,75 @@ def _with_distance(
             distance_sq__lte=limit_km * limit_km,
         )
     return qs
+
+
+class RankedPages:
+    """A directory search paginated in two steps: the ranked page of ids first, with the
+    number of matches counted in the same scan (``COUNT(*) OVER ()``), then that page's
+    listings in full, with their organisation, sessions and annotations.
+
+    Why: one query for whole rows made PostgreSQL build every match's full row (description
+    and all, joined to its organisation) before sorting them by rank, and a second query
+    scanned every match again to count them; for a common word (a third of 20,000 listings)
+    those were most of the page's database time. ``page`` is the page the request asks for, so
+    the count comes with its ids; a page out of range falls back to a plain count.
+
+    Django's ``Paginator`` (and REST framework's) needs only ``count()`` and slicing."""
+
+    def __init__(self, queryset: QuerySet[Asset], *, per_page: int, page: Any = 1) -> None:
+        self.queryset = queryset
+        self.per_page = per_page
+        try:
+            self.page = max(1, int(page))
+        except (TypeError, ValueError):
+            self.page = 1
+        self._count: int | None = None
+        self._ids: tuple[int, list[int]] | None = None  # (offset, ids from there)
+
+    def _ranked_ids(self, start: int, stop: int) -> list[tuple[int, int]]:
+        rows = self.queryset.annotate(matches=Window(Count("pk"))).values_list("pk", "matches")
+        return list(rows[start:stop])
+
+    def count(self) -> int:
+        if self._count is None:
+            start = (self.page - 1) * self.per_page
+            rows = self._ranked_ids(start, start + self.per_page)
+            if rows:
+                self._count = rows[0][1]
+                self._ids = (start, [pk for pk, _ in rows])
+            else:
+                self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Asset]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> Asset: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Asset]: ...
+
+    def __getitem__(self, index: int | slice) -> Asset | list[Asset]:
+        if isinstance(index, int):
+            found = self[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        if index.step is not None:
+            raise TypeError("RankedPages is read a page (a slice) at a time")
+        start, stop = index.start or 0, index.stop
+        if self._ids is not None and self._ids[0] == start and stop is not None:
+            ids = self._ids[1][: stop - start]
+        else:
+            ids = [pk for pk, _ in self._ranked_ids(start, stop)] if stop else []
+        if not ids:
+            return []
+        by_pk = {asset.pk: asset for asset in self.queryset.filter(pk__in=ids).order_by()}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def distance_miles(asset: Asset) -> float | None:

@@ -62,7 +62,8 @@ def directory(request: HttpRequest) -> HttpResponse:
         results.assets = freshness.shown_to(results.assets, user=request.user)
         distance_message = results.distance_message
         by_distance = results.by_distance
-        paginator = Paginator(results.assets, PAGE_SIZE)
+        pages = results.pages(per_page=PAGE_SIZE, page=request.GET.get("page"))
+        paginator = Paginator(pages, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         for asset in page.object_list:
             asset.distance_miles = selectors.distance_miles(asset)  # type: ignore[attr-defined]

@@ -253,9 +253,7 @@ def _venue(ctx: Any, i: int, asset: Asset) -> None:
     a church hall), its postcode, how to get there and the building's access. A group that
     meets nowhere (telephone befriending) keeps its office postcode and no venue."""
     catalogue = demo_data("directory")
-    row = next(
-        r for r in catalogue["assets_by_category"][asset.category] if r["name"] == asset.name
-    )
+    row = _catalogue_row(asset)
     first_visit = catalogue["first_visit_by_category"][asset.category]
     asset.first_visit = first_visit
     venue = next((v for v in catalogue["venues"] if v["name"] == row["venue"]), None)
@@ -269,6 +267,11 @@ def _venue(ctx: Any, i: int, asset: Asset) -> None:
     asset.step_free = venue["step_free"]
     asset.hearing_loop = venue["hearing_loop"]
     asset.accessible_toilet = venue["accessible_toilet"]
+
+
+def _catalogue_row(asset: Asset) -> dict[str, Any]:
+    rows = demo_data("directory")["assets_by_category"][asset.category]
+    return next(r for r in rows if r["name"] == asset.name)
 
 
 def _kind(i: int, asset: Asset) -> str:
@@ -322,6 +325,17 @@ def _sessions(ctx: Any, asset: Asset, details: _Details) -> None:
     asset.schedule_text = rng.choice(
         ["", "", "Not on bank holidays.", "Term time only.", "Ring first on your first visit."]
     )
+    # A group whose description names its day or time ("Tuesdays", "supper every Friday")
+    # meets then, once a week (the catalogue's "when"); the draws above are still made so that
+    # the rest of the demo stays as it was.
+    when = _catalogue_row(asset).get("when")
+    if when:
+        session = next(s for s in details.sessions if s.asset is asset)
+        details.sessions = [s for s in details.sessions if s.asset is not asset or s is session]
+        session.weekday = when["weekday"]
+        session.starts_at = dt.time.fromisoformat(when["starts"])
+        session.ends_at = dt.time.fromisoformat(when["ends"])
+        asset.schedule_text = when.get("schedule_text", asset.schedule_text)
 
 
 def _cost_and_access(ctx: Any, i: int, asset: Asset) -> None:
@@ -343,6 +357,10 @@ def _cost_and_access(ctx: Any, i: int, asset: Asset) -> None:
         asset.category == Category.PHYSICAL_ACTIVITY and asset.led_by == LedBy.CITIZEN
     ) or rng.random() < 0.1
     asset.languages = demo_data("directory")["languages"].get(asset.name, "English")
+    # What the catalogue says it costs wins ("Free advice...", "a small membership fee").
+    cost = _catalogue_row(asset).get("cost")
+    if cost is not None:
+        asset.is_free, asset.cost = cost == "", cost
 
 
 def _contact(ctx: Any, asset: Asset) -> None:
@@ -405,6 +423,7 @@ def _edits_to_review(ctx: Any, details: _Details) -> None:
     """Two keepers' recent edits went live and wait for an administrator to look them over
     (the demo keeps its 60 listings, so there are no pending suggestions to approve)."""
     kept = [a for a in ctx.assets if a.pk in details.keepers][:2]
+    edited_at = details.now - dt.timedelta(days=2)
     for asset, field_name, before in zip(
         kept, ["venue_name", "contact_name"], ["The Old Mill", "Pat"], strict=False
     ):
@@ -412,7 +431,13 @@ def _edits_to_review(ctx: Any, details: _Details) -> None:
             asset=asset,
             action=AssetChange.Action.EDITED,
             by_id=details.keepers[asset.pk],
-            at=details.now - dt.timedelta(days=2),
+            at=edited_at,
             changes={field_name: [before, getattr(asset, field_name)]},
             needs_review=True,
         )
+        # Saving a listing confirms it (assets.services.asset_edit), so it was last confirmed
+        # then, by whoever edited it.
+        if asset.last_confirmed_at is None or asset.last_confirmed_at < edited_at:
+            asset.last_confirmed_at = edited_at
+            asset.last_confirmed_by_id = details.keepers[asset.pk]
+            asset.save(update_fields=["last_confirmed_at", "last_confirmed_by"])

@@ -209,6 +209,46 @@ def test_demo_groups_meet_where_such_a_group_can_meet(seeded):
     assert (phone.venue_name, phone.getting_there, phone.step_free) == ("", "", None)
 
 
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def test_demo_listings_meet_when_and_cost_what_they_say(seeded):
+    """A listing whose words name a day meets that day, and only then; one that says it is
+    free (or whose first visit says so) costs nothing; one that names a fee is not free."""
+    for asset in Asset.objects.prefetch_related("sessions"):
+        words = f"{asset.description} {asset.schedule_text}".lower()
+        named = {day for day, name in enumerate(DAYS) if name in words}
+        if named:
+            assert {s.weekday for s in asset.sessions.all()} == named, asset.name
+        for session in asset.sessions.all():
+            assert session.ends_at is None or session.ends_at > session.starts_at, asset.name
+        says_free = asset.description.lower().startswith("free") or "it is free" in (
+            asset.first_visit.lower()
+        )
+        if says_free:
+            assert (asset.is_free, asset.cost) == (True, ""), asset.name
+        if "fee" in words or "pay-as-you-feel" in words:
+            assert not asset.is_free and asset.cost, asset.name
+    walks = Asset.objects.get(name="Healthy walks in Moorfield Park")
+    (walk,) = walks.sessions.all()
+    assert (walk.starts_at.hour * 60 + walk.starts_at.minute) + 45 == (
+        walk.ends_at.hour * 60 + walk.ends_at.minute
+    )
+    supper = Asset.objects.get(name="Community supper").sessions.get()
+    assert supper.starts_at.hour >= 17
+
+
+def test_demo_listings_were_last_confirmed_no_earlier_than_their_last_edit(seeded):
+    """Saving a listing confirms it: no demo listing shows an edit after its confirmation."""
+    from assets.models import AssetChange
+
+    for change in AssetChange.objects.filter(action=AssetChange.Action.EDITED).select_related(
+        "asset"
+    ):
+        assert change.asset.last_confirmed_at >= change.at, change.asset.name
+        assert change.asset.last_confirmed_by_id == change.by_id
+
+
 def test_demo_listings_say_what_to_expect_and_how_to_get_there(seeded):
     listed = Asset.objects.exclude(venue_name="")
     assert not listed.filter(first_visit="").exists()

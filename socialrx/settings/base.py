@@ -297,7 +297,7 @@ DEFAULT_TEAM_CODE = env("DEFAULT_TEAM_CODE", default="")
 # ended more than this many years ago, with none open, is erased by the nightly job.
 RETENTION_YEARS_AFTER_CLOSURE = env.int("RETENTION_YEARS_AFTER_CLOSURE", default=8)
 # How the public can reach the service other than online, shown on the public home page
-# (empty: not shown).
+# (empty: not shown; the page always says they can ask at their GP practice).
 SERVICE_PHONE = env("SERVICE_PHONE", default="")
 SERVICE_DROP_IN = env("SERVICE_DROP_IN", default="")
 # Self-referrals allowed per client address per hour.

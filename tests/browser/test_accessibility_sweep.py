@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from assets.services import confirm_token_make
 from referrals.models import (
     Appointment,
     AppointmentKind,
@@ -27,6 +28,7 @@ from referrals.models import (
     Feedback,
     Source,
 )
+from referrals.services.group_answers import group_answer_token_make
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory, TrainingRecordFactory
 from tests.conftest import assert_accessible
@@ -51,6 +53,10 @@ class World:
     feedback: Any
     asset: Any
     champion: Any
+    # An emailed "is it still running?" link for the asset, and a group's emailed link to say
+    # whether someone came (for a person who agreed to their details being shared).
+    confirm_token: str
+    group_token: str
 
 
 @pytest.fixture
@@ -108,7 +114,23 @@ def world(link_worker, practice_staff, volunteer, commissioner, admin_user, prac
     TrainingRecordFactory(champion=champion)
     HoursLogFactory(champion=champion)
     EventFactory(champion=champion)
-    return World(person, referral, feedback, assets[0], champion)
+    sharing = PersonFactory(given_name="Noor", practice=practice_a, link_worker=link_worker)
+    ConsentFactory(person=sharing, purpose=ConsentPurpose.SHARE_WITH_GROUP, recorded_by=link_worker)
+    shared = ConnectionFactory(
+        person=sharing,
+        referral=ReferralFactory(person=sharing, source=Source.SELF, link_worker=link_worker),
+        asset=assets[0],
+        made_by=link_worker,
+    )
+    return World(
+        person,
+        referral,
+        feedback,
+        assets[0],
+        champion,
+        confirm_token=confirm_token_make(asset=assets[0], user=volunteer),
+        group_token=group_answer_token_make(connection=shared, keeper=volunteer),
+    )
 
 
 def _signed_in(browser: Any, live_server: Any, user: Any | None) -> Any:
@@ -151,12 +173,19 @@ PAGES: dict[tuple[str, str], list[Url]] = {
     ("anonymous", "directory"): [
         lambda w: "/",
         lambda w: "/directory/",
+        lambda w: "/directory/?q=community+group&postcode=M1+1AE&within=5&free=on",
         lambda w: "/directory/?q=nothing-is-called-this",
         lambda w: "/directory/print/",
         lambda w: "/directory/suggest/",
         lambda w: "/directory/suggest/thanks/",
         lambda w: f"/directory/listings/{w.asset.pk}/",
+        lambda w: f"/directory/{w.asset.pk}/leaflet/",
+        lambda w: f"/directory/confirm/{w.confirm_token}/",
+        lambda w: f"/directory/confirm/{w.confirm_token}/?answer=stopped",
+        lambda w: f"/directory/confirm/{w.confirm_token}/?answer=full",
         lambda w: "/directory/confirm/not-a-token/",
+        lambda w: f"/group-answer/{w.group_token}/",
+        lambda w: "/group-answer/not-a-token/",
     ],
     ("link_worker", "casework"): [
         lambda w: "/",
@@ -247,7 +276,11 @@ PAGES: dict[tuple[str, str], list[Url]] = {
 }
 
 # Error pages are checked like any other page.
-ERROR_PAGES = {"/no-such-page/": 404, "/directory/confirm/not-a-token/": 400}
+ERROR_PAGES = {
+    "/no-such-page/": 404,
+    "/directory/confirm/not-a-token/": 400,
+    "/group-answer/not-a-token/": 400,
+}
 
 # (role, area, path) for one empty submission of each main form, made in that (role, area)'s
 # test; {person} and {referral} are filled from the world.
@@ -364,6 +397,70 @@ def test_pages_and_form_error_states_pass_axe(request, browser, live_server, wor
 
 def test_every_main_form_is_swept():
     assert {(r, a) for r, a, _ in FORMS} <= set(PAGES)
+
+
+# Anonymous URLs that are not pages for people, so axe has nothing to check.
+NOT_PAGES = {
+    "healthz": "plain text for the load balancer",
+    "logout": "takes a POST and redirects",
+    "schema": "the API's OpenAPI document (YAML)",
+    "api-docs": "Swagger UI for developers, loaded from its CDN (no page of the service)",
+    "api_directory": "JSON",
+    "api_directory_openreferral": "JSON",
+}
+
+
+def test_every_page_anyone_may_open_without_signing_in_is_swept():
+    """Every URL the URL matrix allows for anonymous visitors is swept, or is not a page."""
+    from django.urls import Resolver404, resolve
+
+    from tests.socialrx.test_url_matrix import ALLOWED
+
+    anonymous = {name for name, roles in ALLOWED.items() if "anonymous" in roles}
+    world = World(*(_Any() for _ in range(5)), confirm_token="t", group_token="t")
+    swept = set()
+    for (role, _area), urls in PAGES.items():
+        if role == "anonymous":
+            for url in urls:
+                try:
+                    swept.add(resolve(url(world).split("?")[0]).view_name)
+                except Resolver404:  # the "page not found" page
+                    continue
+    # The directory's two names are one page; the same view answers both.
+    if "assets:public_directory" in swept:
+        swept.add("assets:directory")
+    missing = anonymous - swept - set(NOT_PAGES)
+    assert not missing, f"anonymous pages the accessibility sweep does not open: {missing}"
+    assert set(NOT_PAGES) <= anonymous
+
+
+class _Any:
+    """A stand-in for a world object when only the shape of a URL matters."""
+
+    pk = 1
+
+
+@pytest.mark.parametrize("answer", ["running", "stopped", "full"])
+def test_answering_a_reminder_by_its_link_passes_axe(page, world, answer):
+    page.goto(f"/directory/confirm/{world.confirm_token}/?answer={answer}")
+    assert_accessible(page)
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    assert_accessible(page)
+
+
+def test_answering_for_a_group_by_its_link_passes_axe_with_its_error_and_thanks(page, world):
+    page.goto(f"/group-answer/{world.group_token}/")
+    assert_accessible(page)
+    # No answer chosen: the error state.
+    page.locator("main form").evaluate("f => { f.noValidate = true; }")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.locator("main input[type=radio]").first.check()
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
+    assert_accessible(page)
 
 
 # --- keyboard -----------------------------------------------------------------------------
