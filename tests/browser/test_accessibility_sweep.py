@@ -402,11 +402,26 @@ def test_every_main_form_is_swept():
 # Anonymous URLs that are not pages for people, so axe has nothing to check.
 NOT_PAGES = {
     "healthz": "plain text for the load balancer",
+    "readyz": "JSON for the load balancer",
     "logout": "takes a POST and redirects",
     "schema": "the API's OpenAPI document (YAML)",
-    "api-docs": "Swagger UI for developers, loaded from its CDN (no page of the service)",
+    "api-docs": "Swagger UI for developers: checked on its own in tests/browser/test_api_docs.py",
     "api_directory": "JSON",
     "api_directory_openreferral": "JSON",
+    **{
+        name: "Open Referral UK JSON"
+        for name in (
+            "oruk_root",
+            "oruk_services",
+            "oruk_service",
+            "oruk_service_at_locations",
+            "oruk_service_at_location",
+            "oruk_taxonomies",
+            "oruk_taxonomy",
+            "oruk_taxonomy_terms",
+            "oruk_taxonomy_term",
+        )
+    },
 }
 
 
