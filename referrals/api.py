@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,7 +21,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,6 +46,7 @@ from .services.intake import (
     ReferralDetails,
     ReferralMade,
     referral_intake,
+    submission_differs,
 )
 from .services.matching import Matching, PersonDetails
 
@@ -122,7 +124,29 @@ def _referral_for_output(pk: int) -> Referral:
     )
 
 
-class ReferralPersonInput(serializers.Serializer):
+class IdempotencyKeyReused(APIException):
+    status_code = 422
+    default_detail = (
+        "This Idempotency-Key was already used for a different referral. Use a new key for a "
+        "new referral; resend the first referral unchanged to get its answer again."
+    )
+    default_code = "idempotency_key_reused"
+
+
+class RejectUnknownFields:
+    """A field the API does not know is refused (400), not ignored: a misspelt ``nhs_numbr``
+    must not make a referral without an NHS number."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(self.fields)  # type: ignore[attr-defined]
+            unknown = sorted(str(name) for name in data if name not in known)
+            if unknown:
+                raise ValidationError({name: ["This field is not known."] for name in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100, required=False, default="")
     date_of_birth = serializers.DateField(
@@ -163,7 +187,7 @@ class ReferralPersonInput(serializers.Serializer):
         return format_postcode(value) if value else ""
 
 
-class ReferralReferrerInput(serializers.Serializer):
+class ReferralReferrerInput(RejectUnknownFields, serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     organisation = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -174,7 +198,7 @@ class ReferralReferrerInput(serializers.Serializer):
 class ReferralCreateApi(APIView):
     permission_classes = [IsAuthenticated, CanReferThroughApi]
 
-    class ReferralCreateInputSerializer(serializers.Serializer):
+    class ReferralCreateInputSerializer(RejectUnknownFields, serializers.Serializer):
         person = ReferralPersonInput()
         source = serializers.ChoiceField(  # type: ignore[assignment]
             choices=Source.choices,
@@ -241,6 +265,10 @@ class ReferralCreateApi(APIView):
             400: ErrorResponse,
             401: ErrorResponse,
             403: ErrorResponse,
+            422: OpenApiResponse(
+                response=ErrorResponse,
+                description="The Idempotency-Key was already used for a different referral.",
+            ),
         },
         tags=["referrals"],
     )
@@ -262,39 +290,39 @@ class ReferralCreateApi(APIView):
         person_data = data["person"]
         referrer = data.get("referrer") or {}
         try:
+            person = PersonDetails(
+                given_name=person_data["given_name"],
+                family_name=person_data.get("family_name", ""),
+                date_of_birth=person_data.get("date_of_birth"),
+                nhs_number=person_data.get("nhs_number", ""),
+                postcode=person_data.get("postcode", ""),
+                phone=person_data.get("phone", ""),
+                email=person_data.get("email", ""),
+                communication_needs=person_data.get("communication_needs", ""),
+                practice=_practice_by_ods(person_data.get("practice_ods_code", ""), field="person"),
+            )
+            details = ReferralDetails(
+                reason=data["reason"],
+                consent_confirmed=data["consent_confirmed"],
+                consents={
+                    purpose: data[name]
+                    for purpose, name in (
+                        (ConsentPurpose.SHARE_WITH_GROUP, "consent_share_with_group"),
+                        (ConsentPurpose.DEIDENTIFIED_FIGURES, "consent_deidentified_figures"),
+                    )
+                    if data.get(name) is not None
+                },
+                referring_practice=_practice_by_ods(
+                    data.get("referring_practice_ods_code", ""), field="referring"
+                ),
+                referrer_name=referrer.get("name") or user.get_full_name(),
+                referrer_organisation=referrer.get("organisation", ""),
+                referrer_email=referrer.get("email") or user.email,
+            )
             result = referral_intake(
                 route=data.get("source") or "",
-                person=PersonDetails(
-                    given_name=person_data["given_name"],
-                    family_name=person_data.get("family_name", ""),
-                    date_of_birth=person_data.get("date_of_birth"),
-                    nhs_number=person_data.get("nhs_number", ""),
-                    postcode=person_data.get("postcode", ""),
-                    phone=person_data.get("phone", ""),
-                    email=person_data.get("email", ""),
-                    communication_needs=person_data.get("communication_needs", ""),
-                    practice=_practice_by_ods(
-                        person_data.get("practice_ods_code", ""), field="person"
-                    ),
-                ),
-                referral=ReferralDetails(
-                    reason=data["reason"],
-                    consent_confirmed=data["consent_confirmed"],
-                    consents={
-                        purpose: data[name]
-                        for purpose, name in (
-                            (ConsentPurpose.SHARE_WITH_GROUP, "consent_share_with_group"),
-                            (ConsentPurpose.DEIDENTIFIED_FIGURES, "consent_deidentified_figures"),
-                        )
-                        if data.get(name) is not None
-                    },
-                    referring_practice=_practice_by_ods(
-                        data.get("referring_practice_ods_code", ""), field="referring"
-                    ),
-                    referrer_name=referrer.get("name") or user.get_full_name(),
-                    referrer_organisation=referrer.get("organisation", ""),
-                    referrer_email=referrer.get("email") or user.email,
-                ),
+                person=person,
+                referral=details,
                 by=user,
                 matching=Matching.AUTOMATIC,
                 # What was validated (bounded, known fields), not the raw body.
@@ -315,10 +343,20 @@ class ReferralCreateApi(APIView):
             )
         if not isinstance(result, ReferralMade):  # automatic matching never asks
             raise TypeError(f"unexpected intake result {type(result).__name__}")
-        # A replay (the same Idempotency-Key again) answers as the first request did.
+        # A replay (the same Idempotency-Key again) answers as the first request did, if it
+        # is the same referral; the same key with a different referral is refused.
+        if result.replayed and submission_differs(
+            referral=result.referral, person=person, details=details
+        ):
+            raise IdempotencyKeyReused()
         return Response(
             ReferralOutput(_referral_for_output(result.referral.pk), context={"user": user}).data,
             status=status.HTTP_201_CREATED,
+            headers={
+                "Location": request.build_absolute_uri(
+                    reverse("api_referral_detail", args=[result.referral.pk])
+                )
+            },
         )
 
 

@@ -112,6 +112,17 @@ def submission_key_for(*, token: str, by: Any | None) -> str:
     return hashlib.sha256(f"{who}:{token}".encode()).hexdigest()
 
 
+def submission_differs(
+    *, referral: Referral, person: PersonDetails, details: ReferralDetails
+) -> bool:
+    """Whether a submission key already used came back with a different referral: the person
+    as typed, or the reason, differ from what the first submission recorded."""
+    typed = _entered_fields(person.normalised())
+    return referral.reason != details.reason or any(
+        getattr(referral, name) != value for name, value in typed.items()
+    )
+
+
 def referral_for_submission(*, key: str) -> Referral | None:
     return Referral.objects.filter(submission_key=key).first() if key else None
 

@@ -219,3 +219,59 @@ def test_schema_describes_the_endpoints(admin_user):
     assert post["operationId"] == "referral_create"
     assert set(post["responses"]) >= {"201", "202", "400", "403"}
     assert "get" in schema["paths"]["/api/v1/referrals/{id}/"]
+
+
+def test_created_answers_201_with_the_referrals_location(practice_staff, practice_a):
+    response = token_client(practice_staff).post(URL, payload(), format="json")
+    referral = Referral.objects.get()
+    assert response.status_code == 201
+    assert response["Location"] == "http://testserver" + detail_url(referral.pk)
+
+
+def test_same_idempotency_key_and_body_gives_the_same_answer(practice_staff, practice_a):
+    client = token_client(practice_staff)
+    first = client.post(URL, payload(), format="json", HTTP_IDEMPOTENCY_KEY="gp-123")
+    again = client.post(URL, payload(), format="json", HTTP_IDEMPOTENCY_KEY="gp-123")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert first["Location"] == again["Location"]
+    assert Referral.objects.count() == 1
+
+
+def test_same_idempotency_key_with_another_referral_is_422_and_changes_nothing(
+    practice_staff, practice_a
+):
+    client = token_client(practice_staff)
+    client.post(URL, payload(), format="json", HTTP_IDEMPOTENCY_KEY="gp-124")
+    other_reason = client.post(
+        URL, payload(reason="Money worries"), format="json", HTTP_IDEMPOTENCY_KEY="gp-124"
+    )
+    other_person = payload()
+    other_person["person"] = {**other_person["person"], "given_name": "Sam"}
+    other_name = client.post(URL, other_person, format="json", HTTP_IDEMPOTENCY_KEY="gp-124")
+    for response in (other_reason, other_name):
+        assert response.status_code == 422
+        assert "already used for a different referral" in response.json()["error"]["message"]
+    assert Referral.objects.count() == 1
+    assert Referral.objects.get().reason == "Isolated"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"nhs_numbr": "9434765919"},
+        {"person_extra": True},
+    ],
+)
+def test_an_unknown_field_is_400_and_makes_no_referral(practice_staff, practice_a, body):
+    data = payload()
+    if "nhs_numbr" in body:
+        data["person"] = {**data["person"], **body}
+    else:
+        data.update(body)
+    response = token_client(practice_staff).post(URL, data, format="json")
+    assert response.status_code == 400
+    text = str(response.json())
+    assert ("nhs_numbr" in text) or ("person_extra" in text)
+    assert "This field is not known." in text
+    assert not Referral.objects.exists()
