@@ -58,6 +58,7 @@ urlpatterns = [
     path("directory/", include("assets.urls")),
     path("volunteers/", include("champions.urls")),
     path("outcomes/", include("outcomes.urls")),
+    path("funding/", include("funding.urls")),
     path("api/v1/", include("socialrx.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="api-docs"),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "assets",
     "referrals",
     "champions",
+    "funding",
     "outcomes",
     "privacy",
     "demo",
