@@ -82,6 +82,7 @@ class CommissionerFunder(models.Model):
 
     class Meta:
         verbose_name = "commissioner's funding body"
+        verbose_name_plural = "commissioners' funding bodies"
 
     def __str__(self) -> str:
         return f"{self.user} for {self.organisation}"
