@@ -336,3 +336,21 @@ def test_capacity_warns_when_places_are_taken(client_for, link_worker, volunteer
         .content.decode()
     )
     assert "No places likely left" in html
+
+
+def test_award_saved_by_someone_else_meanwhile_is_not_overwritten(world, client_for, admin_user):
+    award = world["big_award"]
+    url = reverse("funding:award_edit", args=[award.pk])
+    client = client_for(admin_user)
+    form = client.get(url).context["form"]
+    loaded = form.initial["loaded"]
+    first = _award_post(world["icb"], world["big"], amount="13000", version="0", loaded=loaded)
+    assert client.post(url, first).status_code == 302
+    second = _award_post(world["icb"], world["big"], amount="9000", version="0", loaded=loaded)
+    response = client.post(url, second)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Someone else changed this record while you were editing it" in html
+    assert "Amount in pounds was changed by someone else to: 13000.00" in html
+    award.refresh_from_db()
+    assert str(award.amount) == "13000.00"
