@@ -188,3 +188,12 @@ def test_nightly_refresh_does_this_month_and_last(world):
         MARCH,
         dt.date(2026, 4, 1),
     }
+
+
+def test_beat_schedule_runs_the_capacity_job_every_night():
+    from socialrx.celery import app
+
+    entry = app.conf.beat_schedule["funding-capacity-snapshot"]
+    assert entry["task"] == "funding.tasks.capacity_snapshot_task"
+    assert entry["task"] in app.tasks
+    assert app.tasks[entry["task"]].time_limit
