@@ -67,7 +67,7 @@ def _month(value: str | None, name: str) -> Any:
 
 
 class AwardListApi(_FundingApi):
-    class OutputSerializer(serializers.Serializer):
+    class FundingAwardOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         award_ref = serializers.CharField(allow_null=True)
         funder = serializers.CharField(source="funder.name")
@@ -87,7 +87,7 @@ class AwardListApi(_FundingApi):
     @extend_schema(
         operation_id="funding_awards_list",
         summary="Funding awards the caller may see",
-        responses=OutputSerializer(many=True),
+        responses=FundingAwardOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         awards = (
@@ -96,11 +96,11 @@ class AwardListApi(_FundingApi):
             .prefetch_related("listings")
             .order_by("-starts_on", "-id")
         )
-        return Response(self.OutputSerializer(awards, many=True).data)
+        return Response(self.FundingAwardOutputSerializer(awards, many=True).data)
 
 
 class CapacityListApi(_FundingApi):
-    class OutputSerializer(serializers.Serializer):
+    class FundingCapacityRowOutputSerializer(serializers.Serializer):
         listing = serializers.IntegerField()
         name = serializers.CharField()
         month = serializers.CharField()
@@ -113,7 +113,7 @@ class CapacityListApi(_FundingApi):
         parameters=[
             OpenApiParameter("month", str, required=True, description="The month, YYYY-MM")
         ],
-        responses=OutputSerializer(many=True),
+        responses=FundingCapacityRowOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         month = _month(request.query_params.get("month"), "month")
@@ -135,7 +135,7 @@ class CapacityListApi(_FundingApi):
                     "suppressed": bool(withheld),
                 }
             )
-        return Response(self.OutputSerializer(out, many=True).data)
+        return Response(self.FundingCapacityRowOutputSerializer(out, many=True).data)
 
 
 def _row_withheld(values: dict[str, Any]) -> set[str]:
@@ -156,7 +156,7 @@ def _row_withheld(values: dict[str, Any]) -> set[str]:
 class SummaryApi(_FundingApi):
     permission_classes = [IsAuthenticated, CommissioningOnly]
 
-    class OutputSerializer(serializers.Serializer):
+    class FundingSummaryOutputSerializer(serializers.Serializer):
         first = serializers.CharField()
         last = serializers.CharField()
         organisations = serializers.ListField(child=serializers.DictField())
@@ -173,7 +173,7 @@ class SummaryApi(_FundingApi):
             OpenApiParameter("first", str, required=True, description="First month, YYYY-MM"),
             OpenApiParameter("last", str, required=True, description="Last month, YYYY-MM"),
         ],
-        responses=OutputSerializer,
+        responses=FundingSummaryOutputSerializer,
     )
     def get(self, request: Request) -> Response:
         first = _month(request.query_params.get("first"), "first")
@@ -228,7 +228,7 @@ class SummaryApi(_FundingApi):
                 "suppressed": bool(staffing["withheld"]),
             },
         }
-        return Response(self.OutputSerializer(data).data)
+        return Response(self.FundingSummaryOutputSerializer(data).data)
 
 
 def _plain(value: Any) -> Any:

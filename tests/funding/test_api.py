@@ -114,3 +114,9 @@ def test_schema_describes_the_funding_endpoints(admin_user, client_for):
         "/api/v1/funding/summary/",
     ):
         assert path in schema
+
+
+def test_schema_has_no_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
