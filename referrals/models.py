@@ -705,6 +705,9 @@ class Connection(Audited, models.Model):
     # shared with the group's organisers and volunteers. Empty for connections made before
     # consent was kept per purpose.
     details_shared = models.BooleanField(null=True, blank=True)
+    # Whether the group was funded for social-prescribing referrals on the day the connection
+    # was made, kept as it was then (see referrals.hooks; empty: not yet worked out).
+    funded_at_connection = models.BooleanField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Optimistic concurrency: every edit says which version it was loaded with and is refused
     # if someone else has saved since (socialrx.concurrency).
@@ -735,6 +738,7 @@ class GroupAnswerChoice(models.TextChoices):
     NOT_COME = "not_come", "They haven't come"
     FULL = "full", "We can't take them: we are full"
     NOT_SUITABLE = "not_suitable", "We can't take them: it is not suitable for them"
+    TOO_COMPLEX = "too_complex", "We can't take them: their needs are more than we can support"
 
 
 class GroupAnswer(Audited, models.Model):

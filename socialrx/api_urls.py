@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("referrals.api_urls")),
     path("", include("assets.api_urls")),
     path("", include("outcomes.api_urls")),
+    path("", include("funding.api_urls")),
 ]

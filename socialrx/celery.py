@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "referrals.tasks.appointment_reminders_send_task",
         "schedule": crontab(hour=10, minute=0),
     },
+    # docs/funding.md: each listing's places and referrals, this month and last month.
+    "funding-capacity-snapshot": {
+        "task": "funding.tasks.capacity_snapshot_task",
+        "schedule": crontab(hour=2, minute=10),
+    },
     # docs/security.md: erase people past RETENTION_YEARS_AFTER_CLOSURE, once a night.
     "privacy-retention": {
         "task": "privacy.tasks.retention_apply_task",

@@ -59,6 +59,7 @@ urlpatterns = [
     path("directory/", include("assets.urls")),
     path("volunteers/", include("champions.urls")),
     path("outcomes/", include("outcomes.urls")),
+    path("funding/", include("funding.urls")),
     path("api/v1/", include("socialrx.api_urls")),
     path("api/oruk/v3/", include("assets.oruk_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

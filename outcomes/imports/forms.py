@@ -20,6 +20,7 @@ KIND_LABELS = {
     "connections": "Connections (connections.csv)",
     "champions": "Champions and volunteers (champions.csv)",
     "openreferral": "Open Referral UK v3 feed (directory listings)",
+    "awards": "Funding awards (awards.csv)",
 }
 
 
@@ -28,7 +29,7 @@ class ImportForm(NhsFormMixin, forms.Form):
         label="Kind of file",
         choices=[("", "Choose a kind of file"), *[(k, KIND_LABELS[k]) for k in KINDS]],
         help_text="Import in this order: each kind refers only to kinds above it. "
-        + "Postcode locations is this service's own extension.",
+        + "Postcode locations and funding awards are this service's own extensions.",
         error_messages={"required": "Choose the kind of file you are importing"},
     )
     file = forms.FileField(

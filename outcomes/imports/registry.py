@@ -6,6 +6,7 @@ from __future__ import annotations
 from .importer import Importer
 from .importers.appointments import AppointmentsImporter
 from .importers.assets import AssetsImporter
+from .importers.awards import AwardsImporter
 from .importers.champions import ChampionsImporter
 from .importers.connections import ConnectionsImporter
 from .importers.conversations import ConversationsImporter
@@ -32,8 +33,9 @@ IMPORTERS: dict[str, type[Importer]] = {
         AssetsImporter,
         ConnectionsImporter,
         ChampionsImporter,
+        AwardsImporter,
     )
 }
 KINDS = tuple(IMPORTERS)
 # This service's own formats, beyond the shared specification (docs/imports.md).
-EXTENSIONS = frozenset({"postcode_locations"})
+EXTENSIONS = frozenset({"postcode_locations", "awards"})

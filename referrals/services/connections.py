@@ -13,6 +13,7 @@ from assets.models import Asset, ListingStatus
 from socialrx.audit import acting_user, audit_note
 from socialrx.concurrency import version_claim
 
+from ..hooks import funded_on
 from ..models import (
     Connection,
     ConnectionKind,
@@ -80,6 +81,7 @@ def connection_make(
             made_by=by if getattr(by, "is_authenticated", False) else None,
             notes=notes,
             details_shared=shared,
+            funded_at_connection=funded_on(asset_id=asset.pk, on=made_on),
         )
         task_for_connection(connection=connection, by=by)
         person_touch(person)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "assets",
     "referrals",
     "champions",
+    "funding",
     "outcomes",
     "privacy",
     "demo",

@@ -223,6 +223,7 @@ def test_all_kinds_are_offered():
         "assets",
         "connections",
         "champions",
+        "awards",
     }
 
 

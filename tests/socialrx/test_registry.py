@@ -44,16 +44,25 @@ def _nav(client) -> list[tuple[str, str]]:
             [
                 ("champions:home", "My volunteering"),
                 ("assets:my_listings", "My listings"),
+                ("funding:keeper", "Referrals to your groups"),
                 ("assets:directory", "Directory"),
             ],
         ),
-        ("commissioner", [("outcomes:overview", "Outcomes"), ("assets:directory", "Directory")]),
+        (
+            "commissioner",
+            [
+                ("outcomes:overview", "Outcomes"),
+                ("funding:dashboard", "Funding"),
+                ("assets:directory", "Directory"),
+            ],
+        ),
         (
             "admin_user",
             [
                 ("referrals:caseload", "Caseload"),
                 ("champions:list", "Volunteers"),
                 ("outcomes:overview", "Outcomes"),
+                ("funding:dashboard", "Funding"),
                 ("socialrx:admin_home", "Administration"),
                 ("assets:directory", "Directory"),
             ],

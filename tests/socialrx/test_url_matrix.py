@@ -40,6 +40,7 @@ from privacy.services.merge import person_merge
 from referrals.models import ClosedRouteEnquiry, Feedback, PossibleMatchOn, Source
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory
+from tests.funding.factories import AwardFactory, PostFactory
 from tests.outcomes.factories_dashboard import demo_snapshots
 from tests.referrals.factories import (
     ConnectionFactory,
@@ -238,6 +239,20 @@ ALLOWED: dict[str, frozenset[str]] = {
     "referrals:possible_match": TEAM_A,
     "schema": ALL,
     "api-docs": ALL,
+    # funding: commissioners without a funding body of their own may read, not record
+    "funding:dashboard": COMMISSIONING,
+    "funding:dashboard_csv": COMMISSIONING,
+    "funding:awards": COMMISSIONING,
+    "funding:award_create": ADMIN,
+    "funding:award_edit": ADMIN,
+    "funding:post_create": ADMIN,
+    "funding:post_edit": ADMIN,
+    "funding:keeper": frozenset({"volunteer", "admin_user"}),
+    "funding:keeper_places": frozenset({"volunteer"}),
+    "funding:listing_capacity": LINK_WORKERS | {"volunteer"},
+    "funding-awards": COMMISSIONING | {"volunteer"},
+    "funding-capacity": COMMISSIONING | {"volunteer"},
+    "funding-summary": COMMISSIONING,
 }
 
 
@@ -267,6 +282,8 @@ class World:
     possible: Any
     task: Any
     conversation: Any
+    award: Any
+    post: Any
 
 
 # URL arguments, per URL name, from the world's objects.
@@ -361,6 +378,11 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "privacy:merge_confirm": lambda w: {"pk": w.merge.pk},
     "referrals:person_consent": lambda w: {"pk": w.person.pk},
     "referrals:possible_match": lambda w: {"pk": w.possible.pk},
+    "funding:dashboard_csv": lambda w: {"table": "organisations"},
+    "funding:award_edit": lambda w: {"pk": w.award.pk},
+    "funding:post_edit": lambda w: {"pk": w.post.pk},
+    "funding:keeper_places": lambda w: {"pk": w.kept_asset.pk},
+    "funding:listing_capacity": lambda w: {"pk": w.kept_asset.pk},
 }
 
 
@@ -479,6 +501,8 @@ def world(
         ),
         task=TaskFactory(person=person, referral=referral),
         conversation=ConversationFactory(person=person, referral=referral),
+        award=AwardFactory(funds=[kept]),
+        post=PostFactory(),
     )
 
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from demo import directory, outcomes, people, tasks, volunteers
+from demo import directory, funding, outcomes, people, tasks, volunteers
 from demo.core import DEMO_SEED, DemoContext, demo_context, demo_usernames, seed_core
 from socialrx.models import Practice, User
 
@@ -25,6 +25,7 @@ STEPS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("people", people.seed),
     ("tasks", tasks.seed),
     ("volunteers", volunteers.seed),
+    ("funding", funding.seed),
     ("outcomes", outcomes.seed),
 ]
 
