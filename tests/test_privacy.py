@@ -39,6 +39,8 @@ ALLOWED_PARAMETERS = {
     "team_id",
     "kind",
     "channel",
+    # Which of the funding view's tables to download (a fixed name).
+    "table",
 }
 PERSONAL = re.compile(r"name|nhs|postcode|birth|dob|email|phone|address", re.IGNORECASE)
 ID_PARAMETERS = {"pk", "id", "person_id", "asset_id", "team_id"}
