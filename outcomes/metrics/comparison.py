@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from django.db import connection, transaction
 
 from outcomes.metrics import demand
 from outcomes.metrics.demand import cohort_months, cohort_sql
@@ -25,6 +28,7 @@ from outcomes.metrics.sql import (
     T,
     date_param,
     grouped,
+    is_postgres,
     mean,
     month_index,
     num,
@@ -77,17 +81,26 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
     ``post``, and, when matched, ``controls`` (how many), ``c_pre`` and ``c_post`` (their
     means) and ``d`` (the person's change minus their controls' mean change)."""
     before_after, params = cohort_sql(start, end, window, name="before_after")
-    m0s = index_months(start, end, window)
-    if not m0s:
-        m0s = [0]
-    # One pass over the appointment rows the index months need, grouped per patient: for each
-    # m0, the patient's "before" and "after" totals and their age band and sex in the before
-    # months. The m0 columns are then turned into rows, one per (patient, m0).
-    wide, wide_params, pick = [], [], []
+    m0s = index_months(start, end, window) or [0]
+    ac_month = month_index("a.month")
+    earliest = date_param(month_start(m0s[0] - window))
     valid_bands = ", ".join(f"'{band}'" for _, _, band in AGE_BANDS)
+
+    def age(expr: str) -> str:
+        return f"CASE WHEN {expr} IN ({valid_bands}) THEN {expr} ELSE 'unknown' END"
+
+    def sex(expr: str) -> str:
+        return f"CASE WHEN {expr} IN ('female', 'male', 'other') THEN {expr} ELSE 'unknown' END"
+
+    # The pool: one pass over the months of every index month's window, grouped per
+    # patient: for each m0 the patient's "before" and "after" totals and their age band and
+    # sex in the "before" months. The m0 columns are then turned into rows, one per
+    # (patient, m0). (The pass reads the table once whatever the months: there is no index on
+    # the month alone, and a sequential scan beats one for this many rows.)
+    wide, wide_params = [], []
     for i, m0 in enumerate(m0s):
-        pre = (date_param(month_start(m0 - window)), date_param(month_start(m0 - 1)))
-        post = (date_param(month_start(m0 + 1)), date_param(month_start(m0 + window)))
+        pre = [date_param(month_start(m0 - window)), date_param(month_start(m0 - 1))]
+        post = [date_param(month_start(m0 + 1)), date_param(month_start(m0 + window))]
         wide += [
             f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS pre_{i}",
             f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS post_{i}",
@@ -95,16 +108,43 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
             f"MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex_{i}",
         ]
         wide_params += [*pre, *post, *pre, *pre]
-        pick.append(i)
 
     def choose(column: str) -> str:
         cases = " ".join(f"WHEN {m0} THEN w.{column}_{i}" for i, m0 in enumerate(m0s))
         return f"CASE im.m0 {cases} END"
 
+    # PostgreSQL: OFFSET 0 keeps the per-patient rows a unit of their own, so that they are
+    # made once and then matched to the cells (a hash join), never joined to the cells on
+    # the practice alone before their age band, sex and count are known.
+    fence = " OFFSET 0" if is_postgres() else ""
+    # Keys are lower-case hex: byte order is any locale's order, and cheaper (as in demand).
+    key_order = ' COLLATE "C"' if is_postgres() else ""
+    cell_key = "practice_id, m0, m_age, m_sex, band"
+    same_cell = " AND ".join(f"c.{col} = t.{col}" for col in cell_key.split(", "))
     k = CONTROLS_PER_PERSON
     ctes = f"""
         {before_after},
         index_month AS (SELECT DISTINCT practice_id, m0 FROM before_after WHERE pre > 0),
+        treated_attributes AS (
+            SELECT b.person_id, b.practice_id, b.m0, b.patient_key, b.pre, b.post,
+                (SELECT MAX(a.age_band) FROM {T["appointments"]} a
+                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                    AND a.month >= %s AND {ac_month} BETWEEN b.m0 - %s AND b.m0 - 1) AS age_band,
+                (SELECT MAX(a.sex) FROM {T["appointments"]} a
+                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                    AND a.month >= %s AND {ac_month} BETWEEN b.m0 - %s AND b.m0 - 1) AS sex
+            FROM before_after b WHERE b.pre > 0
+        ),
+        treated AS MATERIALIZED (
+            SELECT person_id, practice_id, m0, pre, m_age, m_sex, band,
+                ROW_NUMBER() OVER (PARTITION BY {cell_key} ORDER BY patient_key{key_order}) AS ti
+            FROM (
+                SELECT person_id, practice_id, m0, patient_key, pre,
+                    {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
+                FROM treated_attributes
+            ) attributed
+        ),
+        cell AS (SELECT DISTINCT {cell_key} FROM treated),
         wide AS (
             SELECT a.practice_id, a.patient_key, {", ".join(wide)}
             FROM {T["appointments"]} a
@@ -112,57 +152,45 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
                 AND a.practice_id IN (SELECT practice_id FROM index_month)
             GROUP BY a.practice_id, a.patient_key
         ),
-        long AS (
-            SELECT w.practice_id, im.m0, w.patient_key,
-                {choose("pre")} AS pre, {choose("post")} AS post,
-                {choose("age")} AS age_band, {choose("sex")} AS sex
-            FROM wide w JOIN index_month im ON im.practice_id = w.practice_id
-        ),
-        pool AS MATERIALIZED (
+        candidate AS (
             SELECT practice_id, m0, patient_key, pre, post,
-                CASE WHEN age_band IN ({valid_bands}) THEN age_band ELSE 'unknown' END AS m_age,
-                CASE WHEN sex IN ('female', 'male', 'other') THEN sex ELSE 'unknown' END AS m_sex,
-                {_band("pre")} AS band
-            FROM long WHERE pre > 0
-        ),
-        treated AS MATERIALIZED (
-            SELECT b.person_id, b.practice_id, b.m0, b.pre, b.post,
-                pl.m_age, pl.m_sex, pl.band,
-                ROW_NUMBER() OVER (PARTITION BY b.practice_id, b.m0, pl.m_age, pl.m_sex, pl.band
-                                   ORDER BY b.patient_key) AS ti
-            FROM before_after b
-            JOIN pool pl ON pl.practice_id = b.practice_id AND pl.m0 = b.m0
-                AND pl.patient_key = b.patient_key
-            WHERE b.pre > 0
+                {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
+            FROM (
+                SELECT w.practice_id, im.m0, w.patient_key, {choose("pre")} AS pre,
+                    {choose("post")} AS post, {choose("age")} AS age_band, {choose("sex")} AS sex
+                FROM wide w JOIN index_month im ON im.practice_id = w.practice_id{fence}
+            ) long
+            WHERE pre > 0
         ),
         referred_key AS (
             SELECT p.patient_key, MIN({month_index("r.received_on")}) AS m_first
             FROM {T["person"]} p JOIN {T["referral"]} r ON r.person_id = p.id
             WHERE p.patient_key <> '' GROUP BY p.patient_key
         ),
-        cell AS (SELECT DISTINCT practice_id, m0, m_age, m_sex, band FROM treated),
         control AS MATERIALIZED (
-            SELECT pl.practice_id, pl.m0, pl.m_age, pl.m_sex, pl.band, pl.pre, pl.post,
-                ROW_NUMBER() OVER (PARTITION BY pl.practice_id, pl.m0, pl.m_age, pl.m_sex, pl.band
-                                   ORDER BY pl.patient_key) AS ci,
-                COUNT(*) OVER (PARTITION BY pl.practice_id, pl.m0, pl.m_age, pl.m_sex, pl.band)
+            SELECT cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band, cd.pre, cd.post,
+                ROW_NUMBER() OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex,
+                                   cd.band ORDER BY cd.patient_key{key_order}) AS ci,
+                COUNT(*) OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band)
                     AS nc
-            FROM pool pl
-            JOIN cell c ON c.practice_id = pl.practice_id AND c.m0 = pl.m0
-                AND c.m_age = pl.m_age AND c.m_sex = pl.m_sex AND c.band = pl.band
-            LEFT JOIN referred_key rk ON rk.patient_key = pl.patient_key
-            WHERE rk.patient_key IS NULL OR rk.m_first > pl.m0 + %s
+            FROM candidate cd
+            JOIN cell t ON t.practice_id = cd.practice_id AND t.m0 = cd.m0
+                AND t.m_age = cd.m_age AND t.m_sex = cd.m_sex AND t.band = cd.band
+            LEFT JOIN referred_key rk ON rk.patient_key = cd.patient_key
+            WHERE rk.patient_key IS NULL OR rk.m_first > cd.m0 + %s
         ),
-        matched AS (
+        pair AS (
             -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in
             -- key order, wrapping round: no control is used twice until every one has been.
-            SELECT t.person_id, COUNT(*) AS controls,
-                AVG(CAST(c.pre AS {_FLOAT})) AS c_pre, AVG(CAST(c.post AS {_FLOAT})) AS c_post
-            FROM treated t
-            JOIN control c ON c.practice_id = t.practice_id AND c.m0 = t.m0
-                AND c.m_age = t.m_age AND c.m_sex = t.m_sex AND c.band = t.band
+            SELECT t.person_id, c.pre, c.post
+            FROM treated t JOIN control c ON {same_cell}
             WHERE (c.ci - 1 + c.nc - ((t.ti - 1) * {k}) %% c.nc) %% c.nc < {k}
-            GROUP BY t.person_id
+        ),
+        matched AS (
+            SELECT person_id, COUNT(*) AS controls,
+                AVG(CAST(pre AS {_FLOAT})) AS c_pre, AVG(CAST(post AS {_FLOAT})) AS c_post
+            FROM pair
+            GROUP BY person_id
         ),
         cohort AS (
             SELECT b.*, m.controls, m.c_pre, m.c_post,
@@ -171,12 +199,15 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
             WHERE b.pre > 0
         )
     """
-    first, last = m0s[0] - window, m0s[-1] + window
     params = [
         *params,
+        earliest,
+        window,
+        earliest,
+        window,
         *wide_params,
-        date_param(month_start(first)),
-        date_param(month_start(last)),
+        earliest,
+        date_param(month_start(m0s[-1] + window)),
         window,
     ]
     return ctes, params
@@ -204,13 +235,30 @@ def comparison_values(agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """On PostgreSQL, no nested-loop joins for the comparison query. Its CTEs are estimated at
+    a row or two (the planner cannot see through the cohort's filters), so it would otherwise
+    loop over the cells or the cohort, re-running the per-patient aggregate under each row:
+    minutes instead of seconds. Hash joins are right at every scale here; the per-person
+    lookups stay index scans (they are subqueries, not joins)."""
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        yield
+        cursor.execute("SET LOCAL enable_nestloop = on")
+
+
 def compute(
     *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
 ) -> dict[Key, dict[str, Any]]:
     """The comparison values per (level, code, dimension, group) found; a key not found has
     no one in it (``comparison_values({})``)."""
     ctes, params = comparison_sql(start, end, window)
-    found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
+    with _hash_joins():
+        found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
     return {key: comparison_values(agg) for key, agg in found.items()}
 
 

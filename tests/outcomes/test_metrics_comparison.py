@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import re
 
 import pytest
 
@@ -215,3 +216,59 @@ def test_generated_world_recovers_the_known_effect(practice, effect):
     # Matching on the count before makes the two groups' "before" means equal, except
     # within the top group (20 or more).
     assert values["comparison_mean_pre"] == pytest.approx(values["referred_mean_pre"], abs=0.25)
+
+
+# --- on the demand page ----------------------------------------------------------------------
+
+JUL, AUG, NOV = dt.date(2025, 7, 1), dt.date(2025, 8, 1), dt.date(2025, 11, 1)
+
+
+def _page_world(practice, people: int) -> None:
+    """Window 3, referrals in October 2025: each referred person 2 before, 1 after; each
+    comparison patient 2 before, 2 after. The difference in differences is −1 exactly."""
+    for i in range(people):
+        person = referred(practice, 10 + i, dt.date(2025, 10, 3))
+        rows(practice, person.patient_key, {JUL: 1, AUG: 1, NOV: 1})
+        rows(practice, key(100 + i), {JUL: 2, NOV: 2})
+
+
+DID_LABEL = "Difference in differences (change of referred − change of comparison group)"
+
+
+def _did_cell(html: str) -> str:
+    found = re.search(rf'scope="row">{re.escape(DID_LABEL)}</th> ?<td[^>]*>(.*?)</td>', html)
+    assert found, "no difference in differences row"
+    return re.sub(r"<[^>]+>", "", found.group(1)).replace("withheld", "").strip()
+
+
+def _page(client) -> str:
+    html = client.get(
+        "/outcomes/metrics/demand/", {"period": "2026-01-01/2026-03-31", "window": 3}
+    ).content.decode()
+    return re.sub(r"\s+", " ", html)
+
+
+def test_demand_page_shows_the_comparison_beside_before_and_after(
+    practice, client_for, commissioner
+):
+    _page_world(practice, 8)
+    snapshot_rows("demand", *Q1, window=3)
+
+    html = _page(client_for(commissioner))
+
+    assert "Comparison group: mean appointments after" in html
+    assert _did_cell(html) == "-1.0"
+    assert "it is not a trial" in html  # the caveat in plain words
+
+
+def test_demand_page_withholds_a_comparison_of_few_people_from_commissioners(
+    practice, client_for, commissioner, admin_user
+):
+    _page_world(practice, 3)
+    snapshot_rows("demand", *Q1, window=3)
+
+    shown = _page(client_for(commissioner))
+    exact = _page(client_for(admin_user))
+
+    assert _did_cell(shown) == "*"
+    assert _did_cell(exact) == "-1.0"
