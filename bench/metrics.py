@@ -137,34 +137,34 @@ def _demand_parts(start: str, end: str) -> dict[str, dict[str, Any]]:
     from outcomes.metrics.sql import metric_session
 
     info = METRICS["demand"]
-    kw = {
-        "start": dt.date.fromisoformat(start),
-        "end": dt.date.fromisoformat(end),
-        "window": info.window_for(None),
-        "dimensions": info.dimensions,
-        "levels": info.levels,
-    }
+    start_day, end_day = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    window = info.window_for(None)
     parts: dict[str, dict[str, Any]] = {}
-    for name, compute in (
-        ("demand_before_after_and_skew", demand.compute),
-        ("comparison_group", comparison.compute),
-    ):
-        began = time.monotonic()
-        with metric_session():
-            found = compute(**kw)
-        parts[name] = {"seconds": time.monotonic() - began}
-        if name == "comparison_group":
-            total = found.get(("all", "", "total", "all"), {})
-            parts[name] |= {
-                k: total.get(k)
-                for k in (
-                    "comparison_n",
-                    "comparison_unmatched",
-                    "did",
-                    "did_ci_low",
-                    "did_ci_high",
-                )
-            }
+    began = time.monotonic()
+    with metric_session():
+        demand.compute(
+            start=start_day,
+            end=end_day,
+            window=window,
+            dimensions=info.dimensions,
+            levels=info.levels,
+        )
+    parts["demand_before_after_and_skew"] = {"seconds": time.monotonic() - began}
+    began = time.monotonic()
+    with metric_session():
+        found = comparison.compute(
+            start=start_day,
+            end=end_day,
+            window=window,
+            dimensions=info.dimensions,
+            levels=info.levels,
+        )
+    total = found.get(("all", "", "total", "all"), {})
+    names = ("comparison_n", "comparison_unmatched", "did", "did_ci_low", "did_ci_high")
+    parts["comparison_group"] = {
+        "seconds": time.monotonic() - began,
+        **{k: total.get(k) for k in names},
+    }
     return parts
 
 
