@@ -272,3 +272,20 @@ def test_demand_page_withholds_a_comparison_of_few_people_from_commissioners(
 
     assert _did_cell(shown) == "*"
     assert _did_cell(exact) == "-1.0"
+
+
+def test_postgres_plan_has_no_nested_loop_joins(practice, postgres_required):
+    """The CTEs are estimated at a row or two, so without ``_hash_joins`` PostgreSQL loops
+    over the cells, re-running the per-patient aggregate under each (minutes at scale)."""
+    from django.db import connection
+
+    from outcomes.metrics import comparison
+
+    ctes, params = comparison.comparison_sql(*Q1, 6)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in comparison.AGGREGATES.items())
+    with comparison._hash_joins(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN WITH {ctes} SELECT {select} FROM cohort", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+
+    assert "Nested Loop" not in plan
+    assert "Hash Join" in plan
