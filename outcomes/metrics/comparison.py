@@ -82,7 +82,6 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
     means) and ``d`` (the person's change minus their controls' mean change)."""
     before_after, params = cohort_sql(start, end, window, name="before_after")
     m0s = index_months(start, end, window) or [0]
-    ac_month = month_index("a.month")
     earliest = date_param(month_start(m0s[0] - window))
     valid_bands = ", ".join(f"'{band}'" for _, _, band in AGE_BANDS)
 
@@ -104,10 +103,16 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
         wide += [
             f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS pre_{i}",
             f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS post_{i}",
-            f"MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.age_band END) AS age_{i}",
-            f"MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex_{i}",
         ]
-        wide_params += [*pre, *post, *pre, *pre]
+        wide_params += [*pre, *post]
+    # Age band and sex: the greatest value on the patient's rows in the "before" months of
+    # any of the period's index months (the same months for referred people and controls).
+    before = [date_param(month_start(m0s[0] - window)), date_param(month_start(m0s[-1] - 1))]
+    wide += [
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.age_band END) AS age_band",
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex",
+    ]
+    wide_params += before * 2
 
     def choose(column: str) -> str:
         cases = " ".join(f"WHEN {m0} THEN w.{column}_{i}" for i, m0 in enumerate(m0s))
@@ -129,10 +134,10 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
             SELECT b.person_id, b.practice_id, b.m0, b.patient_key, b.pre, b.post,
                 (SELECT MAX(a.age_band) FROM {T["appointments"]} a
                  WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
-                    AND a.month >= %s AND {ac_month} BETWEEN b.m0 - %s AND b.m0 - 1) AS age_band,
+                    AND a.month BETWEEN %s AND %s) AS age_band,
                 (SELECT MAX(a.sex) FROM {T["appointments"]} a
                  WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
-                    AND a.month >= %s AND {ac_month} BETWEEN b.m0 - %s AND b.m0 - 1) AS sex
+                    AND a.month BETWEEN %s AND %s) AS sex
             FROM before_after b WHERE b.pre > 0
         ),
         treated AS MATERIALIZED (
@@ -157,7 +162,7 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
                 {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
             FROM (
                 SELECT w.practice_id, im.m0, w.patient_key, {choose("pre")} AS pre,
-                    {choose("post")} AS post, {choose("age")} AS age_band, {choose("sex")} AS sex
+                    {choose("post")} AS post, w.age_band, w.sex
                 FROM wide w JOIN index_month im ON im.practice_id = w.practice_id{fence}
             ) long
             WHERE pre > 0
@@ -201,10 +206,8 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
     """
     params = [
         *params,
-        earliest,
-        window,
-        earliest,
-        window,
+        *before,
+        *before,
         *wide_params,
         earliest,
         date_param(month_start(m0s[-1] + window)),
@@ -237,18 +240,21 @@ def comparison_values(agg: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def _hash_joins() -> Iterator[None]:
-    """On PostgreSQL, no nested-loop joins for the comparison query. Its CTEs are estimated at
-    a row or two (the planner cannot see through the cohort's filters), so it would otherwise
-    loop over the cells or the cohort, re-running the per-patient aggregate under each row:
-    minutes instead of seconds. Hash joins are right at every scale here; the per-person
+    """On PostgreSQL, only hash joins for the comparison query. Its CTEs are estimated at a
+    row or two (the planner cannot see through the cohort's filters), so it would otherwise
+    loop over the cells or the cohort, re-running the per-patient aggregate under each row
+    (minutes instead of seconds), or sort two million patient rows to merge them with ten
+    thousand cells. Hash joins are right at every scale here; the per-person
     lookups stay index scans (they are subqueries, not joins)."""
     if not is_postgres():
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         yield
         cursor.execute("SET LOCAL enable_nestloop = on")
+        cursor.execute("SET LOCAL enable_mergejoin = on")
 
 
 def compute(
