@@ -122,7 +122,71 @@ def _jobs_child(start: str, end: str) -> None:
             metric=metric, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
         )
         times[metric] = {"seconds": time.monotonic() - began, "rows": rows}
-    print(json.dumps({"jobs": times, "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {"jobs": times, "parts": _demand_parts(start, end), "peak_rss_mb": peak_rss_mb()}
+        )
+    )
+
+
+def _demand_parts(start: str, end: str) -> dict[str, dict[str, Any]]:
+    """The demand job's two halves timed on their own: before/after with the attendance skew,
+    and the comparison group (each in a metric session, as the job runs them)."""
+    from outcomes.metrics import comparison, demand
+    from outcomes.metrics.registry import METRICS
+    from outcomes.metrics.sql import metric_session
+
+    info = METRICS["demand"]
+    start_day, end_day = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    window = info.window_for(None)
+    parts: dict[str, dict[str, Any]] = {}
+    began = time.monotonic()
+    with metric_session():
+        demand.compute(
+            start=start_day,
+            end=end_day,
+            window=window,
+            dimensions=info.dimensions,
+            levels=info.levels,
+        )
+    parts["demand_before_after_and_skew"] = {"seconds": time.monotonic() - began}
+    began = time.monotonic()
+    with metric_session():
+        found = comparison.compute(
+            start=start_day,
+            end=end_day,
+            window=window,
+            dimensions=info.dimensions,
+            levels=info.levels,
+        )
+    total = found.get(("all", "", "total", "all"), {})
+    names = ("comparison_n", "comparison_unmatched", "did", "did_ci_low", "did_ci_high")
+    parts["comparison_group"] = {
+        "seconds": time.monotonic() - began,
+        **{k: total.get(k) for k in names},
+    }
+    return parts
+
+
+def _explain_comparison(start: str, end: str) -> None:
+    """Print PostgreSQL's plan, with times, of the comparison group's query for the period."""
+    _setup()
+    from django.db import connection
+
+    from outcomes.metrics import comparison
+    from outcomes.metrics.registry import METRICS
+    from outcomes.metrics.sql import metric_session
+
+    ctes, params = comparison.comparison_sql(
+        dt.date.fromisoformat(start), dt.date.fromisoformat(end), METRICS["demand"].window_for(None)
+    )
+    select = ", ".join(f"{expr} AS {name}" for name, expr in comparison.AGGREGATES.items())
+    with metric_session(), comparison._hash_joins(), connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN {os.environ.get('BENCH_EXPLAIN', '(ANALYZE, BUFFERS)')} WITH {ctes} SELECT {select} FROM cohort",
+            params,
+        )
+        print("\n".join(line for (line,) in cursor.fetchall()))
 
 
 def _csv_write(path: Path, practice_codes: list[str]) -> int:
@@ -194,6 +258,7 @@ def measure(*, quarter: tuple[dt.date, dt.date], import_practices: int) -> dict[
     with Timer(f"every metric job for {quarter[0]}..{quarter[1]}"):
         answer, rss = _child("--jobs-child", quarter[0].isoformat(), quarter[1].isoformat())
     report["jobs"] = answer["jobs"]
+    report["demand_parts"] = answer["parts"]
     report["jobs_peak_rss_mb"] = rss
     report["jobs_total_seconds"] = sum(j["seconds"] for j in answer["jobs"].values())
     return report
@@ -213,6 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--import-child", help=argparse.SUPPRESS)
     parser.add_argument("--jobs-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--explain-comparison",
+        nargs=2,
+        metavar=("START", "END"),
+        help="Print the plan (EXPLAIN ANALYZE) of the demand comparison group's query.",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if args.import_child:
@@ -220,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.jobs_child:
         _jobs_child(*args.jobs_child)
+        return
+    if args.explain_comparison:
+        _explain_comparison(*args.explain_comparison)
         return
 
     _database_ensure(os.environ["DATABASE_URL"])
@@ -272,6 +346,12 @@ def _print_report(report: dict[str, Any]) -> None:
     for metric, job in report["jobs"].items():
         ratio = f" ({job['seconds'] / floor:.1f}× floor)" if metric == "demand" and floor else ""
         print(f"  {metric}: {job['seconds']:.2f}s, {job['rows']} rows{ratio}")
+    for part, figures in report["demand_parts"].items():
+        ratio = f" ({figures['seconds'] / floor:.1f}× floor)" if floor else ""
+        extra = ", ".join(f"{k} {v}" for k, v in figures.items() if k != "seconds")
+        print(
+            f"  demand part {part}: {figures['seconds']:.2f}s{ratio}{', ' + extra if extra else ''}"
+        )
     print(
         f"  all jobs: {report['jobs_total_seconds']:.1f}s, "
         f"peak RSS {report['jobs_peak_rss_mb']:.0f} MB"

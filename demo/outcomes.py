@@ -112,6 +112,16 @@ def _most(tier: str) -> str:
     return f"CASE {cases} END"
 
 
+def _from_mix(seed: str, mix: dict[str, float]) -> str:
+    """A group drawn from ``mix`` by a hash of ``seed`` (the same for every month of a
+    patient): the age band and sex an extract gives the patient."""
+    cases, upto = [], 0.0
+    for group, share in mix.items():
+        upto += share
+        cases.append(f"WHEN {rnd(seed)} < {round(upto * 1000)} THEN '{group}'")
+    return f"CASE {' '.join(cases)} ELSE 'unknown' END"
+
+
 def appointments_insert_sql(
     patients_cte: str, months: Sequence[int], *, dense: bool = False
 ) -> str:
@@ -129,10 +139,13 @@ def appointments_insert_sql(
         f"THEN 1 + {rnd('pt.seed * 31 + mo.m * 104729 + 5')} %% {_most('pt.tier')} ELSE 0 END"
     )
     return f"""
-        INSERT INTO {T["appointments"]} (practice_id, month, patient_key, appointments)
+        INSERT INTO {T["appointments"]} (practice_id, month, patient_key, appointments,
+            age_band, sex)
         WITH RECURSIVE {patients_cte}, {_months_cte(months)}
-        SELECT practice_id, month, patient_key, n FROM (
-            SELECT pt.practice_id, mo.month, pt.patient_key, {count} AS n
+        SELECT practice_id, month, patient_key, n, age_band, sex FROM (
+            SELECT pt.practice_id, mo.month, pt.patient_key, {count} AS n,
+                {_from_mix("pt.seed * 13 + 1", AGE_MIX)} AS age_band,
+                {_from_mix("pt.seed * 11 + 3", SEX_MIX)} AS sex
             FROM patients pt CROSS JOIN months mo
         ) generated
         {"" if dense else "WHERE n > 0"}

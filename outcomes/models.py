@@ -60,6 +60,12 @@ class AppointmentCount(models.Model):
     month = models.DateField()
     patient_key = models.CharField(max_length=64)
     appointments = models.PositiveIntegerField()
+    # Optional in the extract (docs/imports.md): the patient's age band and sex as the
+    # practice records them that month, "" when the file does not say. The demand comparison
+    # group is matched on them (docs/metrics.md). A database default, so that COPY and
+    # INSERT … SELECT that leave them out still work.
+    age_band = models.CharField(max_length=7, blank=True, db_default="")
+    sex = models.CharField(max_length=7, blank=True, db_default="")
 
     class Meta:
         constraints = [

@@ -43,7 +43,11 @@ def cohort_months(start: dt.date, end: dt.date) -> tuple[int, int]:
     return month_of(start), last
 
 
-def _cohort(start: dt.date, end: dt.date, window: int) -> tuple[str, list[Any]]:
+def cohort_sql(
+    start: dt.date, end: dt.date, window: int, *, name: str = "cohort"
+) -> tuple[str, list[Any]]:
+    """CTEs ending in ``name``: the before/after cohort of [start, end], one row per person
+    with the ``pa`` columns, ``m0``, ``pre`` and ``post``."""
     pa_sql, pa_params = person_attributes(end)
     first, last = cohort_months(start, end)
     ac_month = month_index("a.month")
@@ -63,7 +67,7 @@ def _cohort(start: dt.date, end: dt.date, window: int) -> tuple[str, list[Any]]:
             WHERE pa.patient_key <> '' AND pa.practice_id IS NOT NULL
                 AND fr.m0 + %s BETWEEN %s AND %s
         ),
-        cohort AS MATERIALIZED (
+        {name} AS MATERIALIZED (
             SELECT c.*,
                 (SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
                  WHERE a.patient_key = c.patient_key AND a.practice_id = c.practice_id
@@ -233,7 +237,7 @@ def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
 def compute(
     *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
 ) -> list[SnapshotRow]:
-    ctes, params = _cohort(start, end, window)
+    ctes, params = cohort_sql(start, end, window)
     found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
     skew = _skew(end)
     rows = []

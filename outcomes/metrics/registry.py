@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from outcomes.metrics import activity, change, coverage, demand
+from outcomes.metrics import activity, change, comparison, coverage
 from outcomes.metrics.definition import (
     Count,
     Kind,
@@ -216,15 +216,45 @@ _METRICS = [
         question="Do people use fewer GP appointments after a referral?",
         caveat=(
             "Capacity freed in general practice is often taken up by others; fewer "
-            "appointments for a cohort do not prove fewer appointments overall."
+            "appointments for a cohort do not prove fewer appointments overall. People "
+            "are often referred when they are seeing their GP most, and many would have "
+            "gone less afterwards anyway: compare the fall with the comparison group's. "
+            "The comparison group is similar patients at the same practice who were not "
+            "referred, matched only on what the appointment extracts hold (age band, sex "
+            "and appointments before); it is not a trial, and referred people may differ "
+            "in ways the extracts do not show."
         ),
-        compute=demand.compute,
+        compute=comparison.demand_compute,
         stored_values=(
             Value("n", "People in the cohort", "count"),
             value_of_n("mean_pre", "Mean appointments before referral", "mean"),
             value_of_n("mean_post", "Mean appointments after referral", "mean"),
             value_of_n("mean_change", "Mean change (after − before)", "mean"),
             value_of_n("pct_reduced", "% with fewer appointments after", "percent"),
+            # The comparison group (docs/metrics.md, "Comparison group"): means and the
+            # difference in differences rest on the number of referred people matched.
+            Value("comparison_n", "Referred people matched to a comparison group", "count"),
+            Value(
+                "comparison_unmatched",
+                "Referred people with appointments before but no comparison match",
+                "count",
+            ),
+            *(
+                Value(name, label, "mean", (Count(("comparison_n",)),))
+                for name, label in (
+                    ("referred_mean_pre", "Matched referred people: mean appointments before"),
+                    ("referred_mean_post", "Matched referred people: mean appointments after"),
+                    ("comparison_mean_pre", "Comparison group: mean appointments before"),
+                    ("comparison_mean_post", "Comparison group: mean appointments after"),
+                    (
+                        "did",
+                        "Difference in differences (change of referred − change of "
+                        "comparison group)",
+                    ),
+                    ("did_ci_low", "Difference in differences: 95% confidence interval, lower"),
+                    ("did_ci_high", "Difference in differences: 95% confidence interval, upper"),
+                )
+            ),
             # Attendance skew (per practice): patients and appointments are both counts.
             Value("list_size", "List size", "count"),
             Value("appointments", "Appointments in 12 months", "count"),
@@ -263,6 +293,7 @@ _METRICS = [
         uses_window=True,
         partitions=(
             ("n", ("pct_reduced",)),
+            ("n", ("comparison_n", "comparison_unmatched")),
             ("list_size", ("zero_attender_pct",)),
             ("appointments", ("frequent_attender_share",)),
             ("frequent_attenders", ("frequent_attenders_referred_pct",)),
@@ -274,6 +305,13 @@ _METRICS = [
             "out).",
             "The cohort is people whose “after” months ended in the period and whose "
             "practice sent appointment extracts for every month compared.",
+            "Beside them, a comparison group: for each referred person who had "
+            "appointments before, up to five patients of the same practice who were not "
+            "referred, of the same age band and sex and with the same number of "
+            "appointments before (20 or more counting as one group). The difference in "
+            "differences is the referred people's change minus their comparison group's; "
+            "below 0 means they went to their GP less than similar patients did. The "
+            "interval is a 95% confidence interval.",
             "Per practice, over the last 12 months: the top 3% of patients by appointments "
             "(frequent attenders), their share of all appointments, and how many of them "
             "have been referred.",

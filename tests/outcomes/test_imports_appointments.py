@@ -334,3 +334,40 @@ def test_progress_is_visible_to_others_during_the_import_on_postgresql(tmp_path,
     assert all(row == (done, 45_000) for done, row in mid), seen
     run.refresh_from_db()
     assert (run.progress, run.total) == (45_000, 45_000)
+
+
+def test_optional_age_band_and_sex_columns_are_stored(tmp_path, practices):
+    f = write_csv(
+        tmp_path / "a.csv",
+        [*HEADER, "age_band", "sex"],
+        [
+            ["A81001", "2025-01", N1, 3, "45-54", "female"],
+            ["A81001", "2025-01", N2, 0, "", ""],  # empty: not known
+        ],
+    )
+    result = data_import(kind="appointments", path_or_file=f)
+    assert result.ok, messages(result)
+    stored = {c.patient_key: (c.age_band, c.sex) for c in AppointmentCount.objects.all()}
+    assert stored == {patient_key(N1): ("45-54", "female"), patient_key(N2): ("", "")}
+
+
+def test_files_without_age_band_and_sex_store_them_empty(tmp_path, practices):
+    f = write_csv(tmp_path / "a.csv", HEADER, [["A81001", "2025-01", N1, 3]])
+    assert data_import(kind="appointments", path_or_file=f).ok
+    assert list(AppointmentCount.objects.values_list("age_band", "sex")) == [("", "")]
+
+
+def test_an_unknown_age_band_or_sex_is_a_bad_row_and_nothing_is_stored(tmp_path, practices):
+    f = write_csv(
+        tmp_path / "a.csv",
+        [*HEADER, "age_band", "sex"],
+        [
+            ["A81001", "2025-01", N1, 3, "45 to 54", "female"],
+            ["A81001", "2025-01", N2, 1, "45-54", "F"],
+        ],
+    )
+    result = data_import(kind="appointments", path_or_file=f)
+    assert not result.ok
+    text = " ".join(messages(result))
+    assert "age_band" in text and "sex" in text
+    assert not AppointmentCount.objects.exists()

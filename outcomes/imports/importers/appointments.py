@@ -18,12 +18,13 @@ from django.db import connection, transaction
 from outcomes.models import AppointmentCount, AppointmentExtract
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number, patient_key
 
-from ..columns import Column, Invalid, integer, month, ods_code, pattern
+from ..columns import Column, Invalid, choice, integer, month, ods_code, pattern
 from ..engine import parse_rows
 from ..importer import Importer, Row
 from ..lookups import PracticeCodes
 from ..reading import PathOrFile, open_binary, read_records
 from ..results import MAX_LISTED_BAD_ROWS, Problem
+from .population import AGE_BANDS, SEXES
 
 
 def parse_nhs_number(text: str) -> str:
@@ -59,6 +60,10 @@ class AppointmentsImporter(Importer):
             optional=True,
         ),
         integer("appointments", minimum=0, required=True),
+        # Optional columns: the patient's age band and sex that month, which the demand
+        # comparison group is matched on. Left out (or empty): stored as "".
+        choice("age_band", AGE_BANDS, optional=True),
+        choice("sex", SEXES, optional=True),
     )
 
     def __init__(self, **kw: Any) -> None:
@@ -92,11 +97,13 @@ class AppointmentsImporter(Importer):
                 r.values["month"],
                 r.values[key_column],
                 r.values["appointments"],
+                r.values.get("age_band") or "",
+                r.values.get("sex") or "",
             )
             for r in rows
         ]
         new_pairs = set()
-        for practice_id, first_day, _, _ in records:
+        for practice_id, first_day, *_ in records:
             pair = (practice_id, first_day)
             if pair not in self.pairs:
                 self.pairs[pair] = 0
@@ -150,7 +157,8 @@ def _copy_open() -> Iterator[Any]:
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         with raw.copy(
-            f"COPY {table} (practice_id, month, patient_key, appointments) FROM STDIN",
+            f"COPY {table} (practice_id, month, patient_key, appointments, age_band, sex) "
+            "FROM STDIN",
             writer=QueuedLibpqWriter(raw),
         ) as copy:
             yield copy
@@ -162,9 +170,9 @@ def _insert(records: list[tuple[Any, ...]]) -> None:
     table = connection.ops.quote_name(AppointmentCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} (practice_id, month, patient_key, appointments) "
-            "VALUES (%s, %s, %s, %s)",
-            [(p, m.isoformat(), k, n) for p, m, k, n in records],
+            f"INSERT INTO {table} (practice_id, month, patient_key, appointments, age_band, sex) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(p, m.isoformat(), k, n, a, s) for p, m, k, n, a, s in records],
         )
 
 

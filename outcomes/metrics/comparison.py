@@ -1,0 +1,282 @@
+"""The demand comparison group: for each referred person in the before/after cohort, registered
+patients of the same practice who were not referred, matched on age band, sex and appointments
+in the "before" months, and the difference in differences with its 95% interval.
+
+Definitions: docs/metrics.md, "Comparison group". Everything is computed in one set-based
+query (PostgreSQL and SQLite alike); Python only turns the aggregated sums of each
+(level, code, dimension, group) into means and an interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+
+from outcomes.metrics import demand
+from outcomes.metrics.demand import cohort_months, cohort_sql
+from outcomes.metrics.dimensions import AGE_BANDS
+from outcomes.metrics.intervals import t_critical
+from outcomes.metrics.periods import month_start
+from outcomes.metrics.sql import (
+    Key,
+    SnapshotRow,
+    T,
+    date_param,
+    grouped,
+    is_postgres,
+    mean,
+    month_index,
+    num,
+)
+
+# Up to this many comparison patients per referred person.
+CONTROLS_PER_PERSON = 5
+# "Before" counts are matched exactly up to this number; this many or more form one group.
+PRE_TOP = 20
+
+VALUES = (
+    "comparison_n",
+    "comparison_unmatched",
+    "referred_mean_pre",
+    "referred_mean_post",
+    "comparison_mean_pre",
+    "comparison_mean_post",
+    "did",
+    "did_ci_low",
+    "did_ci_high",
+)
+
+AGGREGATES = {
+    "matched": "SUM(CASE WHEN controls IS NOT NULL THEN 1 ELSE 0 END)",
+    "unmatched": "SUM(CASE WHEN controls IS NULL THEN 1 ELSE 0 END)",
+    "sum_pre": "SUM(CASE WHEN controls IS NOT NULL THEN pre ELSE 0 END)",
+    "sum_post": "SUM(CASE WHEN controls IS NOT NULL THEN post ELSE 0 END)",
+    "sum_c_pre": "SUM(c_pre)",
+    "sum_c_post": "SUM(c_post)",
+    "sum_d": "SUM(d)",
+    "sum_d2": "SUM(d * d)",
+}
+
+_FLOAT = "DOUBLE PRECISION"
+
+
+def index_months(start: dt.date, end: dt.date, window: int) -> list[int]:
+    """The index months m0 a cohort member of [start, end] can have (m0 + W ends in P)."""
+    first, last = cohort_months(start, end)
+    return list(range(first - window, last - window + 1))
+
+
+def _band(expr: str) -> str:
+    return f"CASE WHEN {expr} >= {PRE_TOP} THEN {PRE_TOP} ELSE {expr} END"
+
+
+def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list[Any]]:
+    """CTEs ending in ``cohort``: one row per before/after cohort member with at least one
+    appointment before, with the people columns ``grouped`` needs, the person's ``pre`` and
+    ``post``, and, when matched, ``controls`` (how many), ``c_pre`` and ``c_post`` (their
+    means) and ``d`` (the person's change minus their controls' mean change)."""
+    before_after, params = cohort_sql(start, end, window, name="before_after")
+    m0s = index_months(start, end, window) or [0]
+    earliest = date_param(month_start(m0s[0] - window))
+    valid_bands = ", ".join(f"'{band}'" for _, _, band in AGE_BANDS)
+
+    def age(expr: str) -> str:
+        return f"CASE WHEN {expr} IN ({valid_bands}) THEN {expr} ELSE 'unknown' END"
+
+    def sex(expr: str) -> str:
+        return f"CASE WHEN {expr} IN ('female', 'male', 'other') THEN {expr} ELSE 'unknown' END"
+
+    # The pool: one pass over the months of every index month's window, grouped per
+    # patient: for each m0 the patient's "before" and "after" totals and their age band and
+    # sex in the "before" months. The m0 columns are then turned into rows, one per
+    # (patient, m0). (The pass reads the table once whatever the months: there is no index on
+    # the month alone, and a sequential scan beats one for this many rows.)
+    wide, wide_params = [], []
+    for i, m0 in enumerate(m0s):
+        pre = [date_param(month_start(m0 - window)), date_param(month_start(m0 - 1))]
+        post = [date_param(month_start(m0 + 1)), date_param(month_start(m0 + window))]
+        wide += [
+            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS pre_{i}",
+            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS post_{i}",
+        ]
+        wide_params += [*pre, *post]
+    # Age band and sex: the greatest value on the patient's rows in the "before" months of
+    # any of the period's index months (the same months for referred people and controls).
+    before = [date_param(month_start(m0s[0] - window)), date_param(month_start(m0s[-1] - 1))]
+    wide += [
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.age_band END) AS age_band",
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex",
+    ]
+    wide_params += before * 2
+
+    def choose(column: str) -> str:
+        cases = " ".join(f"WHEN {m0} THEN w.{column}_{i}" for i, m0 in enumerate(m0s))
+        return f"CASE im.m0 {cases} END"
+
+    # PostgreSQL: OFFSET 0 keeps the per-patient rows a unit of their own, so that they are
+    # made once and then matched to the cells (a hash join), never joined to the cells on
+    # the practice alone before their age band, sex and count are known.
+    fence = " OFFSET 0" if is_postgres() else ""
+    # Keys are lower-case hex: byte order is any locale's order, and cheaper (as in demand).
+    key_order = ' COLLATE "C"' if is_postgres() else ""
+    cell_key = "practice_id, m0, m_age, m_sex, band"
+    same_cell = " AND ".join(f"c.{col} = t.{col}" for col in cell_key.split(", "))
+    k = CONTROLS_PER_PERSON
+    ctes = f"""
+        {before_after},
+        index_month AS (SELECT DISTINCT practice_id, m0 FROM before_after WHERE pre > 0),
+        treated_attributes AS (
+            SELECT b.person_id, b.practice_id, b.m0, b.patient_key, b.pre, b.post,
+                (SELECT MAX(a.age_band) FROM {T["appointments"]} a
+                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                    AND a.month BETWEEN %s AND %s) AS age_band,
+                (SELECT MAX(a.sex) FROM {T["appointments"]} a
+                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                    AND a.month BETWEEN %s AND %s) AS sex
+            FROM before_after b WHERE b.pre > 0
+        ),
+        treated AS MATERIALIZED (
+            SELECT person_id, practice_id, m0, pre, m_age, m_sex, band,
+                ROW_NUMBER() OVER (PARTITION BY {cell_key} ORDER BY patient_key{key_order}) AS ti
+            FROM (
+                SELECT person_id, practice_id, m0, patient_key, pre,
+                    {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
+                FROM treated_attributes
+            ) attributed
+        ),
+        cell AS (SELECT DISTINCT {cell_key} FROM treated),
+        wide AS (
+            SELECT a.practice_id, a.patient_key, {", ".join(wide)}
+            FROM {T["appointments"]} a
+            WHERE a.month BETWEEN %s AND %s
+                AND a.practice_id IN (SELECT practice_id FROM index_month)
+            GROUP BY a.practice_id, a.patient_key
+        ),
+        candidate AS (
+            SELECT practice_id, m0, patient_key, pre, post,
+                {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
+            FROM (
+                SELECT w.practice_id, im.m0, w.patient_key, {choose("pre")} AS pre,
+                    {choose("post")} AS post, w.age_band, w.sex
+                FROM wide w JOIN index_month im ON im.practice_id = w.practice_id{fence}
+            ) long
+            WHERE pre > 0
+        ),
+        referred_key AS (
+            SELECT p.patient_key, MIN({month_index("r.received_on")}) AS m_first
+            FROM {T["person"]} p JOIN {T["referral"]} r ON r.person_id = p.id
+            WHERE p.patient_key <> '' GROUP BY p.patient_key
+        ),
+        control AS MATERIALIZED (
+            SELECT cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band, cd.pre, cd.post,
+                ROW_NUMBER() OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex,
+                                   cd.band ORDER BY cd.patient_key{key_order}) AS ci,
+                COUNT(*) OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band)
+                    AS nc
+            FROM candidate cd
+            JOIN cell t ON t.practice_id = cd.practice_id AND t.m0 = cd.m0
+                AND t.m_age = cd.m_age AND t.m_sex = cd.m_sex AND t.band = cd.band
+            LEFT JOIN referred_key rk ON rk.patient_key = cd.patient_key
+            WHERE rk.patient_key IS NULL OR rk.m_first > cd.m0 + %s
+        ),
+        pair AS (
+            -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in
+            -- key order, wrapping round: no control is used twice until every one has been.
+            SELECT t.person_id, c.pre, c.post
+            FROM treated t JOIN control c ON {same_cell}
+            WHERE (c.ci - 1 + c.nc - ((t.ti - 1) * {k}) %% c.nc) %% c.nc < {k}
+        ),
+        matched AS (
+            SELECT person_id, COUNT(*) AS controls,
+                AVG(CAST(pre AS {_FLOAT})) AS c_pre, AVG(CAST(post AS {_FLOAT})) AS c_post
+            FROM pair
+            GROUP BY person_id
+        ),
+        cohort AS (
+            SELECT b.*, m.controls, m.c_pre, m.c_post,
+                (b.post - b.pre) - (m.c_post - m.c_pre) AS d
+            FROM before_after b LEFT JOIN matched m ON m.person_id = b.person_id
+            WHERE b.pre > 0
+        )
+    """
+    params = [
+        *params,
+        *before,
+        *before,
+        *wide_params,
+        earliest,
+        date_param(month_start(m0s[-1] + window)),
+        window,
+    ]
+    return ctes, params
+
+
+def comparison_values(agg: dict[str, Any]) -> dict[str, Any]:
+    """The stored values of one row from its aggregated sums."""
+    n = int(agg.get("matched") or 0)
+    did = mean(agg.get("sum_d"), n)
+    low = high = None
+    if n >= 2 and did is not None:
+        variance = max(0.0, (num(agg.get("sum_d2")) - n * did * did) / (n - 1))
+        half = t_critical(n - 1) * math.sqrt(variance / n)
+        low, high = did - half, did + half
+    return {
+        "comparison_n": n,
+        "comparison_unmatched": int(agg.get("unmatched") or 0),
+        "referred_mean_pre": mean(agg.get("sum_pre"), n),
+        "referred_mean_post": mean(agg.get("sum_post"), n),
+        "comparison_mean_pre": mean(agg.get("sum_c_pre"), n),
+        "comparison_mean_post": mean(agg.get("sum_c_post"), n),
+        "did": did,
+        "did_ci_low": low,
+        "did_ci_high": high,
+    }
+
+
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """On PostgreSQL, only hash joins for the comparison query. Its CTEs are estimated at a
+    row or two (the planner cannot see through the cohort's filters), so it would otherwise
+    loop over the cells or the cohort, re-running the per-patient aggregate under each row
+    (minutes instead of seconds), or sort two million patient rows to merge them with ten
+    thousand cells. Hash joins are right at every scale here; the per-person
+    lookups stay index scans (they are subqueries, not joins)."""
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        yield
+        cursor.execute("SET LOCAL enable_nestloop = on")
+        cursor.execute("SET LOCAL enable_mergejoin = on")
+
+
+def compute(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> dict[Key, dict[str, Any]]:
+    """The comparison values per (level, code, dimension, group) found; a key not found has
+    no one in it (``comparison_values({})``)."""
+    ctes, params = comparison_sql(start, end, window)
+    with _hash_joins():
+        found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
+    return {key: comparison_values(agg) for key, agg in found.items()}
+
+
+def demand_compute(
+    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+) -> list[SnapshotRow]:
+    """``demand`` with the comparison group beside before/after: every row (each level, code
+    and breakdown group) carries the comparison values of the same people."""
+    rows = demand.compute(start=start, end=end, window=window, dimensions=dimensions, levels=levels)
+    found = compute(start=start, end=end, window=window, dimensions=dimensions, levels=levels)
+    empty = comparison_values({})
+    return [
+        SnapshotRow(*row[:4], row.values | found.get(tuple(row[:4]), empty))  # type: ignore[arg-type]
+        for row in rows
+    ]
