@@ -10,6 +10,7 @@ rows.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -62,7 +63,45 @@ def parse_rows(
                 row.error(column.name, column.describe(raw, str(exc)), column.expected)
         if not row.problems:
             importer.check_row(row)
+        else:
+            # Its other problems too (a duplicate, an unknown practice), so that one report
+            # lists everything wrong with the file.
+            _probe(row, importer.check_row)
         yield row
+
+
+# What a check may raise on a row whose bad cells are empty (None): the cell's own problem is
+# already reported, so the check's stumble is not.
+_PROBE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
+
+
+def _probe(row: Row, check: Callable[[Row], None]) -> None:
+    """Run ``check`` on a row that already has format problems, keeping only what it finds
+    about other columns."""
+    before = list(row.problems)
+    columns = {problem.column for problem in before}
+    with contextlib.suppress(_PROBE_ERRORS):
+        check(row)
+    row.problems = before + [
+        problem for problem in row.problems[len(before) :] if problem.column not in columns
+    ]
+
+
+def _resolve_bad_rows(importer: Importer, rows: list[Row], budget: int) -> None:
+    """References of rows already bad, one row at a time in a savepoint (a check that trips on
+    an empty cell must not spoil the transaction), for as many rows as the report can list."""
+
+    def resolve_one(row: Row) -> None:
+        with transaction.atomic():
+            importer.resolve([row])
+
+    for row in rows[:budget]:
+        if not row.values:
+            continue
+        try:
+            _probe(row, resolve_one)
+        except DATABASE_ERRORS:
+            continue
 
 
 def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
@@ -164,7 +203,9 @@ def _import(
                 return
             try:
                 for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
+                    bad = [row for row in batch if row.bad]
                     importer.resolve([row for row in batch if not row.bad])
+                    _resolve_bad_rows(importer, bad, MAX_LISTED_BAD_ROWS - result.bad_rows)
                     for row in batch:
                         if row.bad:
                             _note_bad_row(result, row)

@@ -35,6 +35,8 @@ class Importer:
     kind: ClassVar[str]
     columns: ClassVar[tuple[Column, ...]]
     batch_size: ClassVar[int] = 5000
+    # Columns the template file leaves out (one of two alternatives, say).
+    template_leaves_out: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, by: Any = None, result: ImportResult) -> None:
         self.by = by if getattr(by, "is_authenticated", False) else None
@@ -108,7 +110,10 @@ class Importer:
     # Helpers for subclasses.
 
     def once_in_file(self, row: Row, column: str, key: Any, *, personal: bool = False) -> bool:
-        """Refuse a second row with the same key (references only are remembered, not rows)."""
+        """Refuse a second row with the same key (references only are remembered, not rows).
+        An empty key (a bad cell, reported already) is not a key."""
+        if key is None:
+            return True
         seen = self._seen.setdefault(column, {})
         first = seen.get(key)
         if first is None:
@@ -119,6 +124,8 @@ class Importer:
         return False
 
     def missing_ref(self, row: Row, column: str, value: str, what: str, source: str) -> None:
+        if value is None:  # a bad cell, reported already
+            return
         row.error(
             column,
             f'"{value[:ECHO_LIMIT]}" matches no {what}',

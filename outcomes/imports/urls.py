@@ -13,4 +13,6 @@ urlpatterns = [
     path("", views.imports, name="imports"),
     path("<int:pk>/", views.run, name="run"),
     path("openreferral/", views.openreferral, name="openreferral"),
+    path("formats/", views.formats, name="formats"),
+    path("formats/<slug:kind>.csv", views.template_csv, name="template_csv"),
 ]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import csv
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from socialrx.access import role_required
@@ -12,6 +14,7 @@ from socialrx.models import Role
 
 from .forms import KIND_LABELS, ImportForm, OpenReferralForm
 from .openreferral import openreferral_start
+from .registry import IMPORTERS, KINDS
 from .runs import import_runs, import_runs_recent, import_upload_start
 
 
@@ -60,3 +63,28 @@ def openreferral(request: SignedInRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+@role_required(Role.ADMIN)
+def formats(request: SignedInRequest) -> HttpResponse:
+    """Every kind of file, its columns and what each expects, from the importers themselves
+    (so the page cannot drift from what is checked), with a template file per kind."""
+    kinds = [
+        {"kind": kind, "label": KIND_LABELS.get(kind, kind), "columns": IMPORTERS[kind].columns}
+        for kind in KINDS
+    ]
+    return render(request, "outcomes/imports/formats.html", {"kinds": kinds})
+
+
+@role_required(Role.ADMIN)
+def template_csv(request: SignedInRequest, kind: str) -> HttpResponse:
+    """An empty file of ``kind``: its header row, every column in order."""
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise Http404("No such kind of file")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+    csv.writer(response).writerow(
+        [c.name for c in importer.columns if c.name not in importer.template_leaves_out]
+    )
+    return response

@@ -650,11 +650,16 @@ def test_connections_missing_references(tmp_path, people):
             ["K2", "P404", "A404", "2025-02-02", "leaflet", "went"],
         ],
     )
+    # Bad codes and unknown references on one row are reported together, in one round.
     assert messages(data_import(kind="connections", path_or_file=f)) == [
         'line 3, column kind: "leaflet" is not one of the codes; expected one of signpost, '
         "supported, accompanied",
         'line 3, column outcome: "went" is not one of the codes; expected one of pending, '
         "attended, continuing, member, did_not_attend",
+        'line 3, column person_ref: "P404" matches no person; expected the person_ref of '
+        "person already imported (people.csv)",
+        'line 3, column asset_ref: "A404" matches no asset; expected the asset_ref of asset '
+        "already imported (assets.csv)",
     ]
     f = write_csv(
         tmp_path / "d.csv",

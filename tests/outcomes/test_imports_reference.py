@@ -242,6 +242,8 @@ def test_postcode_lsoa_bad_cells(tmp_path):
         "postcode, like M1 1AE",
         'line 4, column lsoa_code: "X1" is not in the right form; expected an LSOA code like '
         "E01000001",
+        # A row with a bad cell is still checked for duplicates: one report, one round.
+        'line 4, column postcode: "M11AE" is also on line 2; expected each postcode once in a file',
         "line 5, column postcode: the cell is empty; expected a full UK postcode, like M1 1AE",
     ]
     assert not Postcode.objects.exists()

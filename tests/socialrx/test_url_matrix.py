@@ -111,6 +111,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "outcomes_imports:imports": ADMIN,
     "outcomes_imports:run": ADMIN,
     "outcomes_imports:openreferral": ADMIN,
+    "outcomes_imports:formats": ADMIN,
+    "outcomes_imports:template_csv": ADMIN,
     # referrals: intake
     "referrals:practice_referral_create": PRACTICE_STAFF,
     "referrals:practice_referrals": PRACTICE_STAFF | ADMIN,
@@ -299,6 +301,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "socialrx:practice_edit": lambda w: {"pk": w.practice.pk},
     "socialrx:pcn_edit": lambda w: {"pk": w.pcn.pk},
     "outcomes_imports:run": lambda w: {"pk": w.import_run.pk},
+    "outcomes_imports:template_csv": lambda w: {"kind": "people"},
     "referrals:practice_referral_detail": lambda w: {"pk": w.referral.pk},
     "referrals:referral_confirmation": lambda w: {"pk": w.referral.pk},
     "referrals:closed_route_enquiry_handled": lambda w: {"pk": w.enquiry.pk},
