@@ -80,7 +80,7 @@ def _probe(row: Row, check: Callable[[Row], None]) -> None:
     about other columns."""
     before = list(row.problems)
     columns = {problem.column for problem in before}
-    with contextlib.suppress(_PROBE_ERRORS):
+    with contextlib.suppress(*_PROBE_ERRORS):
         check(row)
     row.problems = before + [
         problem for problem in row.problems[len(before) :] if problem.column not in columns
