@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from socialrx.models import PCN, Practice
@@ -89,12 +90,50 @@ def _period_rows(
             window=window,
         )
         .annotate(pcn=_PCN_OF_CODE)
-        .values(*_ROW_FIELDS, "start", "end")
+        .values(*_ROW_FIELDS, "start", "end", "window")
     )
     out: dict[tuple[dt.date, dt.date], list[dict[str, Any]]] = {}
     for row in qs:
         out.setdefault((row["start"], row["end"]), []).append(row)
     return out
+
+
+# Suppressed overall rows of a period, kept for a day. Deciding suppression for a period takes
+# a while for a metric with many values (ons4: seconds), and the trend needs 8 or 24 periods.
+# The key holds when the period's rows were last computed and how many there are, so a
+# recomputed period is suppressed afresh.
+PRESENT_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _totals_present(
+    info: Metric, rows: list[dict[str, Any]], *, exact: bool
+) -> list[dict[str, Any]]:
+    """``rows_present`` of a period's rows, only the overall (``total``) rows, cached."""
+    if not rows:
+        return []
+    first = rows[0]
+    stamp = max(r["computed_at"] for r in rows)
+    key = "outcomes:totals:" + ":".join(
+        str(part)
+        for part in (
+            info.name,
+            first["start"],
+            first["end"],
+            first.get("window", 0),
+            stamp.isoformat(),
+            len(rows),
+            int(exact),
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        found = [
+            r
+            for r in rows_present(metric=info.name, rows=rows, exact=exact)
+            if r["dimension"] == "total"
+        ]
+        cache.set(key, found, PRESENT_CACHE_SECONDS)
+    return found
 
 
 @dataclass
@@ -203,7 +242,7 @@ def trend_build(
             continue
         point.computed = True
         point.computed_at = max(r["computed_at"] for r in mine)
-        shown = rows_present(metric=info.name, rows=rows, exact=exact)
+        shown = _totals_present(info, rows, exact=exact)
         row = next(
             (
                 r
@@ -303,7 +342,7 @@ def side_by_side(
     rows = _period_rows(info, [(start, end)], window).get((start, end), [])
     if not any(r["metric"] == info.name for r in rows):
         return None
-    shown = rows_present(metric=info.name, rows=rows, exact=exact)
+    shown = _totals_present(info, rows, exact=exact)
     totals = {r["code"]: r for r in shown if r["level"] == level and r["dimension"] == "total"}
     result = SideBySide(info=info, value=value, level=level, start=start, end=end)
     result.computed_at = max(r["computed_at"] for r in rows if r["metric"] == info.name)

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from outcomes.metrics.registry import METRICS
+from outcomes.models import MetricSnapshot
 from outcomes.trends import (
     side_by_side,
     trend_build,
@@ -219,3 +220,32 @@ def test_trend_query_count(series, client_for, commissioner, django_assert_max_n
     # session, user, the rows of every period (one query)
     with django_assert_max_num_queries(4):
         assert client.get(TREND).status_code == 200
+
+
+def test_suppression_of_a_period_is_decided_once_until_it_is_recomputed(series):
+    from unittest import mock
+
+    import outcomes.trends as trends
+
+    kwargs = {
+        "info": METRICS["friends"],
+        "value": "n",
+        "level": "all",
+        "code": "",
+        "window": 0,
+        "step": "quarter",
+        "today": TODAY,
+        "exact": False,
+    }
+    with mock.patch.object(trends, "rows_present", wraps=trends.rows_present) as present:
+        first = trend_build(**kwargs)
+        assert present.call_count == 3  # the three computed quarters
+        assert [p.text for p in trend_build(**kwargs).points] == [p.text for p in first.points]
+        assert present.call_count == 3
+        # A recomputed period (new computed_at) is suppressed afresh.
+        start, end = series[1]
+        MetricSnapshot.objects.filter(start=start, end=end).delete()
+        snapshot_rows("friends", total=_with_sd(4), start=start, end=end)
+        again = trend_build(**kwargs)
+        assert present.call_count == 4
+        assert again.points[1].text == "*"
