@@ -10,6 +10,7 @@ time. The random draws happen in a fixed order, so the same seed gives the same 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from referrals.models import (
     Goal,
     GoalStatus,
     LifeArea,
+    Ons4Response,
     Person,
     Referral,
     ReferralStatus,
@@ -335,6 +337,24 @@ def _swemwbs(ctx: Any, conv: Conversation, level: int) -> SwemwbsResponse:
     )
 
 
+def _ons4(rng: random.Random, conv: Conversation, level: int) -> Ons4Response:
+    """ONS4 answers that move with the SWEMWBS level (1–5) of the same conversation; anxiety
+    falls as wellbeing rises."""
+
+    def answer(centre: int) -> int:
+        return max(0, min(10, centre + rng.choice([-2, -1, 0, 0, 1, 2])))
+
+    return Ons4Response(
+        person=conv.person,
+        conversation=conv,
+        completed_on=conv.held_on,
+        life_satisfaction=answer(2 * level - 1),
+        worthwhile=answer(2 * level),
+        happiness=answer(2 * level - 1),
+        anxiety=answer(11 - 2 * level),
+    )
+
+
 def casework_write(ctx: Any, work: Casework) -> None:
     """One back-dated bulk write per table, parents before children."""
     create_dated(ReferralStatusChange, work.changes, ["at"])
@@ -352,6 +372,12 @@ def casework_write(ctx: Any, work: Casework) -> None:
     create_dated(
         SwemwbsResponse,
         [_swemwbs(ctx, c, w) for c, _, w in work.measures if w is not None],
+    )
+    # Its own generator, so the rest of the demo data stays as it was.
+    ons4_rng = random.Random(4)
+    create_dated(
+        Ons4Response,
+        [_ons4(ons4_rng, c, w) for c, _, w in work.measures if w is not None],
     )
     create_dated(Goal, work.goals, ["created_at", "updated_at"])
     create_dated(Connection, work.connections, ["created_at"])

@@ -1,5 +1,6 @@
 """Demo data, outcomes step: registered populations, 24 monthly GP appointment extracts per
-practice, then every metric for the standard periods so the dashboards are full.
+practice, then every metric for the last 8 quarters and the 12 months to today, so the
+dashboards and their trends are full.
 
 The generators here are shared with the benchmark (``python -m bench.metrics``): the
 appointment rows are made by one ``INSERT … SELECT`` in the database (PostgreSQL or SQLite),
@@ -23,6 +24,7 @@ from outcomes.metrics.registry import METRIC_NAMES
 from outcomes.metrics.sql import T, is_postgres, month_index
 from outcomes.models import AppointmentExtract, PopulationCell
 from outcomes.services.metrics import metric_compute
+from outcomes.trends import TREND_QUARTERS
 from socialrx.models import Practice
 
 MONTHS = 24
@@ -279,6 +281,7 @@ def seed(ctx: Any) -> None:
         )
     execute(appointments_insert_sql(referred_people_patients_cte(), months))
     extracts_create([p.pk for p in practices], months)
-    for start, end in standard_periods(today=ctx.today, quarters=4):
+    # The last two years by quarter (the trend pages) and the 12 months to today.
+    for start, end in standard_periods(today=ctx.today, quarters=TREND_QUARTERS):
         for metric in METRIC_NAMES:
             metric_compute(metric=metric, start=start, end=end)

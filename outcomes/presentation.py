@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 
 from .metrics.definition import Count, Metric, PctOf
 from .metrics.dimensions import LEVEL_LABELS, dimension_label, group_label
-from .metrics.intervals import LEVEL, proportion_interval
+from .metrics.intervals import LEVEL, mean_interval, proportion_interval
 from .metrics.periods import period_label, period_words
 from .metrics.registry import METRICS
 from .selectors import Period
@@ -63,10 +63,15 @@ _PER = {"percent": 100, "rate": 1000}
 
 def interval_of(info: Metric, name: str, values: dict[str, Any]) -> tuple[float, float] | None:
     """The confidence interval of a percentage or rate, from the counts it rests on: its
-    numerator (a count, or recovered from a stored percentage) out of its denominator. None
-    when the value is of another kind or the row does not hold the counts."""
+    numerator (a count, or recovered from a stored percentage) out of its denominator; of a
+    mean, the t interval from its standard deviation and ``n``. None when the value is of
+    another kind or the row does not hold what the interval needs."""
     described = info.value(name)
-    if described is None or described.kind not in _PER or values.get(name) is None:
+    if described is None or values.get(name) is None:
+        return None
+    if described.kind == "mean":
+        return _mean_interval(described.sd, values.get(name), values)
+    if described.kind not in _PER:
         return None
     try:
         pct_of = next((b for b in described.bases if isinstance(b, PctOf)), None)
@@ -83,9 +88,25 @@ def interval_of(info: Metric, name: str, values: dict[str, Any]) -> tuple[float,
     return proportion_interval(successes, trials, per=_PER[described.kind])
 
 
-def has_interval(info: Metric, name: str) -> bool:
+def _mean_interval(sd: str, value: Any, values: dict[str, Any]) -> tuple[float, float] | None:
+    n, spread = values.get("n"), values.get(sd) if sd else None
+    if spread is None or not isinstance(n, int | float) or isinstance(n, bool):
+        return None
+    return mean_interval(float(value), float(spread), int(n))
+
+
+def has_interval(info: Metric, name: str, rows: list[dict] | None = None) -> bool:
+    """Whether the value gets an interval: a percentage or rate always; a mean when its
+    standard deviation is stored (in any of ``rows``, when given: a snapshot computed before
+    standard deviations were stored has none)."""
     described = info.value(name)
-    return described is not None and described.kind in _PER
+    if described is None:
+        return False
+    if described.kind in _PER:
+        return True
+    if described.kind != "mean" or not described.sd:
+        return False
+    return rows is None or any(described.sd in r["values"] for r in rows)
 
 
 def interval_text(info: Metric, name: str, row: dict) -> str:
@@ -113,7 +134,9 @@ def _value_names(info: Metric, rows: list[dict]) -> list[str]:
     for row in rows:
         present.update(row["values"])
     known = [n for n in info.values if n in present]
-    return known + sorted(present - set(info.values))
+    # Values the registry keeps out of tables (standard deviations) stay out.
+    described = {v.name for v in info.stored_values}
+    return known + sorted(present - described)
 
 
 def _lower_first(text: str) -> str:
@@ -149,6 +172,7 @@ _AXIS_UNITS = {
     "rate": "Per 1,000 registered",
     "count": "Number",
     "mean": "Mean",
+    "sd": "Standard deviation",
     "median": "Days",
 }
 
@@ -226,7 +250,7 @@ def table_and_chart(
                     {"text": text, "numeric": True},
                 ]
             )
-            if has_interval(info, name) and text != "–":
+            if has_interval(info, name, [row]) and text != "–":
                 table.rows.append(
                     [
                         {"text": f"{label.get(name, name)}: {INTERVAL_LABEL}", "header": True},
@@ -248,7 +272,7 @@ def table_and_chart(
     value = info.chart_group
     # The charted figure's interval gets a column beside it (the other figures' intervals
     # are in the overall table).
-    with_interval = value if value in names and has_interval(info, value) else ""
+    with_interval = value if value in names and has_interval(info, value, group_rows) else ""
     headers = [dimension_label(dimension=dimension)]
     for n in names:
         headers.append(label.get(n, n))

@@ -230,7 +230,8 @@ class _Cells:
             self.table.add_sum(
                 (*key, whole),
                 [self._cell_of(key, p) for p in parts],
-                residual=(*key, "rest of", whole),
+                # One residual per partition: a cohort may be split more than one way.
+                residual=(*key, "rest of", whole, parts),
             )
 
     def _cell_of(self, key: RowKey, name: str) -> tuple:

@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from socialrx.access import role_required
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
+from .downloads import CsvContext, metric_csv_rows
 from .forms import ComputeForm, MetricFilterForm, OverviewFilterForm
 from .metrics.definition import WINDOW_CHOICES, Metric
 from .metrics.dimensions import LEVEL_LABELS
@@ -387,7 +388,22 @@ def metric_csv(request: SignedInRequest, metric: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
-    writer.writerows(state.table.csv_rows())
+    writer.writerows(
+        metric_csv_rows(
+            state.table,
+            CsvContext(
+                info=info,
+                start=state.start,  # type: ignore[arg-type]
+                end=state.end,  # type: ignore[arg-type]
+                window=state.window,
+                level=state.level,
+                code=state.code,
+                dimension=state.dimension,
+                computed_at=state.computed_at,
+                exact=exact_for(request.user),
+            ),
+        )
+    )
     return response
 
 

@@ -59,7 +59,7 @@ class QuintileCounts:
 
 
 Basis = Count | PctOf | QuintileCounts
-Kind = Literal["count", "mean", "median", "percent", "rate", "ratio", "index"]
+Kind = Literal["count", "mean", "sd", "median", "percent", "rate", "ratio", "index"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class Value:
     bases: tuple[Basis, ...] = ()
     listed: bool = True  # False: a count suppression may rest on that no table lists
     fallback: str = ""  # the count to rest on when a row does not hold this one
+    # A mean's sample standard deviation (a value of the same row, kind "sd"), for its t
+    # interval; "" when the metric stores none.
+    sd: str = ""
 
     def __post_init__(self) -> None:
         if not self.bases and self.kind == "count":
@@ -80,13 +83,26 @@ class Value:
             raise ValueError(f"{self.name}: only a count may rest on itself")
 
 
-def value_of_n(name: str, label: str, kind: Kind) -> Value:
+def value_of_n(name: str, label: str, kind: Kind, *, sd: str = "") -> Value:
     """A mean or percentage over a cohort of ``n`` people; a percentage also rests on the
-    number of people it counts."""
+    number of people it counts. ``sd``: the value holding a mean's standard deviation."""
     bases: tuple[Basis, ...] = (Count(("n",)),)
     if kind == "percent":
         bases += (PctOf(name, "n"),)
-    return Value(name, label, kind, bases)
+    return Value(name, label, kind, bases, sd=sd)
+
+
+def sd_of_n(mean: str) -> Value:
+    """The sample standard deviation of the mean ``mean`` over the cohort ``n`` (named as the
+    mean with ``mean_`` made ``sd_``: ``sd_change``, ``anxiety_sd_change``): not listed in tables, it gives the mean its
+    t interval, and it is withheld with ``n``."""
+    return Value(
+        sd_name(mean), f"Standard deviation of {mean}", "sd", (Count(("n",)),), listed=False
+    )
+
+
+def sd_name(mean: str) -> str:
+    return mean.replace("mean_", "sd_", 1)
 
 
 @dataclass(frozen=True)

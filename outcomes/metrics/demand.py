@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 
 from outcomes.metrics.dimensions import TOTAL, groups_of
+from outcomes.metrics.intervals import sample_sd
 from outcomes.metrics.periods import month_end, month_of, month_start
 from outcomes.metrics.sql import (
     Key,
@@ -22,6 +23,7 @@ from outcomes.metrics.sql import (
     is_postgres,
     mean,
     month_index,
+    num,
     person_attributes,
     share,
 )
@@ -103,6 +105,10 @@ AGGREGATES = {
     "n": "COUNT(*)",
     "sum_pre": "SUM(pre)",
     "sum_post": "SUM(post)",
+    # Sums of squares, for the standard deviations behind the means' t intervals.
+    "ss_pre": "SUM(pre * pre)",
+    "ss_post": "SUM(post * post)",
+    "ss_change": "SUM((post - pre) * (post - pre))",
     "reduced": "SUM(CASE WHEN post < pre THEN 1 ELSE 0 END)",
 }
 
@@ -231,6 +237,11 @@ def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
         "mean_post": mean_post,
         "mean_change": mean_post - mean_pre if n else None,  # type: ignore[operator]
         "pct_reduced": share(agg.get("reduced"), n),
+        "sd_pre": sample_sd(num(agg.get("sum_pre")), num(agg.get("ss_pre")), n),
+        "sd_post": sample_sd(num(agg.get("sum_post")), num(agg.get("ss_post")), n),
+        "sd_change": sample_sd(
+            num(agg.get("sum_post")) - num(agg.get("sum_pre")), num(agg.get("ss_change")), n
+        ),
     }
 
 

@@ -85,3 +85,13 @@ def mean_interval(mean: float, sd: float, n: int) -> tuple[float, float] | None:
         return None
     half = t_critical(n - 1) * sd / math.sqrt(n)
     return mean - half, mean + half
+
+
+def sample_sd(total: float, squares: float, n: int) -> float | None:
+    """The sample standard deviation (divisor n − 1) of ``n`` values from their sum and sum
+    of squares; None for fewer than two values. A tiny negative variance from floating-point
+    cancellation (all values equal) counts as 0."""
+    if n < 2:
+        return None
+    variance = (squares - total * total / n) / (n - 1)
+    return math.sqrt(max(variance, 0.0))

@@ -16,6 +16,8 @@ from outcomes.metrics.definition import (
     PctOf,
     QuintileCounts,
     Value,
+    sd_name,
+    sd_of_n,
     value_of_n,
 )
 from outcomes.metrics.dimensions import PEOPLE_DIMENSIONS
@@ -31,10 +33,53 @@ def _change_values(*labels: str) -> tuple[Value, ...]:
     return (
         Value("n", "People in the cohort", "count"),
         *(
-            value_of_n(name, label, kind)
+            value_of_n(name, label, kind, sd=sd_name(name) if kind == "mean" else "")
             for name, label, kind in zip(names, labels, kinds, strict=True)
         ),
+        *(sd_of_n(name) for name in names[:3]),
     )
+
+
+_MEANINGFUL = ("pct_improved_meaningfully", "pct_declined_meaningfully")
+
+
+def _ons4_values() -> tuple[Value, ...]:
+    """ons4: the cohort n, then per question the means at baseline and follow-up and the mean
+    change (each with its standard deviation, for its interval), and the share of the cohort
+    in each ONS threshold band at baseline and at follow-up."""
+    out: list[Value] = [Value("n", "People in the cohort", "count")]
+    for question, (label, bands) in change.ONS4_QUESTIONS.items():
+        for mean, what in (
+            ("mean_baseline", "mean at baseline (0–10)"),
+            ("mean_followup", "mean at follow-up (0–10)"),
+            ("mean_change", "mean change (follow-up − baseline)"),
+        ):
+            name = change.ons4_name(question, mean)
+            out.append(value_of_n(name, f"{label}: {what}", "mean", sd=sd_name(name)))
+        for when, at in (("baseline", "at baseline"), ("followup", "at follow-up")):
+            for band in bands:
+                out.append(
+                    value_of_n(
+                        change.ons4_name(question, f"pct_{band.name}_{when}"),
+                        f"{label}: % {band.label} {at}",
+                        "percent",
+                    )
+                )
+    for question in change.ONS4_QUESTIONS:
+        for mean in ("mean_baseline", "mean_followup", "mean_change"):
+            out.append(sd_of_n(change.ons4_name(question, mean)))
+    return tuple(out)
+
+
+def _ons4_bands(when: str) -> tuple[tuple[str, ...], ...]:
+    """Each question's band shares at one time: they add up to 100 (complements)."""
+    return tuple(
+        tuple(change.ons4_name(q, f"pct_{b.name}_{when}") for b in bands)
+        for q, (_label, bands) in change.ONS4_QUESTIONS.items()
+    )
+
+
+_ONS4_CHANGES = tuple(change.ons4_name(q, "mean_change") for q in change.ONS4_QUESTIONS)
 
 
 SWEMWBS_COPYRIGHT = (
@@ -78,13 +123,27 @@ _METRICS = [
         question="Does wellbeing improve after support?",
         caveat="Self-reported SWEMWBS metric scores (7–35); people who answered twice only.",
         compute=change.wellbeing,
-        stored_values=_change_values(
-            "Mean score at baseline",
-            "Mean score at follow-up",
-            "Mean change in score (follow-up − baseline)",
-            "% with a higher score",
-            "% with the same score",
-            "% with a lower score",
+        stored_values=(
+            *_change_values(
+                "Mean score at baseline",
+                "Mean score at follow-up",
+                "Mean change in score (follow-up − baseline)",
+                "% with a higher score",
+                "% with the same score",
+                "% with a lower score",
+            ),
+            value_of_n(
+                "pct_improved_meaningfully",
+                f"% whose score rose by at least {change.SWEMWBS_MEANINGFUL_CHANGE} points "
+                "(a meaningful improvement)",
+                "percent",
+            ),
+            value_of_n(
+                "pct_declined_meaningfully",
+                f"% whose score fell by at least {change.SWEMWBS_MEANINGFUL_CHANGE} points "
+                "(a meaningful decline)",
+                "percent",
+            ),
         ),
         headline="mean_change",
         cohort=("n",),
@@ -92,15 +151,46 @@ _METRICS = [
         chart_total=_CHANGE_PCTS,
         chart_group="mean_change",
         notice=SWEMWBS_COPYRIGHT,
-        secondary=("pct_increased",),
+        secondary=("pct_improved_meaningfully", "pct_increased"),
         complements=(_CHANGE_PCTS,),
-        partitions=(("n", _CHANGE_PCTS),),
+        partitions=(("n", _CHANGE_PCTS), *(("n", (name,)) for name in _MEANINGFUL)),
         setting="SWEMWBS_ENABLED",
         how=(
             "The Short Warwick-Edinburgh Mental Wellbeing Scale: seven statements scored 1 "
             "to 5, summed and converted to a metric score from 7 to 35.",
             "Baseline, follow-up and cohort as for friends: the first score, and the latest "
             "score in the period at least 8 weeks later.",
+            f"A change of at least {change.SWEMWBS_MEANINGFUL_CHANGE} points in the metric "
+            "score counts as meaningful (the stricter end of the 1 to 3 points that Shah et "
+            "al., 2018, found to matter for one person).",
+        ),
+    ),
+    Metric(
+        name="ons4",
+        title="Personal wellbeing (ONS4)",
+        question="Do people feel more satisfied, worthwhile and happy, and less anxious?",
+        caveat=(
+            "Self-reported answers from 0 to 10; people who answered twice only. For "
+            "anxiety a lower answer is better."
+        ),
+        compute=change.ons4,
+        stored_values=_ons4_values(),
+        headline=change.ons4_name("life_satisfaction", "mean_change"),
+        cohort=("n",),
+        dimensions=PEOPLE_DIMENSIONS,
+        chart_total=_ONS4_CHANGES,
+        chart_group=change.ons4_name("life_satisfaction", "mean_change"),
+        secondary=_ONS4_CHANGES[1:],
+        complements=_ons4_bands("baseline") + _ons4_bands("followup"),
+        partitions=tuple(("n", group) for group in _ons4_bands("baseline"))
+        + tuple(("n", group) for group in _ons4_bands("followup")),
+        how=(
+            "The four ONS personal wellbeing questions (life satisfaction, worthwhile, "
+            "happiness, anxiety), each answered from 0 to 10. Baseline, follow-up and cohort "
+            "as for friends.",
+            "Answers are grouped by the ONS thresholds: 0–4 low, 5–6 medium, 7–8 high and "
+            "9–10 very high; for anxiety, where lower is better, 0–1 very low, 2–3 low, 4–5 "
+            "medium and 6–10 high.",
         ),
     ),
     Metric(
@@ -227,9 +317,9 @@ _METRICS = [
         compute=comparison.demand_compute,
         stored_values=(
             Value("n", "People in the cohort", "count"),
-            value_of_n("mean_pre", "Mean appointments before referral", "mean"),
-            value_of_n("mean_post", "Mean appointments after referral", "mean"),
-            value_of_n("mean_change", "Mean change (after − before)", "mean"),
+            value_of_n("mean_pre", "Mean appointments before referral", "mean", sd="sd_pre"),
+            value_of_n("mean_post", "Mean appointments after referral", "mean", sd="sd_post"),
+            value_of_n("mean_change", "Mean change (after − before)", "mean", sd="sd_change"),
             value_of_n("pct_reduced", "% with fewer appointments after", "percent"),
             # The comparison group (docs/metrics.md, "Comparison group"): means and the
             # difference in differences rest on the number of referred people matched.
@@ -284,6 +374,7 @@ _METRICS = [
                 "percent",
                 (PctOf("zero_attender_pct", "list_size"), Count(("list_size",))),
             ),
+            *(sd_of_n(m) for m in ("mean_pre", "mean_post", "mean_change")),
         ),
         headline="mean_change",
         cohort=("n",),
@@ -395,7 +486,16 @@ METRICS: dict[str, Metric] = {m.name: m for m in _METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 
 # The four inquiry metrics come first on every page (docs/dashboards.md), then the rest.
-PAGE_ORDER = ("friends", "citizen_led", "coverage", "demand", "connections", "service", "wellbeing")
+PAGE_ORDER = (
+    "friends",
+    "citizen_led",
+    "coverage",
+    "demand",
+    "connections",
+    "service",
+    "wellbeing",
+    "ons4",
+)
 
 
 def metric_get(*, metric: str) -> Metric:

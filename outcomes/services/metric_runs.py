@@ -28,6 +28,7 @@ from outcomes.services.run_leases import (
     run_finish,
     run_heartbeat,
 )
+from outcomes.trends import trend_quarters_missing
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ def metric_run_compute(
 
 
 def metrics_refresh_enqueue(*, today: dt.date, window: int = DEFAULT_WINDOW) -> int:
-    """Queue every metric for the current quarter and the 12 months to ``today``; returns how
-    many jobs were queued."""
+    """Queue every metric for the current quarter and the 12 months to ``today``, and for
+    any of the trend's earlier quarters (the last two years) that a metric has not been
+    computed for yet; returns how many jobs were queued."""
     from outcomes.tasks import metric_compute_task
 
     queued = 0
@@ -75,6 +77,9 @@ def metrics_refresh_enqueue(*, today: dt.date, window: int = DEFAULT_WINDOW) -> 
         for metric in METRIC_NAMES:
             metric_compute_task.delay(metric, start.isoformat(), end.isoformat(), window)
             queued += 1
+    for metric, start, end in trend_quarters_missing(today=today, window=window):
+        metric_compute_task.delay(metric, start.isoformat(), end.isoformat(), window)
+        queued += 1
     return queued
 
 

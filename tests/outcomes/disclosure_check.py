@@ -65,7 +65,7 @@ def equations(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Var, list[Var]]]:
         names = names_by_metric[metric]
         # A row's own counts (the cohort split by a percentage), the rest unknown.
         for whole, parts in info.partitions:
-            rest = ("rest", metric, level, code, dim, group, whole)
+            rest = ("rest", metric, level, code, dim, group, whole, *parts)
             eqs.append(
                 (
                     (metric, level, code, dim, group, whole),

@@ -207,6 +207,7 @@ def test_list_shows_metrics_and_computed_periods(snapshots, commissioner):
         "connections",
         "service",
         "wellbeing",
+        "ons4",
     }
     friends = body["metrics"][0]
     assert [(p["start"], p["end"]) for p in friends["periods"]] == [

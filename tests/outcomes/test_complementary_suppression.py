@@ -334,7 +334,8 @@ def _csv_figures(client, **params) -> dict[str, str]:
         "/outcomes/metrics/friends/csv/", {"period": "2026-01-01/2026-03-31", **params}
     )
     assert response.status_code == 200, response.content[:300]
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    # The table's columns come after what the figures are (metric, period, level, …).
+    table = [r[7:-3] for r in csv.reader(io.StringIO(response.content.decode()))]
     return {row[0]: row[1] for row in table[1:]}
 
 

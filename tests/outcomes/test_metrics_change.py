@@ -54,6 +54,10 @@ def test_baseline_is_earliest_ever_and_follow_up_is_latest_in_period():
         "pct_increased": 100.0,
         "pct_no_change": 0.0,
         "pct_decreased": 0.0,
+        # One person: no standard deviation, so no interval for the means.
+        "sd_baseline": None,
+        "sd_followup": None,
+        "sd_change": None,
     }
 
 
@@ -88,6 +92,9 @@ def test_empty_cohort_has_n_zero_and_null_means():
         "pct_increased": None,
         "pct_no_change": None,
         "pct_decreased": None,
+        "sd_baseline": None,
+        "sd_followup": None,
+        "sd_change": None,
     }
     # Every group of every dimension has a row, even when empty.
     assert rows[("all", "", "age_band", "85+")]["n"] == 0

@@ -44,10 +44,11 @@ def friends_data():
     FriendsObservationFactory(person=person, observed_on=dt.date(2026, 2, 1), friends_count=2)
 
 
-def test_metric_names_are_the_seven_metrics():
+def test_metric_names_are_the_eight_metrics():
     assert METRIC_NAMES == (
         "friends",
         "wellbeing",
+        "ons4",
         "citizen_led",
         "coverage",
         "demand",
@@ -177,8 +178,11 @@ def test_nightly_refresh_is_scheduled_and_covers_quarter_and_twelve_months(frien
 
     queued = metrics_refresh_task.delay().get()
 
-    assert queued == 2 * len(METRIC_NAMES)
-    assert MetricSnapshot.objects.values("start", "end").distinct().count() == 2
+    # The current quarter and the 12 months, and (once) the 7 quarters before the current one
+    # that the two-year trend shows and nothing has computed yet.
+    assert queued == (2 + 7) * len(METRIC_NAMES)
+    assert MetricSnapshot.objects.values("start", "end").distinct().count() == 9
+    assert metrics_refresh_task.delay().get() == 2 * len(METRIC_NAMES)
 
 
 def test_periods():
