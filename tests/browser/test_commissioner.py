@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -177,6 +178,16 @@ def test_commissioner_picks_custom_dates_computes_them_and_sees_figures(
     assert ["People in the cohort", "0"] in _figures(page)
     assert "period=2024-02-10%2F2024-05-20" in page.url
     assert_accessible(page)
+
+    # The board pack for the board: a spreadsheet with a cover sheet, then the measures.
+    page.goto("/outcomes/")
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("Board pack")).click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    assert book.sheetnames[0] == "Cover"
+    assert len(book.sheetnames) > 1
 
 
 def test_overview_filters_and_computes_a_period_without_javascript(
