@@ -4,6 +4,8 @@ posts, the keeper's view of their groups, and a listing's current places for lin
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -221,47 +223,92 @@ def awards(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _award_form_page(request: HttpRequest, *, award: Award | None) -> HttpResponse:
+@dataclass(frozen=True)
+class _Editable:
+    """What differs between the award and the post forms."""
+
+    what: str
+    form_class: Any
+    template: str
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    shown: Callable[[Any], dict[str, Any]]
+    may_change: Callable[..., bool]
+    refused: str
+    created: str
+    more_values: Callable[[Any], dict[str, Any]] = lambda form: {}
+
+
+def _funding_form_page(request: HttpRequest, *, obj: Any, kind: _Editable) -> HttpResponse:
+    """Record or change an award or a post: only for the funding body the commissioner acts
+    for (administrators: any), with the check that nobody else saved in between."""
     user = request.user
     own = None if is_admin(user) else funding_body_id(user)
-    if award is None and not is_admin(user) and own is None:
+    if obj is None and not is_admin(user) and own is None:
         raise PermissionDenied("An administrator must first set the funding body you act for")
-    if award is not None and not may_change_award(user=user, funder_id=award.funder_id):
-        raise PermissionDenied("You may change awards only of your own funding body")
+    if obj is not None and not kind.may_change(user=user, funder_id=obj.funder_id):
+        raise PermissionDenied(kind.refused)
     if request.method == "POST":
-        form = AwardForm(request.POST, instance=award, funder_id=own)
+        form = kind.form_class(request.POST, instance=obj, funder_id=own)
         if form.is_valid():
             try:
-                if award is None:
-                    services.award_create(
-                        by=user, listings=form.cleaned_data["listings"], **form.values()
-                    )
-                    messages.success(request, "Award recorded.")
+                if obj is None:
+                    kind.create(by=user, **kind.more_values(form), **form.values())
+                    messages.success(request, kind.created)
                 else:
-                    services.award_update(
-                        award=award,
+                    kind.update(
+                        obj,
                         by=user,
                         version=form.cleaned_data["version"],
-                        listings=form.cleaned_data["listings"],
+                        **kind.more_values(form),
                         **form.values(),
                     )
-                    messages.success(request, "Award saved.")
+                    messages.success(request, f"{kind.what.capitalize()} saved.")
                 return redirect("funding:awards")
             except EditConflict as exc:
-                if award is None or exc.current is None:
-                    raise Http404("Award not found") from exc
-                award.refresh_from_db()
-                form.show_conflict(version=award.version, values=award_shown(award))
+                if obj is None or exc.current is None:
+                    raise Http404(f"{kind.what.capitalize()} not found") from exc
+                obj.refresh_from_db()
+                form.show_conflict(version=obj.version, values=kind.shown(obj))
             except ValidationError as exc:
                 form_add_service_errors(form, exc)
     else:
-        form = AwardForm(instance=award, funder_id=own)
-        if award is not None:
-            form.load(version=award.version, values=award_shown(award))
+        form = kind.form_class(instance=obj, funder_id=own)
+        if obj is not None:
+            form.load(version=obj.version, values=kind.shown(obj))
         else:
             form.initial["version"] = 0
     status = 400 if request.method == "POST" else 200
-    return render(request, "funding/award_form.html", {"form": form, "award": award}, status=status)
+    return render(request, kind.template, {"form": form, kind.what: obj}, status=status)
+
+
+AWARD = _Editable(
+    what="award",
+    form_class=AwardForm,
+    template="funding/award_form.html",
+    create=services.award_create,
+    update=lambda award, **kw: services.award_update(award=award, **kw),
+    shown=award_shown,
+    may_change=may_change_award,
+    refused="You may change awards only of your own funding body",
+    created="Award recorded.",
+    more_values=lambda form: {"listings": form.cleaned_data["listings"]},
+)
+POST = _Editable(
+    what="post",
+    form_class=PostForm,
+    template="funding/post_form.html",
+    create=services.post_create,
+    update=lambda post, **kw: services.post_update(post=post, **kw),
+    shown=post_shown,
+    may_change=may_change_post,
+    refused="You may change posts only that your own funding body pays for",
+    created="Post saved.",
+)
+
+
+def _award_form_page(request: HttpRequest, *, award: Award | None) -> HttpResponse:
+    return _funding_form_page(request, obj=award, kind=AWARD)
 
 
 @role_required(Role.COMMISSIONER)
@@ -281,39 +328,7 @@ def award_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _post_form_page(request: HttpRequest, *, post: LinkWorkerPost | None) -> HttpResponse:
-    user = request.user
-    own = None if is_admin(user) else funding_body_id(user)
-    if post is None and not is_admin(user) and own is None:
-        raise PermissionDenied("An administrator must first set the funding body you act for")
-    if post is not None and not may_change_post(user=user, funder_id=post.funder_id):
-        raise PermissionDenied("You may change posts only that your own funding body pays for")
-    if request.method == "POST":
-        form = PostForm(request.POST, instance=post, funder_id=own)
-        if form.is_valid():
-            try:
-                if post is None:
-                    services.post_create(by=user, **form.values())
-                else:
-                    services.post_update(
-                        post=post, by=user, version=form.cleaned_data["version"], **form.values()
-                    )
-                messages.success(request, "Post saved.")
-                return redirect("funding:awards")
-            except EditConflict as exc:
-                if post is None or exc.current is None:
-                    raise Http404("Post not found") from exc
-                post.refresh_from_db()
-                form.show_conflict(version=post.version, values=post_shown(post))
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-    else:
-        form = PostForm(instance=post, funder_id=own)
-        if post is not None:
-            form.load(version=post.version, values=post_shown(post))
-        else:
-            form.initial["version"] = 0
-    status = 400 if request.method == "POST" else 200
-    return render(request, "funding/post_form.html", {"form": form, "post": post}, status=status)
+    return _funding_form_page(request, obj=post, kind=POST)
 
 
 @role_required(Role.COMMISSIONER)
