@@ -471,6 +471,25 @@ def referral_close(request: SignedInRequest, pk: int) -> HttpResponse:
 # --- conversations ---------------------------------------------------------------------------
 
 
+# What a conversation form gives the services that log and correct conversations.
+CONVERSATION_VALUES = (
+    "held_on",
+    "what_matters",
+    "good_life",
+    "love_doing",
+    "could_offer",
+    "life_areas",
+    "notes",
+    "friends_count",
+    "swemwbs_items",
+    "ons4",
+)
+
+
+def _conversation_values(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in CONVERSATION_VALUES}
+
+
 @casework_view
 @require_http_methods(["GET", "POST"])
 def conversation_create(request: SignedInRequest, pk: int) -> HttpResponse:
@@ -482,16 +501,7 @@ def conversation_create(request: SignedInRequest, pk: int) -> HttpResponse:
             conversation_log(
                 person=person,
                 by=request.user,
-                held_on=data["held_on"],
-                what_matters=data["what_matters"],
-                good_life=data["good_life"],
-                love_doing=data["love_doing"],
-                could_offer=data["could_offer"],
-                life_areas=data["life_areas"],
-                notes=data["notes"],
-                friends_count=data["friends_count"],
-                swemwbs_items=data["swemwbs_items"],
-                ons4=data["ons4"],
+                **_conversation_values(data),
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
@@ -542,16 +552,7 @@ def conversation_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 version=data["version"],
                 reason=data["reason"],
-                held_on=data["held_on"],
-                what_matters=data["what_matters"],
-                good_life=data["good_life"],
-                love_doing=data["love_doing"],
-                could_offer=data["could_offer"],
-                life_areas=data["life_areas"],
-                notes=data["notes"],
-                friends_count=data["friends_count"],
-                swemwbs_items=data["swemwbs_items"],
-                ons4=data["ons4"],
+                **_conversation_values(data),
             )
         except EditConflict:
             current = conversation_get_for(user=request.user, pk=pk)
