@@ -49,7 +49,8 @@ def test_seed_makes_extracts_skewed_attendance_and_full_dashboards():
     assert not rows.filter(appointments=0).exists()
     assert rows.filter(patient_key=person.patient_key).exists()
     assert set(MetricSnapshot.objects.values_list("metric", flat=True)) == set(METRIC_NAMES)
-    assert MetricSnapshot.objects.values("start", "end").distinct().count() == 5
+    # The current quarter, the seven before it (the trend pages' two years) and 12 months.
+    assert MetricSnapshot.objects.values("start", "end").distinct().count() == 9
     skew = MetricSnapshot.objects.get(
         metric="demand",
         start=dt.date(2025, 11, 24),

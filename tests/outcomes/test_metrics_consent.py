@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from outcomes.metrics.registry import METRIC_NAMES
-from referrals.models import ConsentPurpose, ConsentSource, FriendsObservation
+from referrals.models import ConsentPurpose, ConsentSource, FriendsObservation, Ons4Response
 from tests.assets.factories import AssetFactory
 from tests.champions.factories import ChampionFactory
 from tests.outcomes.factories import (
@@ -67,6 +67,15 @@ def _world() -> list:
             raw_score=21 + seed,
             metric_score=Decimal("20.73") + seed,
         )
+        for completed_on, score in ((dt.date(2025, 10, 1), 4), (dt.date(2026, 2, 15), 4 + seed)):
+            Ons4Response.objects.create(
+                person=person,
+                completed_on=completed_on,
+                life_satisfaction=score,
+                worthwhile=score,
+                happiness=score,
+                anxiety=10 - score,
+            )
         ConversationFactory(person=person, held_on=dt.date(2026, 2, 10))
         ConnectionFactory(person=person, asset=asset, made_on=dt.date(2026, 2, 20))
         ChampionFactory(person=person, started_on=dt.date(2026, 3, 1))
