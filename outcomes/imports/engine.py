@@ -95,6 +95,9 @@ def _resolve_bad_rows(importer: Importer, rows: list[Row], budget: int) -> None:
         with transaction.atomic():
             importer.resolve([row])
 
+    if importer.writes_stream or type(importer).resolve is Importer.resolve:
+        # Nothing to look up, or a COPY may be open on the connection: no extra statement.
+        return
     for row in rows[:budget]:
         if not row.values:
             continue

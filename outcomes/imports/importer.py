@@ -37,6 +37,9 @@ class Importer:
     batch_size: ClassVar[int] = 5000
     # Columns the template file leaves out (one of two alternatives, say).
     template_leaves_out: ClassVar[tuple[str, ...]] = ()
+    # Writes stream into the database (PostgreSQL COPY) across batches: while a stream is open
+    # the connection takes no other statement, so nothing extra may be asked of it.
+    writes_stream: ClassVar[bool] = False
 
     def __init__(self, *, by: Any = None, result: ImportResult) -> None:
         self.by = by if getattr(by, "is_authenticated", False) else None

@@ -76,6 +76,7 @@ class AppointmentsImporter(Importer):
 
     # The template offers the NHS number; a file of keys already hashed uses patient_key.
     template_leaves_out = ("patient_key",)
+    writes_stream = True
 
     def header_problems(self, names: list[str]) -> list[Problem]:
         problems = super().header_problems(names)
