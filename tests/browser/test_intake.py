@@ -104,7 +104,8 @@ def test_link_worker_confirms_a_possible_match_from_the_public_form(page, practi
         "Yes, I agree"
     ).check()
     page.get_by_role("button", name="Send").click()
-    page.wait_for_url("**/ask/thank-you/")
+    # Matching against existing records can take a while on a busy machine.
+    expect(page).to_have_url(re.compile(r"/ask/thank-you/$"), timeout=30_000)
     asked = Referral.objects.exclude(person=sam).get()
 
     login(page, link_worker.username)
