@@ -199,10 +199,22 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# How long a browser step may wait. CI runs two browser workers, their live servers and
+# Chromium on two cores: a dashboard page that suppresses every measure of a period can take
+# several seconds there, so waits are generous (a step that passes does not wait longer).
+BROWSER_TIMEOUT_MS = 30_000
+try:  # Playwright's assertions wait on their own clock (5 s by default).
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=15_000)
+except ImportError:  # pragma: no cover - playwright is a dev dependency
+    pass
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     yield pg
     context.close()
@@ -217,7 +229,7 @@ def phone(browser: Any, live_server: Any) -> Iterator[Any]:
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     yield pg
     context.close()

@@ -72,7 +72,7 @@ def test_sorting_with_htmx_keeps_aria_sort_and_a_search_out_of_the_url(page, cas
 
 def test_sorting_and_filtering_work_without_javascript(browser, live_server, caseload):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     try:
         login(page, "lw_sort")

@@ -96,7 +96,7 @@ def test_a_correction_without_javascript_shows_in_the_history(browser, live_serv
         java_script_enabled=False,
         viewport={"width": WIDTH, "height": 700},
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     try:
         login(page, "lw_plan")
