@@ -33,7 +33,7 @@ from .metrics.registry import (
     metrics_sharing,
 )
 from .selectors import metric_periods_list, snapshot_rows_list
-from .suppression import exact_for, rows_present
+from .suppression import exact_for, rows_present_cached
 
 # Example responses for the OpenAPI description, by operation id.
 _EXAMPLES: dict[str, list[dict[str, Any]]] = json.loads(
@@ -201,7 +201,7 @@ class MetricDetailApi(_MetricsApi):
             )
         shown = info.rows_ordered(
             r
-            for r in rows_present(metric=metric, rows=every, exact=exact_for(request.user))
+            for r in rows_present_cached(metric=metric, rows=every, exact=exact_for(request.user))
             if wanted(r)
         )
         return Response(

@@ -24,7 +24,7 @@ from .metrics.periods import period_label
 from .metrics.registry import metrics_enabled, metrics_sharing
 from .presentation import Table, table_and_chart
 from .selectors import Period, metric_periods_list, overview_rows_list, period_latest
-from .suppression import rows_present
+from .suppression import rows_present_cached
 from .trends import side_by_side
 
 SUPPRESSION_RULE = (
@@ -144,7 +144,9 @@ def reports_build(*, exact: bool, today: dt.date, breakdowns: bool) -> list[Metr
             continue
         report.computed_at = max(r["computed_at"] for r in mine if r["metric"] == info.name)
         shown = [
-            r for r in rows_present(metric=info.name, rows=mine, exact=exact) if r["level"] == "all"
+            r
+            for r in rows_present_cached(metric=info.name, rows=mine, exact=exact)
+            if r["level"] == "all"
         ]
         where = f"whole area, {report.period_text}"
         report.total, report.chart = table_and_chart(

@@ -17,7 +17,7 @@ from .metrics.intervals import LEVEL, mean_interval, proportion_interval
 from .metrics.periods import period_label, period_words
 from .metrics.registry import METRICS
 from .selectors import Period
-from .suppression import rows_present
+from .suppression import rows_present_cached
 
 
 def cell_text(value: Any, *, withheld: bool, kind: str = "") -> str:
@@ -405,7 +405,7 @@ def overview_card(
     # Suppression sees every level; the card shows the level and code asked for.
     shown = [
         r
-        for r in rows_present(metric=info.name, rows=rows, exact=exact)
+        for r in rows_present_cached(metric=info.name, rows=rows, exact=exact)
         if r["level"] == level and r["code"] == code
     ]
     total = next((r for r in shown if r["dimension"] == "total"), None)

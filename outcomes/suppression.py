@@ -16,8 +16,11 @@ mapping in words.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
+
+from django.core.cache import cache
 
 from outcomes.metrics.definition import Basis, Count, Metric, PctOf, QuintileCounts
 from outcomes.metrics.registry import METRICS, SHARED_COUNTS
@@ -346,6 +349,31 @@ class _Cells:
                 and ((cells := self.bases.get((key, name))) is None or cells & withheld)
             ]
         return out
+
+
+# Deciding suppression for a period takes a while for a metric with many values (ons4:
+# seconds) and every page, download and API answer of the period asks for it again. The answer
+# depends only on the rows given, so it is kept under a digest of those rows: a recomputed
+# period has other rows (and times) and is decided afresh.
+PRESENT_CACHE_SECONDS = 24 * 60 * 60
+
+
+def rows_present_cached(
+    *, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool
+) -> list[dict]:
+    """``rows_present``, remembered for the same rows (see ``PRESENT_CACHE_SECONDS``)."""
+    rows = list(rows)
+    digest = hashlib.sha256(
+        repr(sorted(repr(sorted((k, repr(v)) for k, v in row.items())) for row in rows)).encode()
+    ).hexdigest()
+    # The rule's threshold is in the key, so a deployment that changes it never reads an
+    # answer decided under the old one.
+    key = f"outcomes:present:v1:{SMALLEST_SHOWN}:{metric}:{int(exact)}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = rows_present(metric=metric, rows=rows, exact=exact)
+        cache.set(key, found, PRESENT_CACHE_SECONDS)
+    return cast(list[dict], found)
 
 
 def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool) -> list[dict]:

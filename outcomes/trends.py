@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q
 
 from socialrx.models import PCN, Practice
@@ -24,7 +23,7 @@ from .metrics.registry import METRICS, metrics_sharing
 from .models import MetricSnapshot
 from .presentation import _chart, _kind, cell_text, interval_of, interval_text
 from .selectors import _PCN_OF_CODE, _ROW_FIELDS
-from .suppression import rows_present
+from .suppression import rows_present_cached
 
 TREND_QUARTERS = 8  # two years
 TREND_MONTHS = 24
@@ -98,42 +97,16 @@ def _period_rows(
     return out
 
 
-# Suppressed overall rows of a period, kept for a day. Deciding suppression for a period takes
-# a while for a metric with many values (ons4: seconds), and the trend needs 8 or 24 periods.
-# The key holds when the period's rows were last computed and how many there are, so a
-# recomputed period is suppressed afresh.
-PRESENT_CACHE_SECONDS = 24 * 60 * 60
-
-
 def _totals_present(
     info: Metric, rows: list[dict[str, Any]], *, exact: bool
 ) -> list[dict[str, Any]]:
-    """``rows_present`` of a period's rows, only the overall (``total``) rows, cached."""
-    if not rows:
-        return []
-    first = rows[0]
-    stamp = max(r["computed_at"] for r in rows)
-    key = "outcomes:totals:" + ":".join(
-        str(part)
-        for part in (
-            info.name,
-            first["start"],
-            first["end"],
-            first.get("window", 0),
-            stamp.isoformat(),
-            len(rows),
-            int(exact),
-        )
-    )
-    found = cache.get(key)
-    if found is None:
-        found = [
-            r
-            for r in rows_present(metric=info.name, rows=rows, exact=exact)
-            if r["dimension"] == "total"
-        ]
-        cache.set(key, found, PRESENT_CACHE_SECONDS)
-    return found
+    """The overall (``total``) rows of a period as shown (suppression is remembered per set
+    of rows by ``rows_present_cached``)."""
+    return [
+        r
+        for r in rows_present_cached(metric=info.name, rows=rows, exact=exact)
+        if r["dimension"] == "total"
+    ]
 
 
 @dataclass

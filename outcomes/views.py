@@ -60,7 +60,7 @@ from .services.metric_runs import (
     metric_recompute_start,
     metrics_compute_on_request,
 )
-from .suppression import exact_for, rows_present
+from .suppression import exact_for, rows_present_cached
 
 
 @require_GET
@@ -311,7 +311,7 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
     state.computed_at = max(r["computed_at"] for r in here)
     shown = [
         r
-        for r in rows_present(metric=info.name, rows=rows, exact=exact_for(request.user))
+        for r in rows_present_cached(metric=info.name, rows=rows, exact=exact_for(request.user))
         if r["level"] == state.level and r["code"] == state.code
     ]
     total = next((r for r in shown if r["dimension"] == "total"), None)

@@ -376,3 +376,27 @@ def test_every_value_the_computations_store_has_a_basis(practice_a):
             names.update(values)
         assert names, metric
         assert names <= set(BASES[metric]), (metric, names - set(BASES[metric]))
+
+
+def test_every_page_of_a_period_decides_suppression_once_for_the_same_rows():
+    """The metric page, overview, CSV, API and trends all go through ``rows_present_cached``:
+    the same rows are decided once; other rows (a recomputed period) afresh; administrators'
+    exact answer is kept apart from everyone else's."""
+    from unittest import mock
+
+    import outcomes.suppression as suppression
+    from outcomes.suppression import rows_present_cached
+
+    rows = [
+        {"level": "all", "code": "", "dimension": "total", "group": "all", "values": {"n": 3}},
+    ]
+    with mock.patch.object(suppression, "rows_present", wraps=suppression.rows_present) as present:
+        first = rows_present_cached(metric="friends", rows=rows, exact=False)
+        assert rows_present_cached(metric="friends", rows=list(rows), exact=False) == first
+        assert present.call_count == 1
+        exact = rows_present_cached(metric="friends", rows=rows, exact=True)
+        assert present.call_count == 2
+        assert exact != first  # 3 is withheld for commissioners, shown to administrators
+        changed = [{**rows[0], "values": {"n": 30}}]
+        rows_present_cached(metric="friends", rows=changed, exact=False)
+        assert present.call_count == 3

@@ -225,7 +225,7 @@ def test_trend_query_count(series, client_for, commissioner, django_assert_max_n
 def test_suppression_of_a_period_is_decided_once_until_it_is_recomputed(series):
     from unittest import mock
 
-    import outcomes.trends as trends
+    import outcomes.suppression as suppression
 
     kwargs = {
         "info": METRICS["friends"],
@@ -237,7 +237,7 @@ def test_suppression_of_a_period_is_decided_once_until_it_is_recomputed(series):
         "today": TODAY,
         "exact": False,
     }
-    with mock.patch.object(trends, "rows_present", wraps=trends.rows_present) as present:
+    with mock.patch.object(suppression, "rows_present", wraps=suppression.rows_present) as present:
         first = trend_build(**kwargs)
         assert present.call_count == 3  # the three computed quarters
         assert [p.text for p in trend_build(**kwargs).points] == [p.text for p in first.points]
