@@ -4,66 +4,14 @@ has run it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from unittest import mock
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from outcomes.models import Run
 from outcomes.tasks import metric_compute_task
-from socialrx.celery import app
-
-
-@contextmanager
-def _worker(broker_url: str) -> Iterator[str]:
-    """A worker process on a queue of its own, reading this test's database; yields the
-    queue's name."""
-    db = connection.settings_dict
-    login = quote(db["USER"], safe="") + (
-        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    )
-    queue = f"compute-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "socialrx.settings.dev",
-        "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_RESULT_BACKEND": broker_url,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "socialrx",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    app.conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
-    try:
-        yield queue
-    finally:
-        app.conf.update(task_always_eager=True)
-        worker.terminate()
-        worker.wait(timeout=30)
+from tests.celery_support import celery_worker
 
 
 @pytest.mark.services
@@ -72,7 +20,7 @@ def test_a_period_asked_for_is_computed_by_the_worker(
     broker_url, postgres_required, client_for, commissioner
 ):
     client = client_for(commissioner)
-    with _worker(broker_url) as queue:
+    with celery_worker(broker_url, prefix="compute") as queue:
 
         def send(*args: object) -> object:
             return metric_compute_task.apply_async(args, queue=queue)
