@@ -77,6 +77,17 @@ class _ListingsField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+def _only_funder(form: forms.BaseForm, funder_id: int | None, help_text: str = "") -> None:
+    """A commissioner records only what their own funding body pays for: the funder field
+    offers that body alone."""
+    if funder_id is None:
+        return
+    field = cast(forms.ModelChoiceField, form.fields["funder"])
+    field.queryset = Organisation.objects.filter(pk=funder_id)
+    if help_text:
+        field.help_text = help_text
+
+
 class AwardForm(VersionedFormMixin, NhsFormMixin, forms.ModelForm):
     funder = _OrganisationField(queryset=Organisation.objects.order_by("name"))
     recipient = _OrganisationField(
@@ -127,10 +138,7 @@ class AwardForm(VersionedFormMixin, NhsFormMixin, forms.ModelForm):
         self.fields["amount"].error_messages["invalid"] = (
             "Amount must be a number of pounds, like 2500 or 2500.50"
         )
-        if funder_id is not None:
-            field = cast(forms.ModelChoiceField, self.fields["funder"])
-            field.queryset = Organisation.objects.filter(pk=funder_id)
-            field.help_text = "Commissioners record the awards of their own funding body."
+        _only_funder(self, funder_id, "Commissioners record the awards of their own funding body.")
 
     def clean_amount(self) -> Any:
         amount = self.cleaned_data.get("amount")
@@ -202,9 +210,7 @@ class PostForm(VersionedFormMixin, NhsFormMixin, forms.ModelForm):
         self.fields["fte"].error_messages["invalid"] = (
             "Full-time equivalent must be a number, like 1 or 0.6"
         )
-        if funder_id is not None:
-            field = cast(forms.ModelChoiceField, self.fields["funder"])
-            field.queryset = Organisation.objects.filter(pk=funder_id)
+        _only_funder(self, funder_id)
 
     def clean_fte(self) -> Any:
         fte = self.cleaned_data.get("fte")
