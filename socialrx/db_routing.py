@@ -10,7 +10,7 @@ only when all of these hold:
   finish (``pin_to_primary``: their next pages read the primary for as long as the replica may
   lag);
 - no transaction is open on the primary (a read inside a transaction that writes sees that
-  transaction's own rows);
+  transaction's own rows), and the view has written nothing yet;
 - the model is not one that must be current: job progress (``outcomes.Run``), sessions, sign-in
   tokens, lockouts and second factors always come from the primary; an object's related rows
   come from the database the object came from;
@@ -174,6 +174,9 @@ class ReplicaRouter:
         return REPLICA
 
     def db_for_write(self, model: type, **hints: Any) -> str:
+        # A view that writes reads what follows from the primary, which has its write.
+        if _use_replica.get():
+            _use_replica.set(False)
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:

@@ -73,8 +73,7 @@ def test_inside_replica_reads_only_reads_outside_a_transaction_go_to_the_replica
         # What must be current, or what signing in reads and writes: the primary.
         assert ROUTER.db_for_read(Run) == "default"
         assert ROUTER.db_for_read(Session) == "default"
-        # Writes, and reads inside a transaction (which may have written): the primary.
-        assert ROUTER.db_for_write(MetricSnapshot) == "default"
+        # Reads inside a transaction (which may have written): the primary.
         with monkeypatch.context() as inside:
             inside.setattr(connections["default"], "in_atomic_block", True)
             assert ROUTER.db_for_read(MetricSnapshot) == "default"
@@ -84,6 +83,12 @@ def test_inside_replica_reads_only_reads_outside_a_transaction_go_to_the_replica
         assert ROUTER.db_for_read(User, instance=user) == "default"
         with primary_reads():
             assert ROUTER.db_for_read(MetricSnapshot) == "default"
+        assert ROUTER.db_for_read(MetricSnapshot) == REPLICA
+        # After a write, the rest of the view reads the primary, which has it.
+        assert ROUTER.db_for_write(MetricSnapshot) == "default"
+        assert ROUTER.db_for_read(MetricSnapshot) == "default"
+    with replica_reads():
+        assert ROUTER.db_for_read(MetricSnapshot) == REPLICA
     assert ROUTER.allow_migrate(REPLICA, "outcomes") is False
     assert ROUTER.allow_migrate("default", "outcomes") is None
 
