@@ -75,8 +75,11 @@ format: install
 typecheck: install
 	$(BIN)/mypy socialrx referrals assets champions outcomes privacy demo bench
 
+# One worker for every queue (socialrx/celery.py); production runs one per queue, see
+# docker-compose.yml. WORKER_QUEUES=bulk makes this one take imports and metric jobs only.
+WORKER_QUEUES ?= celery,bulk,messages
 worker: install
-	$(BIN)/celery -A socialrx worker --loglevel=INFO
+	$(BIN)/celery -A socialrx worker --loglevel=INFO -Q $(WORKER_QUEUES)
 
 beat: install
 	$(BIN)/celery -A socialrx beat --loglevel=INFO

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -21,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from socialrx.db_routing import reads_from_replica
 from socialrx.models import Role
 
 from .metrics.definition import DEFAULT_WINDOW
@@ -158,6 +160,7 @@ class MetricDetailApi(_MetricsApi):
         responses={200: MetricDetailOutputSerializer},
         examples=_examples("metric_retrieve"),
     )
+    @method_decorator(reads_from_replica)
     def get(self, request: Request, metric: str) -> Response:
         info = metric_shown(metric=metric)
         if info is None:
@@ -243,6 +246,7 @@ class MetricListApi(_MetricsApi):
         responses={200: MetricListOutputSerializer(many=True)},
         examples=_examples("metric_list"),
     )
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         periods = metric_periods_list()
         dt_field = serializers.DateTimeField()

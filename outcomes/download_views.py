@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from socialrx.access import role_required
+from socialrx.db_routing import reads_from_replica
 from socialrx.http import SignedInRequest
 
 from .downloads import INTERVALS_NOTE, reports_build, suppression_rule
@@ -20,6 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def board_pack(request: SignedInRequest) -> HttpResponse:
     exact = exact_for(request.user)
     now = timezone.now()
@@ -32,6 +34,7 @@ def board_pack(request: SignedInRequest) -> HttpResponse:
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def report(request: SignedInRequest) -> HttpResponse:
     """The overview as one printable page: each metric's latest figures, chart and caveat."""
     exact = exact_for(request.user)

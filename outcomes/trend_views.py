@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from socialrx.access import role_required
+from socialrx.db_routing import reads_from_replica
 from socialrx.http import SignedInRequest
 
 from .metrics.definition import Metric
@@ -37,6 +38,7 @@ def _status(form: Any) -> int:
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def metric_trend(request: SignedInRequest, metric: str) -> HttpResponse:
     info = _info_or_404(metric)
     data = request.GET.copy()
@@ -77,6 +79,7 @@ def metric_trend(request: SignedInRequest, metric: str) -> HttpResponse:
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def metric_compare(request: SignedInRequest, metric: str) -> HttpResponse:
     info = _info_or_404(metric)
     if info.levels == ("all",):

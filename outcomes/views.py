@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
+from socialrx.db_routing import pin_to_primary, reads_from_replica
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
 from .downloads import CsvContext, metric_csv_rows
@@ -65,6 +66,7 @@ from .suppression import exact_for, rows_present_cached
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def overview(request: SignedInRequest) -> HttpResponse:
     infos = metrics_enabled()
     periods = metric_periods_list()
@@ -156,6 +158,7 @@ def overview_compute(request: SignedInRequest) -> HttpResponse:
     except TooManyRunsError as error:
         form.add_error("period", str(error))
         return _compute_problem(request, form, back, status=429)
+    pin_to_primary(request)
     params = {"period": period_key(start, end)}
     for name in ("pcn", "practice"):
         value = request.POST.get(name, "")
@@ -341,6 +344,7 @@ def _info_or_404(metric: str) -> Metric:
 @require_GET
 @role_required("commissioner")
 @vary_on_headers("HX-Request")  # the partial and the page share a URL: caches must not mix them
+@reads_from_replica
 def metric_detail(request: SignedInRequest, metric: str) -> HttpResponse:
     info = _info_or_404(metric)
     state = _metric_state(request, info)
@@ -365,6 +369,7 @@ def metric_detail(request: SignedInRequest, metric: str) -> HttpResponse:
 
 @require_GET
 @role_required("commissioner")
+@reads_from_replica
 def metric_csv(request: SignedInRequest, metric: str) -> HttpResponse:
     """Exactly the table on the page for the same filters (so, for anyone but an administrator,
     with the same numbers withheld)."""
@@ -427,6 +432,7 @@ def metric_recompute(request: SignedInRequest, metric: str) -> HttpResponse:
     run = metric_recompute_start(
         metric=metric, start=start, end=end, window=window, by=request.user
     )
+    pin_to_primary(request)
     if wants_partial(request):
         return render(request, "outcomes/metric.html#run", _run_context(run, info))
     return redirect(metric_url(metric, period=Period(metric, start, end, window, run.created_at)))
@@ -453,6 +459,7 @@ def metric_compute(request: SignedInRequest, metric: str) -> HttpResponse:
         except TooManyRunsError as error:
             form.add_error("period", str(error))
             return _compute_problem(request, form, back, status=429)
+        pin_to_primary(request)
     return redirect(metric_url(metric, period=Period(metric, start, end, window, timezone.now())))
 
 
@@ -469,6 +476,9 @@ def compute_status(request: SignedInRequest, pk: int) -> HttpResponse:
     # metric's page for the period.
     htmx = getattr(request, "htmx", None)
     context["check_again_url"] = (htmx and htmx.current_url_abs_path) or context["run_period_url"]
+    if run.status == Run.Status.DONE:
+        # The page reloaded next shows the new figures: read them where they were written.
+        pin_to_primary(request)
     response = render(request, "outcomes/_compute.html", context)
     if run.status == Run.Status.DONE and wants_partial(request):
         response["HX-Refresh"] = "true"
@@ -481,6 +491,8 @@ def run_status(request: SignedInRequest, pk: int) -> HttpResponse:
     """The ``#run`` partial, polled by htmx while a recomputation is queued or running."""
     run = get_in_scope_or_404(metric_runs(), what="run", pk=pk)
     info = _info_or_404(run.kind.removeprefix("metric:"))
+    if run.status == Run.Status.DONE:
+        pin_to_primary(request)
     return render(request, "outcomes/metric.html#run", _run_context(run, info))
 
 

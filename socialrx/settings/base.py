@@ -94,8 +94,41 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Past one machine (docs/performance.md): a streaming replica that the outcome dashboards,
+# their downloads and the outcomes API read (socialrx/db_routing.py). Everything else, every
+# write and every background job stays on DATABASE_URL. The replica is never migrated, and the
+# tests use it as a mirror of the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# The replica is read only while no more than this far behind (else the primary serves), and
+# a user who has just asked for a computation reads the primary for that long (plus the check
+# interval below), so they never see a page older than what they did.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_ROUTERS = ["socialrx.db_routing.ReplicaRouter"]
+# DATABASE_POOL_MODE=transaction: the app reaches PostgreSQL through PgBouncer (or another
+# pooler) in transaction mode, where consecutive transactions of one connection may run on
+# different server connections. No server-side cursors (they live across a transaction's end
+# for .iterator()), no prepared statements (psycopg's are per server connection; Django turns
+# them off by default and this keeps them off), and persistent connections to the pooler,
+# which are cheap. Everything else the app does per connection already ends with its
+# transaction (advisory locks are pg_advisory_xact_lock, settings are SET LOCAL, temporary
+# tables are dropped before the transaction ends).
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ValueError("DATABASE_POOL_MODE must be 'session' or 'transaction'")
+_POOLED = DATABASE_POOL_MODE == "transaction"
+for _db in DATABASES.values():
+    _db["ATOMIC_REQUESTS"] = False
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _POOLED else 0)
+    _db["CONN_HEALTH_CHECKS"] = _db["CONN_MAX_AGE"] != 0
+    if _POOLED:
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        if _db["ENGINE"].endswith("postgresql"):
+            _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "socialrx.User"

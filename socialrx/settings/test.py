@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import copy
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 SOCIALRX_ENV = "test"
 DEBUG = False
@@ -24,3 +26,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tests that are about the second factor switch it on themselves.
 MFA_ENFORCE = False
+# A "replica" alias always exists, as a mirror of the primary (DATABASE_REPLICA_URL or not), so
+# code naming it works; reads go there only in the tests that point it at a database of its
+# own and turn DATABASE_REPLICA_READS on (tests/socialrx/test_replica_reads.py).
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA_READS = False
