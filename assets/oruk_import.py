@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from socialrx.validators import format_postcode, validate_postcode
 
-from . import oruk
+from . import oruk, oruk_fetch
 from .models import (
     Asset,
     AssetChange,
@@ -53,7 +52,6 @@ from .models import (
 KIND = "openreferral"
 MAX_LISTED = 100
 MAX_SERVICES = 100_000
-FETCH_TIMEOUT = 30
 PER_PAGE = 200
 DEFAULT_CATEGORY = Category.VOLUNTEERING_COMMUNITY
 
@@ -99,15 +97,14 @@ class FeedError(Exception):
 
 
 def fetch_url(url: str) -> bytes:
-    """GET ``url`` (http or https only), JSON expected."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise FeedError(f"{url} is not a web address (http or https)")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    """GET ``url`` (http or https only, never an address on a private network, at most 50 MB:
+    ``assets.oruk_fetch``), JSON expected."""
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-            return bytes(response.read())
-    except OSError as exc:
-        raise FeedError(f"{url} did not answer: {exc}") from None
+        return oruk_fetch.fetch(url)
+    except oruk_fetch.PrivateAddressError:
+        raise FeedError(f"{url}: {oruk_fetch.PRIVATE[0].lower()}{oruk_fetch.PRIVATE[1:]}") from None
+    except oruk_fetch.FetchError as exc:
+        raise FeedError(str(exc)) from None
 
 
 def _json(raw: bytes, where: str) -> Any:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from assets.oruk_fetch import FetchError, check_url
 from socialrx.forms import NhsFormMixin
 
 from . import KINDS
@@ -72,4 +73,9 @@ class OpenReferralForm(NhsFormMixin, forms.Form):
                 self.add_error("url", "Give a web address or a file, not both")
             elif not url and not upload:
                 self.add_error("url", "Enter the web address of the feed, or choose a JSON file")
+            elif url:
+                try:
+                    check_url(url)
+                except FetchError as exc:
+                    self.add_error("url", str(exc))
         return data

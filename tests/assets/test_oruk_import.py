@@ -8,7 +8,7 @@ import copy
 import datetime as dt
 import io
 import json
-import urllib.request
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,7 +35,8 @@ def _no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def client_fetch(client):
