@@ -64,6 +64,13 @@ class OpenReferralForm(NhsFormMixin, forms.Form):
         help_text="A service, a list of services, or a page of services (Open Referral UK v3).",
         error_messages={"empty": "The file you chose is empty"},
     )
+    whole_feed = forms.BooleanField(
+        label="The file holds every service of the feed",
+        required=False,
+        help_text="Then a listing from this feed that is not in the file is marked as no longer "
+        "in the feed, for you to review (it is never deleted). A web address is always read "
+        "whole.",
+    )
 
     def clean(self) -> dict:
         data = super().clean() or {}

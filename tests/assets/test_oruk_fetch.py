@@ -31,7 +31,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        Handler.hosts.append(self.headers.get("Host", ""))
 
     def log_message(self, *args: object) -> None:
         pass

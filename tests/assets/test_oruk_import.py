@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 
 from assets import oruk_import
 from assets.models import Asset, AssetChange, Capacity, Organisation, OrukSource
+from assets.oruk import has_location
 from assets.oruk_import import (
     FeedError,
     services_from_document,
@@ -111,6 +112,8 @@ def _listing_values(asset: Asset) -> dict:
     values["organisation_kind"] = asset.organisation.kind if asset.organisation else None
     values["sessions"] = [(s.weekday, s.starts_at, s.ends_at) for s in asset.sessions.all()]
     values["oruk_id"] = asset.oruk_id
+    # A listing with no place has no service_at_location, so no id for it to keep.
+    values["oruk_sal_id"] = asset.oruk_sal_id if has_location(asset) else None
     values["confirmed_on"] = asset.last_confirmed_at.date() if asset.last_confirmed_at else None
     return values
 
