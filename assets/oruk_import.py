@@ -351,6 +351,31 @@ def _category(attributes: list[dict]) -> str | None:
             code = _NAMES.get(str(term.get("name", "")).strip().lower())
             if code:
                 return code
+    for attribute in attributes:
+        term = attribute.get("taxonomy_term") or {}
+        if isinstance(term, dict):
+            code = _published_category(term, attribute)
+            if code:
+                return code
+    return None
+
+
+def _published_category(term: dict, attribute: dict) -> str | None:
+    """The category of an LGA service type that belongs to one category only (docs/api.md,
+    "Taxonomies"), known by its ``term_uri`` (http://id.esd.org.uk/service/298), its
+    Open Referral UK CURIE (``esdServiceType:298``) or our own id for it."""
+    ours = oruk.TERMS_BY_ID.get(str(term.get("id", attribute.get("taxonomy_term_id", ""))))
+    uris = [ours.term_uri] if ours is not None and ours.term_uri else []
+    uri = str(term.get("term_uri") or "").strip().lower().rstrip("/")
+    if uri:
+        uris.append(uri.replace("https://", "http://", 1))
+    for value in (term.get("id"), term.get("code"), term.get("term")):
+        prefix, _, number = str(value or "").strip().partition(":")
+        if prefix.lower() == "esdservicetype" and number.isdigit():
+            uris.append(f"http://id.esd.org.uk/service/{number}")
+    for candidate in uris:
+        if candidate in oruk.CATEGORY_BY_PUBLISHED:
+            return oruk.CATEGORY_BY_PUBLISHED[candidate]
     return None
 
 
