@@ -291,7 +291,16 @@ class Asset(models.Model):
         ordering = ["name"]
         # The directory lists in name order: the index lets PostgreSQL read the first page
         # in order instead of sorting every listing.
-        indexes = [models.Index(fields=["name"], name="asset_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="asset_name_idx"),
+            # Every public list counts its matches (the directory's pages, the API's
+            # total_items): with every column the public filter reads, PostgreSQL counts
+            # from the index alone instead of reading each listing (docs/performance.md).
+            models.Index(
+                fields=["listing_status", "ended_on", "last_confirmed_at", "created_at"],
+                name="asset_public_count_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="asset_ends_after_start",
