@@ -206,7 +206,7 @@ def _filtered(request: Request, *, located_only: bool) -> tuple[QuerySet[Asset],
     if taxonomy_id:
         taxonomy = next((t for t in oruk.TAXONOMIES.values() if t.id == taxonomy_id), None)
         if taxonomy is None:
-            return qs.none()
+            return qs.none(), False
         if taxonomy.key == "organisation_kind":
             qs = qs.filter(organisation__isnull=False)
         elif taxonomy.key in (oruk.ESD_SERVICES, oruk.ESD_NEEDS):

@@ -85,3 +85,25 @@ def test_an_imported_service_type_of_one_category_gives_the_category(term, categ
     result = run_import(source="Council", services=[service])
     assert result.ok, result.as_dict()
     assert Asset.objects.get().category == (category or DEFAULT_CATEGORY)
+
+
+def test_services_of_an_unknown_taxonomy_are_none(anon_client):
+    AssetFactory(name="Chair yoga", category=Category.PHYSICAL_ACTIVITY)
+    page = anon_client.get(V3 + "services?taxonomy_id=00000000-0000-0000-0000-000000000000")
+    assert page.status_code == 200 and page.json()["total_items"] == 0
+    services = oruk.TAXONOMIES[oruk.ESD_SERVICES].id
+    assert anon_client.get(V3 + f"services?taxonomy_id={services}").json()["total_items"] == 1
+
+
+def test_ranked_results_page_in_order_with_their_count(anon_client):
+    for i in range(7):
+        AssetFactory(name=f"Walking group {i}", description="A walking group.")
+    AssetFactory(name="Choir")
+    seen = []
+    for page in (1, 2, 3, 4):
+        body = anon_client.get(V3 + f"services?search=walking&per_page=2&page={page}").json()
+        assert body["total_items"] == 7 and body["total_pages"] == 4
+        seen += [s["name"] for s in body["contents"]]
+    assert sorted(seen) == [f"Walking group {i}" for i in range(7)]
+    beyond = anon_client.get(V3 + "services?search=walking&per_page=2&page=9").json()
+    assert beyond["total_items"] == 7 and beyond["contents"] == []
