@@ -178,6 +178,12 @@ class Asset(models.Model):
         OrukSource, null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
     )
     feed_ref = models.CharField("The feed's id for it", max_length=100, blank=True)
+    # A service the feed offers at several places is one listing per place (a link worker
+    # searches by postcode): the feed's id for the place (its service_at_location), empty for
+    # a service with none.
+    feed_place_ref = models.CharField("The feed's id for its place", max_length=100, blank=True)
+    # Set when a whole-feed import no longer finds it: the listing is kept, flagged for review.
+    feed_left_at = models.DateTimeField("No longer in its feed since", null=True, blank=True)
     feed_modified_at = models.DateTimeField(null=True, blank=True)
     feed_seen_at = models.DateTimeField(null=True, blank=True)
     feed_values = models.JSONField(default=dict, blank=True, editable=False)
@@ -285,7 +291,16 @@ class Asset(models.Model):
         ordering = ["name"]
         # The directory lists in name order: the index lets PostgreSQL read the first page
         # in order instead of sorting every listing.
-        indexes = [models.Index(fields=["name"], name="asset_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="asset_name_idx"),
+            # Every public list counts its matches (the directory's pages, the API's
+            # total_items): with every column the public filter reads, PostgreSQL counts
+            # from the index alone instead of reading each listing (docs/performance.md).
+            models.Index(
+                fields=["listing_status", "ended_on", "last_confirmed_at", "created_at"],
+                name="asset_public_count_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="asset_ends_after_start",
@@ -294,9 +309,9 @@ class Asset(models.Model):
                 | models.Q(ended_on__gt=models.F("started_on")),
             ),
             models.UniqueConstraint(
-                fields=["feed", "feed_ref"],
+                fields=["feed", "feed_ref", "feed_place_ref"],
                 condition=models.Q(feed__isnull=False),
-                name="asset_once_per_feed_ref",
+                name="asset_once_per_feed_place",
             ),
             models.CheckConstraint(
                 name="asset_practice_only_names_practice",
@@ -385,6 +400,11 @@ class Asset(models.Model):
             warnings.append(f"{self.name} is full: it is not taking new people at the moment.")
         elif self.capacity == Capacity.PAUSED:
             warnings.append(f"{self.name} is paused: it is not meeting at the moment.")
+        if self.feed_left_at is not None:
+            warnings.append(
+                f"{self.name} is no longer in the directory it was imported from: "
+                "check it is still running."
+            )
         if self.listing_status != ListingStatus.APPROVED:
             warnings.append(f"{self.name} has not been approved for the directory yet.")
         if self.is_stale():
@@ -459,6 +479,7 @@ class AssetChange(models.Model):
         RESOLVED = "resolved", "Report dealt with"
         IMPORTED = "imported", "Updated from an Open Referral feed"
         CONFLICT = "conflict", "Feed differs from a local edit (local edit kept)"
+        LEFT_FEED = "left_feed", "No longer in its Open Referral feed (listing kept)"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)

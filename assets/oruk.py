@@ -120,7 +120,7 @@ LOCAL_TERMS: list[Term] = (
 )
 
 # Published terms (LGA lists, as Open Referral UK recommends): only identifiers checked against
-# the published lists. Extend the table below to map more categories.
+# the published lists (docs/api.md, "Taxonomies"). Extend the table below to map more.
 SOCIAL_INCLUSION = Term(
     ESD_NEEDS,
     "69",
@@ -135,21 +135,62 @@ COMMUNITY_FACILITIES = Term(
     "LGA need 71: community facilities.",
     "http://id.esd.org.uk/need/71",
 )
-CARERS_SUPPORT_GROUPS = Term(
-    ESD_SERVICES,
-    "298",
-    "Carers support groups",
-    "LGA service type 298: carers support groups.",
-    "http://id.esd.org.uk/service/298",
-)
-PUBLISHED_TERMS = [SOCIAL_INCLUSION, COMMUNITY_FACILITIES, CARERS_SUPPORT_GROUPS]
+
+
+def _service_type(code: str, name: str) -> Term:
+    return Term(
+        ESD_SERVICES,
+        code,
+        name,
+        f"LGA service type {code}: {name[0].lower()}{name[1:]}.",
+        f"http://id.esd.org.uk/service/{code}",
+    )
+
+
+# LGA service types (the English and Welsh services list, http://id.esd.org.uk/list/services):
+# each identifier and name checked against the published list, all "Live".
+CARERS_SUPPORT_GROUPS = _service_type("298", "Carers support groups")
+ADULT_CARERS_SUPPORT = _service_type("225", "Adult carers advice and support")
+WELFARE_RIGHTS_ADVICE = _service_type("189", "Welfare rights advice")
+DEBT_COUNSELLING = _service_type("651", "Debt counselling")
+PARKS_OPEN_SPACES = _service_type("461", "Parks and open spaces")
+ARTS_CREATIVE_CLASSES = _service_type("1791", "Arts and creative classes")
+ARTS_ORGANISATIONS_EVENTS = _service_type("838", "Arts organisations and events")
+EXERCISE_FITNESS_CLASSES = _service_type("1789", "Exercise and fitness classes")
+SPORTS_CLUBS_GROUPS = _service_type("641", "Sports clubs and groups")
+VOLUNTEERING = _service_type("1113", "Volunteering")
+COMMUNITY_SUPPORT_GROUPS = _service_type("297", "Community support groups and organisations")
+ADULT_EDUCATION = _service_type("27", "Adult education and learning")
+MUSEUMS_GALLERIES = _service_type("620", "Museums and galleries")
+COMPUTERS_IT_SKILLS = _service_type("442", "Computers and IT skills")
 
 # Category -> published terms. Every social prescribing activity meets the need for social
-# inclusion; some map to a service type too.
+# inclusion; most map to service types too. Reading, food, and faith and culture have no
+# service type that fits them all (the list's food type is food banks only), so only the need.
 CATEGORY_PUBLISHED: dict[str, list[Term]] = {c.value: [SOCIAL_INCLUSION] for c in Category}
-CATEGORY_PUBLISHED[Category.CARERS_SUPPORT] = [SOCIAL_INCLUSION, CARERS_SUPPORT_GROUPS]
-CATEGORY_PUBLISHED[Category.HERITAGE_MUSEUMS] = [SOCIAL_INCLUSION, COMMUNITY_FACILITIES]
-CATEGORY_PUBLISHED[Category.VOLUNTEERING_COMMUNITY] = [SOCIAL_INCLUSION, COMMUNITY_FACILITIES]
+for _category, _terms in {
+    Category.ADVICE_MONEY: [WELFARE_RIGHTS_ADVICE, DEBT_COUNSELLING],
+    Category.GREEN_NATURE: [PARKS_OPEN_SPACES],
+    Category.ARTS_CREATIVITY: [ARTS_CREATIVE_CLASSES, ARTS_ORGANISATIONS_EVENTS],
+    Category.MUSIC_SINGING: [ARTS_ORGANISATIONS_EVENTS],
+    Category.PHYSICAL_ACTIVITY: [EXERCISE_FITNESS_CLASSES, SPORTS_CLUBS_GROUPS],
+    Category.VOLUNTEERING_COMMUNITY: [COMMUNITY_FACILITIES, VOLUNTEERING, COMMUNITY_SUPPORT_GROUPS],
+    Category.LEARNING: [ADULT_EDUCATION],
+    Category.HERITAGE_MUSEUMS: [COMMUNITY_FACILITIES, MUSEUMS_GALLERIES],
+    Category.PEER_SUPPORT: [COMMUNITY_SUPPORT_GROUPS],
+    Category.BEFRIENDING: [COMMUNITY_SUPPORT_GROUPS],
+    Category.DIGITAL_SKILLS: [COMPUTERS_IT_SKILLS],
+    Category.CARERS_SUPPORT: [CARERS_SUPPORT_GROUPS, ADULT_CARERS_SUPPORT],
+}.items():
+    CATEGORY_PUBLISHED[_category] += _terms
+PUBLISHED_TERMS = list(dict.fromkeys(t for terms in CATEGORY_PUBLISHED.values() for t in terms))
+# A published term that belongs to one category only: an imported service tagged with it
+# (and with no category of ours) goes under that category.
+CATEGORY_BY_PUBLISHED: dict[str, str] = {
+    term.term_uri: codes[0]
+    for term in PUBLISHED_TERMS
+    if len(codes := [c for c, terms in CATEGORY_PUBLISHED.items() if term in terms]) == 1
+}
 
 ALL_TERMS: list[Term] = LOCAL_TERMS + PUBLISHED_TERMS
 TERMS_BY_ID: dict[str, Term] = {t.id: t for t in ALL_TERMS}

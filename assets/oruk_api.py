@@ -89,13 +89,25 @@ def _whole_number(request: Request, name: str, default: int, *, least: int, most
     return value
 
 
-def _page(request: Request, qs: QuerySet[Asset], item: Callable[[Asset], dict]) -> dict:
-    """One page as Open Referral UK v3 pages (``page`` from 1, ``per_page`` up to 200)."""
+def _page(
+    request: Request,
+    filtered: tuple[QuerySet[Asset], bool],
+    item: Callable[[Asset], dict],
+) -> dict:
+    """One page as Open Referral UK v3 pages (``page`` from 1, ``per_page`` up to 200).
+    ``filtered``: the listings, and whether they are ranked (by distance or by words): ranked
+    results are paged in two steps, as the directory's search page does
+    (``selectors.RankedPages``): the page's ids with the count from one scan, then those
+    listings in full, instead of building every match's full row to sort it."""
+    qs, ranked = filtered
     page_number = _whole_number(request, "page", 1, least=1, most=10**6)
     per_page = _whole_number(request, "per_page", DEFAULT_PER_PAGE, least=1, most=MAX_PER_PAGE)
-    total = qs.count()
     start = (page_number - 1) * per_page
-    rows = list(qs[start : start + per_page]) if start < total else []
+    pages: QuerySet[Asset] | selectors.RankedPages = qs
+    if ranked:
+        pages = selectors.RankedPages(qs, per_page=per_page, page=page_number)
+    total = pages.count()
+    rows = list(pages[start : start + per_page]) if start < total else []
     total_pages = math.ceil(total / per_page)
     return {
         "total_items": total,
@@ -146,9 +158,10 @@ def _modified_after(raw: str) -> dt.datetime:
     return moment
 
 
-def _filtered(request: Request, *, located_only: bool) -> QuerySet[Asset]:
+def _filtered(request: Request, *, located_only: bool) -> tuple[QuerySet[Asset], bool]:
     """The public listings the ORUK filters select, in the order they answer in: nearest
-    first with a postcode, best match first with words, else by name."""
+    first with a postcode, best match first with words, else by name; and whether that order
+    is a ranking (distance or words) rather than by name."""
     params = request.query_params
     words = params.get("search", "").strip()[:200]
     postcode = params.get("postcode", "").strip()
@@ -193,7 +206,7 @@ def _filtered(request: Request, *, located_only: bool) -> QuerySet[Asset]:
     if taxonomy_id:
         taxonomy = next((t for t in oruk.TAXONOMIES.values() if t.id == taxonomy_id), None)
         if taxonomy is None:
-            return qs.none()
+            return qs.none(), False
         if taxonomy.key == "organisation_kind":
             qs = qs.filter(organisation__isnull=False)
         elif taxonomy.key in (oruk.ESD_SERVICES, oruk.ESD_NEEDS):
@@ -219,10 +232,11 @@ def _filtered(request: Request, *, located_only: bool) -> QuerySet[Asset]:
         qs = qs.filter(pk__in=sessions.values("asset_id"))
     if located_only:
         qs = qs.exclude(venue_name="", postcode="", address="")
-    if not words and not results.by_distance:
+    ranked = bool(words or results.by_distance)
+    if not ranked:
         qs = qs.order_by("name", "pk")
     # Pages carry one-to-one fields only: no sessions to fetch.
-    return _with_coordinates(qs.prefetch_related(None))
+    return _with_coordinates(qs.prefetch_related(None)), ranked
 
 
 def _time(name: str, raw: str) -> dt.time:

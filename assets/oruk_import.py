@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,12 +29,13 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError as FieldError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from socialrx.validators import format_postcode, validate_postcode
 
-from . import oruk
+from . import oruk, oruk_fetch
 from .models import (
     Asset,
     AssetChange,
@@ -53,7 +53,6 @@ from .models import (
 KIND = "openreferral"
 MAX_LISTED = 100
 MAX_SERVICES = 100_000
-FETCH_TIMEOUT = 30
 PER_PAGE = 200
 DEFAULT_CATEGORY = Category.VOLUNTEERING_COMMUNITY
 
@@ -99,15 +98,14 @@ class FeedError(Exception):
 
 
 def fetch_url(url: str) -> bytes:
-    """GET ``url`` (http or https only), JSON expected."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise FeedError(f"{url} is not a web address (http or https)")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    """GET ``url`` (http or https only, never an address on a private network, at most 50 MB:
+    ``assets.oruk_fetch``), JSON expected."""
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-            return bytes(response.read())
-    except OSError as exc:
-        raise FeedError(f"{url} did not answer: {exc}") from None
+        return oruk_fetch.fetch(url)
+    except oruk_fetch.PrivateAddressError:
+        raise FeedError(f"{url}: {oruk_fetch.PRIVATE[0].lower()}{oruk_fetch.PRIVATE[1:]}") from None
+    except oruk_fetch.FetchError as exc:
+        raise FeedError(str(exc)) from None
 
 
 def _json(raw: bytes, where: str) -> Any:
@@ -205,6 +203,7 @@ class Problem:
 class Result:
     kind: str = KIND
     rows: int = 0
+    listings: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -213,6 +212,9 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: int = 0
     feed_problem: str = ""
+    whole_feed: bool = False
+    left: int = 0
+    returned: int = 0
 
     @property
     def ok(self) -> bool:
@@ -224,10 +226,24 @@ class Result:
         if not self.ok:
             bad = "1 bad service" if self.bad_rows == 1 else f"{self.bad_rows:,} bad services"
             return f"Nothing imported: {bad} in the feed."
-        text = (
-            f"Imported {self.rows:,} services: {self.created:,} created, {self.updated:,} "
-            f"updated, {self.unchanged:,} unchanged."
+        places = (
+            f" at {self.listings:,} places (a listing for each)"
+            if self.listings != self.rows
+            else ""
         )
+        text = (
+            f"Imported {self.rows:,} services{places}: {self.created:,} created, "
+            f"{self.updated:,} updated, {self.unchanged:,} unchanged."
+        )
+        if self.left:
+            text += (
+                f" {self.left:,} listing{'s are' if self.left != 1 else ' is'} no longer in "
+                "the feed: kept, and marked for review on the moderation page."
+            )
+        if self.returned:
+            text += f" {self.returned:,} back in the feed."
+        if self.whole_feed and not self.rows:
+            text += " The feed has no services: no listing was marked as gone."
         if self.conflicts:
             text += (
                 f" {self.conflicts:,} listing{'s' if self.conflicts != 1 else ''} kept a local "
@@ -249,6 +265,9 @@ class Result:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "deleted": 0,
+            "listings": self.listings,
+            "left": self.left,
+            "returned": self.returned,
             "conflicts": self.conflicts,
             "bad_rows": self.bad_rows,
             "busy": False,
@@ -260,9 +279,10 @@ class Result:
 
 @dataclass
 class Incoming:
-    """One service of the feed as the listing's values."""
+    """One service of the feed at one of its places, as the listing's values."""
 
     ref: str
+    place: str  # the feed's id for the place ("" for a service with none)
     values: dict[str, Any]
     organisation: dict[str, Any] | None
     modified: dt.datetime | None
@@ -331,6 +351,31 @@ def _category(attributes: list[dict]) -> str | None:
             code = _NAMES.get(str(term.get("name", "")).strip().lower())
             if code:
                 return code
+    for attribute in attributes:
+        term = attribute.get("taxonomy_term") or {}
+        if isinstance(term, dict):
+            code = _published_category(term, attribute)
+            if code:
+                return code
+    return None
+
+
+def _published_category(term: dict, attribute: dict) -> str | None:
+    """The category of an LGA service type that belongs to one category only (docs/api.md,
+    "Taxonomies"), known by its ``term_uri`` (http://id.esd.org.uk/service/298), its
+    Open Referral UK CURIE (``esdServiceType:298``) or our own id for it."""
+    ours = oruk.TERMS_BY_ID.get(str(term.get("id", attribute.get("taxonomy_term_id", ""))))
+    uris = [ours.term_uri] if ours is not None and ours.term_uri else []
+    uri = str(term.get("term_uri") or "").strip().lower().rstrip("/")
+    if uri:
+        uris.append(uri.replace("https://", "http://", 1))
+    for value in (term.get("id"), term.get("code"), term.get("term")):
+        prefix, _, number = str(value or "").strip().partition(":")
+        if prefix.lower() == "esdservicetype" and number.isdigit():
+            uris.append(f"http://id.esd.org.uk/service/{number}")
+    for candidate in uris:
+        if candidate in oruk.CATEGORY_BY_PUBLISHED:
+            return oruk.CATEGORY_BY_PUBLISHED[candidate]
     return None
 
 
@@ -373,8 +418,9 @@ def _moment(raw: Any) -> dt.datetime | None:
     return moment
 
 
-def map_service(number: int, service: Any, result: Result) -> Incoming | None:
-    """Check one service and turn it into the listing's values (``None`` when bad)."""
+def map_service(number: int, service: Any, result: Result) -> list[Incoming] | None:
+    """Check one service and turn it into the listings' values, one for each of its places
+    (``None`` when bad)."""
     if not isinstance(service, dict):
         checker = _Checker(number, "", result)
         checker.error("", "this is not an object", "an Open Referral UK v3 service")
@@ -464,69 +510,23 @@ def map_service(number: int, service: Any, result: Result) -> Incoming | None:
                 "name@example.org",
             )
 
-    # Location: the first one (the directory holds one place per listing).
-    values.update(
-        venue_name="",
-        address="",
-        postcode="",
-        getting_there="",
-        step_free=None,
-        hearing_loop=None,
-        accessible_toilet=None,
-        little_talking=False,
-        slowest_pace=False,
-    )
+    # Places: one listing for each service_at_location (the directory holds one place per
+    # listing, and a link worker searches by postcode), or one without a place.
+    places: list[tuple[str, dict[str, Any]]] = []
+    seen_places: set[str] = set()
     sals = checker.items(service, "service_at_locations")
-    if sals:
-        location = sals[0].get("location") or {}
-        if not isinstance(location, dict):
-            checker.error("service_at_locations[0].location", "this is not an object", "a location")
-            location = {}
-        where = "service_at_locations[0].location"
-        venue = checker.text(location, "name", where=where + ".name", most=200)
-        # A place named as the service itself has no venue name of its own (the export names
-        # a venue-less place after its listing).
-        values["venue_name"] = "" if venue == values["name"] else venue
-        values["getting_there"] = checker.text(
-            location, "description", where=where + ".description", most=500
-        )
-        addresses = checker.items(location, "addresses")
-        if addresses:
-            address = addresses[0]
-            line = checker.text(address, "address_1", where=where + ".addresses[0].address_1")
-            town = checker.text(address, "city", where=where + ".addresses[0].city")
-            values["address"] = ", ".join(p for p in (line, town) if p)
-            if len(values["address"]) > 300:
-                checker.error(
-                    where + ".addresses[0]", "the address is too long", "at most 300 characters"
-                )
-            postcode = checker.text(
-                address, "postal_code", where=where + ".addresses[0].postal_code"
+    for i, sal in enumerate(sals):
+        place = _place(checker, i, sal, values["name"])
+        if place[0] in seen_places:
+            checker.error(
+                f"service_at_locations[{i}].id",
+                "this id is given to an earlier place of this service too",
+                "a different id for each place",
             )
-            country = str(address.get("country") or "GB").strip().upper()
-            if postcode:
-                try:
-                    validate_postcode(postcode)
-                    values["postcode"] = format_postcode(postcode)
-                except FieldError:
-                    if country in ("GB", "UK"):
-                        checker.error(
-                            where + ".addresses[0].postal_code",
-                            f'"{postcode[:20]}" is not a full UK postcode',
-                            "a postcode like M1 1AE",
-                        )
-                    else:
-                        # Not a UK postcode, outside the UK: kept in the address, not searched
-                        # by distance.
-                        values["address"] = ", ".join(
-                            p for p in (values["address"], postcode) if p
-                        )[:300]
-        answers = {label.lower(): key for key, label in oruk.ACCESS_ANSWERS.items()}
-        for item in checker.items(location, "accessibility"):
-            said = str(item.get("accessibility") or item.get("description") or "").strip().lower()
-            if said in answers:
-                flag, answer = answers[said]
-                values[flag] = answer
+        seen_places.add(place[0])
+        places.append(place)
+    if not places:
+        places.append(("", _place_values()))
 
     # Cost.
     costs = checker.items(service, "cost_options")
@@ -594,16 +594,90 @@ def map_service(number: int, service: Any, result: Result) -> Incoming | None:
                 values["capacity"] = capacity
     if checker.bad:
         return None
-    incoming = Incoming(
-        ref=ref,
-        values=values,
-        organisation=org,
-        modified=_moment(service.get("last_modified")),
-        assured=_moment(service.get("assured_date")),
-        status=status,
-        used_default_category=category is None,
+    return [
+        Incoming(
+            ref=ref,
+            place=place,
+            values=values | located,
+            organisation=org,
+            modified=_moment(service.get("last_modified")),
+            assured=_moment(service.get("assured_date")),
+            status=status,
+            used_default_category=category is None,
+        )
+        for place, located in places
+    ]
+
+
+def _place_values() -> dict[str, Any]:
+    return {
+        "venue_name": "",
+        "address": "",
+        "postcode": "",
+        "getting_there": "",
+        "step_free": None,
+        "hearing_loop": None,
+        "accessible_toilet": None,
+        "little_talking": False,
+        "slowest_pace": False,
+    }
+
+
+def _place(checker: _Checker, i: int, sal: dict, name: str) -> tuple[str, dict[str, Any]]:
+    """(the feed's id for the place, the listing's place fields) of one service_at_location."""
+    values = _place_values()
+    where = f"service_at_locations[{i}]"
+    location = sal.get("location") or {}
+    if not isinstance(location, dict):
+        checker.error(where + ".location", "this is not an object", "a location")
+        location = {}
+    ref = str(sal.get("id") or location.get("id") or f"#{i + 1}").strip()
+    if len(ref) > 100:
+        checker.error(where + ".id", f"the id is {len(ref)} characters long", "at most 100")
+    where += ".location"
+    venue = checker.text(location, "name", where=where + ".name", most=200)
+    # A place named as the service itself has no venue name of its own (the export names
+    # a venue-less place after its listing).
+    values["venue_name"] = "" if venue == name else venue
+    values["getting_there"] = checker.text(
+        location, "description", where=where + ".description", most=500
     )
-    return incoming
+    addresses = checker.items(location, "addresses")
+    if addresses:
+        address = addresses[0]
+        line = checker.text(address, "address_1", where=where + ".addresses[0].address_1")
+        town = checker.text(address, "city", where=where + ".addresses[0].city")
+        values["address"] = ", ".join(p for p in (line, town) if p)
+        if len(values["address"]) > 300:
+            checker.error(
+                where + ".addresses[0]", "the address is too long", "at most 300 characters"
+            )
+        postcode = checker.text(address, "postal_code", where=where + ".addresses[0].postal_code")
+        country = str(address.get("country") or "GB").strip().upper()
+        if postcode:
+            try:
+                validate_postcode(postcode)
+                values["postcode"] = format_postcode(postcode)
+            except FieldError:
+                if country in ("GB", "UK"):
+                    checker.error(
+                        where + ".addresses[0].postal_code",
+                        f'"{postcode[:20]}" is not a full UK postcode',
+                        "a postcode like M1 1AE",
+                    )
+                else:
+                    # Not a UK postcode, outside the UK: kept in the address, not searched
+                    # by distance.
+                    values["address"] = ", ".join(p for p in (values["address"], postcode) if p)[
+                        :300
+                    ]
+    answers = {label.lower(): key for key, label in oruk.ACCESS_ANSWERS.items()}
+    for item in checker.items(location, "accessibility"):
+        said = str(item.get("accessibility") or item.get("description") or "").strip().lower()
+        if said in answers:
+            flag, answer = answers[said]
+            values[flag] = answer
+    return ref, values
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -684,51 +758,54 @@ def oruk_import(
     url: str = "",
     by: Any = None,
     on_progress: Progress | None = None,
+    whole_feed: bool = False,
 ) -> Result:
     """Import ``services`` (ORUK v3 service documents) from the feed named ``source``, all or
-    nothing."""
+    nothing. ``whole_feed``: ``services`` is every service of the feed (read from its web
+    address, or a file said to hold them all), so a listing from this feed that is no longer
+    in it is flagged (never deleted)."""
     from .oruk_api import bump_generation
 
-    result = Result(rows=len(services))
+    result = Result(rows=len(services), whole_feed=whole_feed)
     checked: list[Incoming] = []
     seen: set[str] = set()
     for number, service in enumerate(services, start=1):
-        incoming = map_service(number, service, result)
-        if incoming is None:
+        incomings = map_service(number, service, result)
+        if incomings is None:
             continue
-        if incoming.ref in seen:
-            _Checker(number, incoming.ref, result).error(
+        ref = incomings[0].ref
+        if ref in seen:
+            _Checker(number, ref, result).error(
                 "id",
                 "this id is given to an earlier service too",
                 "a different id for each service",
             )
             continue
-        seen.add(incoming.ref)
-        checked.append(incoming)
+        seen.add(ref)
+        checked.extend(incomings)
+        if incomings[0].used_default_category:
+            result.default_category += 1
     if not result.ok:
         return result
 
+    result.listings = len(checked)
     now = timezone.now()
     with transaction.atomic():
         feed, _ = OrukSource.objects.get_or_create(name=source[:200], defaults={"url": url})
         if url and feed.url != url:
             feed.url = url
-        existing = {
-            a.feed_ref: a
-            for a in Asset.objects.filter(feed=feed, feed_ref__in=list(seen))
-            .select_related("organisation")
-            .prefetch_related("sessions")
-        }
+        matched = _match(feed, checked)
         orgs: dict[str, Organisation] = {}
+        back: list[Asset] = []
         for done, incoming in enumerate(checked, start=1):
-            asset = existing.get(incoming.ref)
+            asset = matched.get(id(incoming))
             wanted = _comparable(incoming.values, incoming.organisation)
-            if incoming.used_default_category:
-                result.default_category += 1
             if asset is None:
                 _create(feed, incoming, wanted, orgs, now, by)
                 result.created += 1
             else:
+                if asset.feed_left_at is not None:
+                    back.append(asset)
                 outcome = _update(asset, incoming, wanted, orgs, now, by)
                 if outcome == "conflict":
                     result.conflicts += 1
@@ -739,10 +816,99 @@ def oruk_import(
                     result.unchanged += 1
             if on_progress and (done % 200 == 0 or done == len(checked)):
                 on_progress(done, len(checked))
+        _back_in_feed(feed, back, by, now)
+        result.returned = len(back)
+        if whole_feed and checked:
+            result.left = _left_feed(feed, by, now)
         feed.last_imported_at = now
         feed.save()
     bump_generation()
     return result
+
+
+def _match(feed: OrukSource, checked: list[Incoming]) -> dict[int, Asset]:
+    """The listing each incoming (service, place) updates, keyed by ``id(incoming)``.
+
+    The same (service id, place id) first. Then, within one service, a place the listings do
+    not know takes a listing whose place the feed no longer gives (the same postcode first,
+    then in order): a feed that renumbers its places, or a listing imported before places
+    were told apart, keeps its listing instead of gaining a new one."""
+    refs = {i.ref for i in checked}
+    by_service: dict[str, list[Asset]] = {}
+    for asset in (
+        Asset.objects.filter(feed=feed, feed_ref__in=list(refs))
+        .select_related("organisation")
+        .prefetch_related("sessions")
+        .order_by("feed_ref", "pk")
+    ):
+        by_service.setdefault(asset.feed_ref, []).append(asset)
+    matched: dict[int, Asset] = {}
+    waiting: dict[str, list[Incoming]] = {}
+    for incoming in checked:
+        assets = by_service.get(incoming.ref, [])
+        exact = next((a for a in assets if a.feed_place_ref == incoming.place), None)
+        if exact is not None:
+            matched[id(incoming)] = exact
+            assets.remove(exact)
+        else:
+            waiting.setdefault(incoming.ref, []).append(incoming)
+    for ref, incomings in waiting.items():
+        free = by_service.get(ref, [])
+        places = {i.place for i in checked if i.ref == ref}
+        free = [a for a in free if a.feed_place_ref not in places]
+        for incoming in incomings:
+            if not free:
+                break
+            postcode = incoming.values["postcode"]
+            asset = next((a for a in free if postcode and a.postcode == postcode), free[0])
+            free.remove(asset)
+            asset.feed_place_ref = incoming.place
+            matched[id(incoming)] = asset
+    return matched
+
+
+def _back_in_feed(feed: OrukSource, assets: list[Asset], by: Any, now: dt.datetime) -> None:
+    if not assets:
+        return
+    Asset.objects.filter(pk__in=[a.pk for a in assets]).update(feed_left_at=None)
+    AssetChange.objects.bulk_create(
+        AssetChange(
+            asset=asset,
+            action=AssetChange.Action.IMPORTED,
+            by=by,
+            at=now,
+            changes={"feed": ["no longer in the feed", f"back in {feed.name}"]},
+        )
+        for asset in assets
+    )
+
+
+def _left_feed(feed: OrukSource, by: Any, now: dt.datetime) -> int:
+    """Flag this feed's listings that the import did not find (every one it found was seen
+    ``now``): each is kept as it is, marked (``feed_left_at``) and put on the moderation page
+    for review. Never other feeds' or local listings, nor one flagged already."""
+    gone = list(
+        Asset.objects.filter(feed=feed, feed_left_at__isnull=True)
+        .filter(Q(feed_seen_at__isnull=True) | Q(feed_seen_at__lt=now))
+        .values_list("pk", "feed_ref")
+    )
+    if not gone:
+        return 0
+    for chunk in range(0, len(gone), 1000):
+        pks = [pk for pk, _ref in gone[chunk : chunk + 1000]]
+        Asset.objects.filter(pk__in=pks).update(feed_left_at=now)
+    AssetChange.objects.bulk_create(
+        AssetChange(
+            asset_id=pk,
+            action=AssetChange.Action.LEFT_FEED,
+            by=by,
+            at=now,
+            changes={"feed": [f"{feed.name}: {ref}", "no longer in the feed"]},
+            needs_review=True,
+        )
+        for pk, ref in gone
+    )
+    return len(gone)
 
 
 def _create(
@@ -756,6 +922,7 @@ def _create(
     asset = Asset(
         feed=feed,
         feed_ref=incoming.ref,
+        feed_place_ref=incoming.place,
         feed_modified_at=incoming.modified,
         feed_seen_at=now,
         feed_values={k: _json_safe(v) for k, v in wanted.items()},
@@ -765,21 +932,24 @@ def _create(
     _apply(asset, incoming, FIELDS, orgs)
     if incoming.status in ("inactive", "defunct"):
         asset.ended_on = timezone.localdate()
-    # Keep the feed's own UUID as ours when it is one and free: a listing then has the same
-    # id in both directories (and socialrx's own export round-trips its ids).
-    try:
-        ours = str(uuid.UUID(incoming.ref))
-        if not Asset.objects.filter(oruk_id=ours).exists():
-            asset.oruk_id = uuid.UUID(ours)
-    except ValueError:
-        pass
+    # Keep the feed's own UUIDs as ours when they are UUIDs and free: a listing then has the
+    # same ids in both directories (and socialrx's own export round-trips its ids). A service
+    # at several places gives its id to the first place's listing.
+    for field_name, ref in (("oruk_id", incoming.ref), ("oruk_sal_id", incoming.place)):
+        try:
+            ours = uuid.UUID(ref)
+        except ValueError:
+            continue
+        if not Asset.objects.filter(**{field_name: ours}).exists():
+            setattr(asset, field_name, ours)
     asset.save()
     _write_sessions(asset, incoming.values["sessions"])
+    where = f" at {incoming.place}" if incoming.place else ""
     AssetChange.objects.create(
         asset=asset,
         action=AssetChange.Action.CREATED,
         by=by,
-        changes={"source": [None, f"{feed.name}: {incoming.ref}"]},
+        changes={"source": [None, f"{feed.name}: {incoming.ref}{where}"]},
     )
 
 
@@ -808,7 +978,9 @@ def _update(
     changed_meta = safe_wanted != last or asset.feed_modified_at != incoming.modified
     asset.feed_seen_at = now
     if not apply and not conflicts and not changed_meta:
-        Asset.objects.filter(pk=asset.pk).update(feed_seen_at=now)
+        Asset.objects.filter(pk=asset.pk).update(
+            feed_seen_at=now, feed_place_ref=asset.feed_place_ref
+        )
         return "unchanged"
     before = {name: _json_safe(current[name]) for name in apply}
     _apply(asset, incoming, apply, orgs)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from assets.oruk_fetch import FetchError, check_url
 from socialrx.forms import NhsFormMixin
 
 from . import KINDS
@@ -63,6 +64,13 @@ class OpenReferralForm(NhsFormMixin, forms.Form):
         help_text="A service, a list of services, or a page of services (Open Referral UK v3).",
         error_messages={"empty": "The file you chose is empty"},
     )
+    whole_feed = forms.BooleanField(
+        label="The file holds every service of the feed",
+        required=False,
+        help_text="Then a listing from this feed that is not in the file is marked as no longer "
+        "in the feed, for you to review (it is never deleted). A web address is always read "
+        "whole.",
+    )
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -72,4 +80,9 @@ class OpenReferralForm(NhsFormMixin, forms.Form):
                 self.add_error("url", "Give a web address or a file, not both")
             elif not url and not upload:
                 self.add_error("url", "Enter the web address of the feed, or choose a JSON file")
+            elif url:
+                try:
+                    check_url(url)
+                except FetchError as exc:
+                    self.add_error("url", str(exc))
         return data

@@ -25,9 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 def openreferral_start(
-    *, source: str, url: str = "", upload: UploadedFile | None = None, by: Any
+    *,
+    source: str,
+    url: str = "",
+    upload: UploadedFile | None = None,
+    whole_feed: bool = False,
+    by: Any,
 ) -> Run:
-    params: dict[str, Any] = {"source": source, "url": url}
+    """A web address is always the whole feed; a file only when the administrator says so."""
+    params: dict[str, Any] = {"source": source, "url": url, "whole_feed": whole_feed or not upload}
     if upload is not None:
         params["file"] = default_storage.save(f"imports/{uuid.uuid4().hex}.json", upload)
         params["filename"] = (upload.name or "")[:200]
@@ -74,6 +80,7 @@ def openreferral_execute(*, run_id: int) -> None:
                 services=services,
                 url=run.params.get("url", ""),
                 by=run.created_by,
+                whole_feed=bool(run.params.get("whole_feed", not name)),
                 on_progress=report,
             )
         payload = result.as_dict()

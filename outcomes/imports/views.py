@@ -54,6 +54,7 @@ def openreferral(request: SignedInRequest) -> HttpResponse:
             source=form.cleaned_data["source"],
             url=form.cleaned_data.get("url") or "",
             upload=form.cleaned_data.get("file"),
+            whole_feed=bool(form.cleaned_data.get("whole_feed")),
             by=request.user,
         )
         return redirect("outcomes_imports:run", pk=run.pk)

@@ -353,6 +353,9 @@ GROUP_ANSWER_LINK_DAYS = env.int("GROUP_ANSWER_LINK_DAYS", default=28)
 LISTING_HIDE_DAYS = env.int("LISTING_HIDE_DAYS", default=365)
 # How long the Open Referral UK v3 API keeps a response (docs/api.md).
 ORUK_CACHE_SECONDS = env.int("ORUK_CACHE_SECONDS", default=300)
+# Hosts an Open Referral feed may be read from although they are on a private network (a feed on
+# the local network); every other host must resolve to public addresses only (docs/api.md).
+OPENREFERRAL_ALLOWED_HOSTS = env.list("OPENREFERRAL_ALLOWED_HOSTS", default=[])
 # Whether the SWEMWBS questionnaire is offered (requires registration with its owners).
 SWEMWBS_ENABLED = env.bool("SWEMWBS_ENABLED", default=True)
 # Days after a connection is made that its "did they go?" follow-up falls due.

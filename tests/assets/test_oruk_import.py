@@ -8,7 +8,7 @@ import copy
 import datetime as dt
 import io
 import json
-import urllib.request
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 
 from assets import oruk_import
 from assets.models import Asset, AssetChange, Capacity, Organisation, OrukSource
+from assets.oruk import has_location
 from assets.oruk_import import (
     FeedError,
     services_from_document,
@@ -35,7 +36,8 @@ def _no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def client_fetch(client):
@@ -110,6 +112,8 @@ def _listing_values(asset: Asset) -> dict:
     values["organisation_kind"] = asset.organisation.kind if asset.organisation else None
     values["sessions"] = [(s.weekday, s.starts_at, s.ends_at) for s in asset.sessions.all()]
     values["oruk_id"] = asset.oruk_id
+    # A listing with no place has no service_at_location, so no id for it to keep.
+    values["oruk_sal_id"] = asset.oruk_sal_id if has_location(asset) else None
     values["confirmed_on"] = asset.last_confirmed_at.date() if asset.last_confirmed_at else None
     return values
 

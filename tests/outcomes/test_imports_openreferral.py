@@ -4,7 +4,7 @@ progress. Never the network: the feed's web address is answered by a stand-in fe
 from __future__ import annotations
 
 import json
-import urllib.request
+import socket
 
 import pytest
 from django.core.files.storage import default_storage
@@ -24,10 +24,21 @@ FEED = json.dumps([example("service_full.json")]).encode()
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
+    """Names resolve to a public address unless the test says otherwise; nothing connects."""
+    names = {"feed.example.org": "151.101.0.1", "metadata.example.org": "169.254.169.254"}
+
+    def resolve(host, port, *args, **kwargs):
+        if host[0].isdigit():
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (host, port))]
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
+
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.fixture
@@ -113,6 +124,16 @@ def test_a_bad_feed_shows_each_problem_and_imports_nothing(client_for, admin_use
         ({"url": "https://feed.example.org/oruk"}, "source", "Enter the name of the feed"),
         ({"source": "Example"}, "url", "Enter the web address of the feed, or choose a JSON file"),
         ({"source": "Example", "url": "not a web address"}, "url", "Enter a web address"),
+        (
+            {"source": "Example", "url": "http://metadata.example.org/latest"},
+            "url",
+            "This address is on a private network and cannot be fetched",
+        ),
+        (
+            {"source": "Example", "url": "http://127.0.0.1:5432/"},
+            "url",
+            "This address is on a private network and cannot be fetched",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(
@@ -151,3 +172,16 @@ def test_a_task_delivered_twice_imports_once(admin_user):
     openreferral.openreferral_execute(run_id=run.pk)
     openreferral.openreferral_execute(run_id=run.pk)
     assert Asset.objects.count() == 1
+
+
+def test_an_address_that_turns_private_after_the_form_imports_nothing(admin_user):
+    run = Run.objects.create(
+        kind="openreferral",
+        params={"source": "Example", "url": "http://metadata.example.org/oruk"},
+        created_by=admin_user,
+    )
+    openreferral.openreferral_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert "this address is on a private network and cannot be fetched" in run.result["summary"]
+    assert not Asset.objects.exists()

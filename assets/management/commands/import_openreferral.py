@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--source", required=True, help="The feed's name: listings are matched per feed"
         )
+        parser.add_argument(
+            "--whole-feed",
+            action="store_true",
+            help="The file holds every service of the feed: mark this feed's listings that are "
+            "not in it as no longer in the feed (a web address is always read whole)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         feed: str = options["feed"]
@@ -35,7 +41,12 @@ class Command(BaseCommand):
             )
         except (FeedError, OSError) as exc:
             raise CommandError(f"Nothing imported: {exc}") from None
-        result = oruk_import(source=options["source"], services=services, url=url)
+        result = oruk_import(
+            source=options["source"],
+            services=services,
+            url=url,
+            whole_feed=bool(url) or options["whole_feed"],
+        )
         if not result.ok:
             for problem in result.as_dict()["problems"]:
                 self.stderr.write(problem["message"])
