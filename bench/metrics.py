@@ -189,39 +189,42 @@ def _jobs_child(start: str, end: str) -> None:
 
 
 def _demand_parts(start: str, end: str) -> dict[str, dict[str, Any]]:
-    """The demand job's two halves timed on their own: before/after with the attendance skew,
-    and the comparison group (each in a metric session, as the job runs them)."""
+    """The demand job's parts timed on their own, each in a metric session as the job runs
+    them: before/after with the attendance skew as it ran without the comparison group (its
+    own pass over the appointment rows: "demand alone"), then the job's three steps (the one
+    per-patient pass both halves share, before/after with the skew read from it, and the
+    comparison group read from it)."""
     from outcomes.metrics import comparison, demand
     from outcomes.metrics.registry import METRICS
     from outcomes.metrics.sql import metric_session
 
     info = METRICS["demand"]
-    start_day, end_day = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    window = info.window_for(None)
+    kw: dict[str, Any] = {
+        "start": dt.date.fromisoformat(start),
+        "end": dt.date.fromisoformat(end),
+        "window": info.window_for(None),
+        "dimensions": info.dimensions,
+        "levels": info.levels,
+    }
     parts: dict[str, dict[str, Any]] = {}
     began = time.monotonic()
     with metric_session():
-        demand.compute(
-            start=start_day,
-            end=end_day,
-            window=window,
-            dimensions=info.dimensions,
-            levels=info.levels,
-        )
-    parts["demand_before_after_and_skew"] = {"seconds": time.monotonic() - began}
-    began = time.monotonic()
+        demand.compute(**kw)
+    parts["demand_alone_own_pass"] = {"seconds": time.monotonic() - began}
     with metric_session():
-        found = comparison.compute(
-            start=start_day,
-            end=end_day,
-            window=window,
-            dimensions=info.dimensions,
-            levels=info.levels,
-        )
+        began = time.monotonic()
+        with comparison.patient_pass(kw["start"], kw["end"], kw["window"]) as patients:
+            parts["shared_patient_pass"] = {"seconds": time.monotonic() - began}
+            began = time.monotonic()
+            demand.compute(**kw, patients=patients)
+            parts["before_after_and_skew_from_pass"] = {"seconds": time.monotonic() - began}
+            began = time.monotonic()
+            found = comparison.compute(**kw, patients=patients)
+            seconds = time.monotonic() - began
     total = found.get(("all", "", "total", "all"), {})
     names = ("comparison_n", "comparison_unmatched", "did", "did_ci_low", "did_ci_high")
-    parts["comparison_group"] = {
-        "seconds": time.monotonic() - began,
+    parts["comparison_group_from_pass"] = {
+        "seconds": seconds,
         **{k: total.get(k) for k in names},
     }
     return parts

@@ -17,6 +17,7 @@ column exactly as it always has. A bad file costs a second reading; a good one i
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from outcomes.models import AppointmentCount, AppointmentExtract
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number
 
 from ..columns import Invalid, parse_month
+from ..engine import DATABASE_ERRORS
 from ..lookups import PracticeCodes
 from ..results import ImportResult
 
@@ -42,6 +44,14 @@ MERGE_WORK_MEM = "256MB"
 
 class GiveUpError(Exception):
     """The fast loop met something only the general path may judge and report."""
+
+
+GIVE_UP: tuple[type[BaseException], ...] = (
+    GiveUpError,
+    UnicodeDecodeError,
+    csv.Error,
+    *DATABASE_ERRORS,
+)
 
 
 def keyed_hash(pepper: str) -> Callable[[bytes], str]:
@@ -105,28 +115,14 @@ def import_fast(
     try:
         with transaction.atomic():
             _run(importer, f, header, progress)
-    except (GiveUpError, UnicodeDecodeError, _csv_error(), *_database_errors()):
+    except GIVE_UP:
         f.seek(start)
         result.rows = result.created = result.deleted = 0
         return False
     return True
 
 
-def _csv_error() -> type[Exception]:
-    import csv
-
-    return csv.Error
-
-
-def _database_errors() -> tuple[type[Exception], ...]:
-    from ..engine import DATABASE_ERRORS
-
-    return DATABASE_ERRORS
-
-
 def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[..., None]) -> None:
-    import csv
-
     result: ImportResult = importer.result
     width = len(header)
     at = {name: i for i, name in enumerate(header)}
