@@ -9,10 +9,14 @@ referred (every tenth patient), 1,000,000 conversations, 20,000 community assets
 of appointment extracts (rows only for patient-months with at least one appointment, about 7
 million; ``--dense`` writes a row for every patient-month, 24 million). Then it reports:
 
-- appointment import throughput and peak memory (``outcomes.imports`` on a generated CSV, run
-  in a child process, at two file sizes to show memory staying flat);
-- the floor: one plain aggregate over the appointment rows the demand job reads;
-- each metric job's time for one quarter, and the jobs' peak memory.
+- appointment import throughput and peak memory (``outcomes.imports`` on CSVs of the world's
+  own extracts by patient key, run in a child process, at 1x and 5x the rows to show memory
+  staying flat; and 1x the rows by NHS number, for a scratch practice removed afterwards);
+- each metric job's time for one quarter (each printed as it ends), and the jobs' peak memory;
+- the floor (one plain aggregate over the 12 months of appointment rows the attendance skew
+  reads) and the whole demand job, alternately, three times each in one process: the ratio of
+  the medians and its spread;
+- the demand job's parts.
 
 See docs/performance.md for the figures and how to read them.
 """
