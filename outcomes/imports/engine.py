@@ -204,6 +204,9 @@ def _import(
             if not kind_lock(importer.kind):
                 result.busy = True
                 return
+            if importer.fast_import(f, header, progress):
+                progress(result.rows)
+                return
             try:
                 for batch in _batches(parse_rows(importer, records, header), importer.batch_size):
                     bad = [row for row in batch if row.bad]

@@ -81,6 +81,12 @@ class Importer:
                 )
         return problems
 
+    def fast_import(self, f: Any, header: list[str], progress: Callable[..., None]) -> bool:
+        """Import the rest of ``f`` (after the header) by a path of the format's own, inside
+        the import's transaction; True when done. False (the default) leaves the file, the
+        database and the result as they were, for the general path."""
+        return False
+
     def check_row(self, row: Row) -> None:
         """Checks across cells of one row, and duplicates within the file."""
 

@@ -19,6 +19,7 @@ from outcomes.metrics.sql import (
     day_number,
     grid,
     grouped,
+    hash_joins,
     mean,
     num,
     person_attributes,
@@ -256,7 +257,8 @@ def _compute(
     levels: Sequence[str],
 ) -> list[SnapshotRow]:
     ctes, params = _cohort(source, start, end)
-    found = grouped(ctes, params, aggregates, dimensions=dimensions, levels=levels)
+    with hash_joins():
+        found = grouped(ctes, params, aggregates, dimensions=dimensions, levels=levels)
     return rows_from(grid(groups_of(*dimensions), levels), found, values)
 
 

@@ -15,19 +15,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from outcomes.metrics import demand
 from outcomes.metrics.demand import cohort_months, cohort_sql
 from outcomes.metrics.dimensions import AGE_BANDS
 from outcomes.metrics.intervals import t_critical
-from outcomes.metrics.periods import month_start
+from outcomes.metrics.periods import month_end, month_start
 from outcomes.metrics.sql import (
     Key,
     SnapshotRow,
     T,
     date_param,
     grouped,
+    hash_joins,
     is_postgres,
     mean,
     month_index,
@@ -75,7 +76,72 @@ def _band(expr: str) -> str:
     return f"CASE WHEN {expr} >= {PRE_TOP} THEN {PRE_TOP} ELSE {expr} END"
 
 
-def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list[Any]]:
+def _wide_columns(m0s: list[int], window: int) -> tuple[list[str], list[Any]]:
+    """The per-patient columns of the pool, for rows ``a``: for each index month m0 the
+    "before" and "after" totals (``pre_i``, ``post_i``), and the age band and sex in the
+    "before" months of any index month."""
+    wide, wide_params = [], []
+    for i, m0 in enumerate(m0s):
+        pre = [date_param(month_start(m0 - window)), date_param(month_start(m0 - 1))]
+        post = [date_param(month_start(m0 + 1)), date_param(month_start(m0 + window))]
+        wide += [
+            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS pre_{i}",
+            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS post_{i}",
+        ]
+        wide_params += [*pre, *post]
+    # Age band and sex: the greatest value on the patient's rows in the "before" months of
+    # any of the period's index months (the same months for referred people and controls).
+    before = [date_param(month_start(m0s[0] - window)), date_param(month_start(m0s[-1] - 1))]
+    wide += [
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.age_band END) AS age_band",
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex",
+    ]
+    wide_params += before * 2
+    return wide, wide_params
+
+
+PATIENTS_TABLE = "demand_patients"
+
+
+@contextmanager
+def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
+    """One pass over the appointment rows for the whole demand job: a temporary table of one
+    row per (practice, patient) with the comparison pool's columns (``_wide_columns``) and
+    the attendance skew's 12-month total (``n12``; ``in12`` = 1 when the patient has a row in
+    those months), over every month either reads. Both then read it instead of grouping the
+    appointment rows twice (docs/performance.md). Yields the table's name; dropped after."""
+    m0s = index_months(start, end, window) or [0]
+    wide, params = _wide_columns(m0s, window)
+    skew_first, skew_last = demand.skew_months(end)
+    skew = [date_param(month_start(skew_first)), date_param(month_end(skew_last))]
+    wide += [
+        "SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS n12",
+        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN 1 ELSE 0 END) AS in12",
+    ]
+    params += skew * 2
+    first = min(m0s[0] - window, skew_first)
+    last = max(m0s[-1] + window, skew_last)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PATIENTS_TABLE}")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE {PATIENTS_TABLE} AS
+                SELECT a.practice_id, a.patient_key, {", ".join(wide)}
+                FROM {T["appointments"]} a
+                WHERE a.month BETWEEN %s AND %s
+                GROUP BY a.practice_id, a.patient_key""",
+            [*params, date_param(month_start(first)), date_param(month_end(last))],
+        )
+        if is_postgres():
+            cursor.execute(f"ANALYZE {PATIENTS_TABLE}")
+        try:
+            yield PATIENTS_TABLE
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {PATIENTS_TABLE}")
+
+
+def comparison_sql(
+    start: dt.date, end: dt.date, window: int, patients: str | None = None
+) -> tuple[str, list[Any]]:
     """CTEs ending in ``cohort``: one row per before/after cohort member with at least one
     appointment before, with the people columns ``grouped`` needs, the person's ``pre`` and
     ``post``, and, when matched, ``controls`` (how many), ``c_pre`` and ``c_post`` (their
@@ -96,23 +162,19 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
     # sex in the "before" months. The m0 columns are then turned into rows, one per
     # (patient, m0). (The pass reads the table once whatever the months: there is no index on
     # the month alone, and a sequential scan beats one for this many rows.)
-    wide, wide_params = [], []
-    for i, m0 in enumerate(m0s):
-        pre = [date_param(month_start(m0 - window)), date_param(month_start(m0 - 1))]
-        post = [date_param(month_start(m0 + 1)), date_param(month_start(m0 + window))]
-        wide += [
-            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS pre_{i}",
-            f"SUM(CASE WHEN a.month BETWEEN %s AND %s THEN a.appointments ELSE 0 END) AS post_{i}",
-        ]
-        wide_params += [*pre, *post]
-    # Age band and sex: the greatest value on the patient's rows in the "before" months of
-    # any of the period's index months (the same months for referred people and controls).
+    wide, wide_params = _wide_columns(m0s, window)
     before = [date_param(month_start(m0s[0] - window)), date_param(month_start(m0s[-1] - 1))]
-    wide += [
-        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.age_band END) AS age_band",
-        "MAX(CASE WHEN a.month BETWEEN %s AND %s THEN a.sex END) AS sex",
-    ]
-    wide_params += before * 2
+    if patients is None:
+        wide_sql = f"""SELECT a.practice_id, a.patient_key, {", ".join(wide)}
+            FROM {T["appointments"]} a
+            WHERE a.month BETWEEN %s AND %s
+                AND a.practice_id IN (SELECT practice_id FROM index_month)
+            GROUP BY a.practice_id, a.patient_key"""
+        wide_params += [earliest, date_param(month_start(m0s[-1] + window))]
+    else:
+        wide_sql = f"""SELECT * FROM {patients}
+            WHERE practice_id IN (SELECT practice_id FROM index_month)"""
+        wide_params = []
 
     def choose(column: str) -> str:
         cases = " ".join(f"WHEN {m0} THEN w.{column}_{i}" for i, m0 in enumerate(m0s))
@@ -150,13 +212,7 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
             ) attributed
         ),
         cell AS (SELECT DISTINCT {cell_key} FROM treated),
-        wide AS (
-            SELECT a.practice_id, a.patient_key, {", ".join(wide)}
-            FROM {T["appointments"]} a
-            WHERE a.month BETWEEN %s AND %s
-                AND a.practice_id IN (SELECT practice_id FROM index_month)
-            GROUP BY a.practice_id, a.patient_key
-        ),
+        wide AS ({wide_sql}),
         candidate AS (
             SELECT practice_id, m0, patient_key, pre, post,
                 {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
@@ -209,8 +265,6 @@ def comparison_sql(start: dt.date, end: dt.date, window: int) -> tuple[str, list
         *before,
         *before,
         *wide_params,
-        earliest,
-        date_param(month_start(m0s[-1] + window)),
         window,
     ]
     return ctes, params
@@ -238,31 +292,25 @@ def comparison_values(agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _hash_joins() -> Iterator[None]:
-    """On PostgreSQL, only hash joins for the comparison query. Its CTEs are estimated at a
-    row or two (the planner cannot see through the cohort's filters), so it would otherwise
-    loop over the cells or the cohort, re-running the per-patient aggregate under each row
-    (minutes instead of seconds), or sort two million patient rows to merge them with ten
-    thousand cells. Hash joins are right at every scale here; the per-person
-    lookups stay index scans (they are subqueries, not joins)."""
-    if not is_postgres():
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-        yield
-        cursor.execute("SET LOCAL enable_nestloop = on")
-        cursor.execute("SET LOCAL enable_mergejoin = on")
+# Only hash joins (docs/performance.md): the CTEs are estimated at a row or two, so the
+# planner would otherwise loop over the cells or the cohort, re-running the per-patient
+# aggregate under each row, or sort two million patient rows to merge them with ten thousand
+# cells.
+_hash_joins = hash_joins
 
 
 def compute(
-    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+    *,
+    start: dt.date,
+    end: dt.date,
+    window: int,
+    dimensions: Sequence[str],
+    levels: Sequence[str],
+    patients: str | None = None,
 ) -> dict[Key, dict[str, Any]]:
     """The comparison values per (level, code, dimension, group) found; a key not found has
     no one in it (``comparison_values({})``)."""
-    ctes, params = comparison_sql(start, end, window)
+    ctes, params = comparison_sql(start, end, window, patients)
     with _hash_joins():
         found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
     return {key: comparison_values(agg) for key, agg in found.items()}
@@ -273,8 +321,23 @@ def demand_compute(
 ) -> list[SnapshotRow]:
     """``demand`` with the comparison group beside before/after: every row (each level, code
     and breakdown group) carries the comparison values of the same people."""
-    rows = demand.compute(start=start, end=end, window=window, dimensions=dimensions, levels=levels)
-    found = compute(start=start, end=end, window=window, dimensions=dimensions, levels=levels)
+    with patient_pass(start, end, window) as patients:
+        rows = demand.compute(
+            start=start,
+            end=end,
+            window=window,
+            dimensions=dimensions,
+            levels=levels,
+            patients=patients,
+        )
+        found = compute(
+            start=start,
+            end=end,
+            window=window,
+            dimensions=dimensions,
+            levels=levels,
+            patients=patients,
+        )
     empty = comparison_values({})
     return [
         SnapshotRow(*row[:4], row.values | found.get(tuple(row[:4]), empty))  # type: ignore[arg-type]

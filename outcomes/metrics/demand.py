@@ -113,14 +113,32 @@ AGGREGATES = {
 }
 
 
-def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
-    """Attendance skew per practice over the 12 calendar months ending with ``end``'s month,
-    for practices with all 12 extracts. Keyed by ODS code."""
+def skew_months(end: dt.date) -> tuple[int, int]:
+    """The attendance skew's 12 calendar months (month indexes) ending with ``end``'s."""
     last = month_of(end)
-    first = last - SKEW_MONTHS + 1
+    return last - SKEW_MONTHS + 1, last
+
+
+def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]]:
+    """Attendance skew per practice over the 12 calendar months ending with ``end``'s month,
+    for practices with all 12 extracts. Keyed by ODS code. ``patients``: a table already
+    holding each patient's 12-month total (``n12``, and ``in12`` = 1 when they have a row in
+    those months; comparison.patient_pass), read instead of the appointment rows."""
+    first, last = skew_months(end)
     # Keys are lower-case hex, so byte order is the same as any locale's order; "C" saves
     # PostgreSQL a locale-aware comparison per pair (SQLite compares bytes already).
     key_order = ' COLLATE "C"' if is_postgres() else ""
+    if patients is None:
+        # One pass over the 12 months (the rows a plain aggregate reads); practices without
+        # all 12 extracts drop out at the joins with ``list``.
+        totals = f"""SELECT a.practice_id, a.patient_key, SUM(a.appointments) AS n
+            FROM {T["appointments"]} a
+            WHERE a.month BETWEEN %s AND %s
+            GROUP BY a.practice_id, a.patient_key"""
+        totals_params = [date_param(month_start(first)), date_param(month_end(last))]
+    else:
+        totals = f"SELECT practice_id, patient_key, n12 AS n FROM {patients} WHERE in12 = 1"
+        totals_params = []
     sql = f"""
         WITH complete AS (
             SELECT practice_id FROM {T["extract"]}
@@ -133,14 +151,7 @@ def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
             FROM complete c LEFT JOIN {T["population"]} p ON p.practice_id = c.practice_id
             GROUP BY c.practice_id
         ),
-        totals AS MATERIALIZED (
-            -- One pass over the 12 months (the rows a plain aggregate reads); practices
-            -- without all 12 extracts drop out at the joins with ``list``.
-            SELECT a.practice_id, a.patient_key, SUM(a.appointments) AS n
-            FROM {T["appointments"]} a
-            WHERE a.month BETWEEN %s AND %s
-            GROUP BY a.practice_id, a.patient_key
-        ),
+        totals AS MATERIALIZED ({totals}),
         -- The top k without sorting every patient: the k-th largest total T per practice
         -- comes from the histogram of totals; everyone above T is in, and of those at T
         -- the first by patient key fill the rest. No T (k is more than the patients with a
@@ -207,8 +218,7 @@ def _skew(end: dt.date) -> dict[str, dict[str, Any]]:
     params = [
         date_param(month_start(first)),
         date_param(month_start(last)),
-        date_param(month_start(first)),
-        date_param(month_end(last)),
+        *totals_params,
         date_param(end),
     ]
     out = {}
@@ -246,11 +256,17 @@ def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
 
 
 def compute(
-    *, start: dt.date, end: dt.date, window: int, dimensions: Sequence[str], levels: Sequence[str]
+    *,
+    start: dt.date,
+    end: dt.date,
+    window: int,
+    dimensions: Sequence[str],
+    levels: Sequence[str],
+    patients: str | None = None,
 ) -> list[SnapshotRow]:
     ctes, params = cohort_sql(start, end, window)
     found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
-    skew = _skew(end)
+    skew = _skew(end, patients)
     rows = []
     for key in grid(groups_of(*dimensions), levels):
         values = demand_values(key, found.get(key, {}))

@@ -115,6 +115,26 @@ def metric_session() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def hash_joins() -> Iterator[None]:
+    """On PostgreSQL, only hash joins for the queries inside. A metric's CTEs (a cohort
+    filtered by consent through a correlated subquery, first and latest answers by window
+    functions) are estimated at a row or two when they hold thousands, so the planner would
+    otherwise nest loops over them: the people of a change metric compared one by one with
+    every cohort row (minutes at a large integrated care system's scale, against about a
+    second). Hash joins are right at every scale here; per-row lookups written as subqueries
+    stay index scans. Set inside a savepoint, and set back on after."""
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        yield
+        cursor.execute("SET LOCAL enable_nestloop = on")
+        cursor.execute("SET LOCAL enable_mergejoin = on")
+
+
 def date_param(value: dt.date) -> Any:
     return connection.ops.adapt_datefield_value(value)
 

@@ -9,7 +9,7 @@ only then is the file read a second time, into a temporary table, to name the li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..importer import Importer, Row
 from ..lookups import PracticeCodes
 from ..reading import PathOrFile, open_binary, read_records
 from ..results import MAX_LISTED_BAD_ROWS, Problem
+from .appointments_copy import import_fast
 from .population import AGE_BANDS, SEXES
 
 
@@ -89,6 +90,11 @@ class AppointmentsImporter(Importer):
         else:
             self.key_column = present[0]
         return problems
+
+    def fast_import(self, f: Any, header: list[str], progress: Callable[..., None]) -> bool:
+        """PostgreSQL, a file the fast loop accepts whole: COPY into staging, one merge
+        (``appointments_copy``)."""
+        return import_fast(self, f, header, progress)
 
     def check_row(self, row: Row) -> None:
         row.values["practice_id"] = self.practices.check(self, row)

@@ -1,0 +1,226 @@
+"""The appointments import's fast path on PostgreSQL (outcomes/imports/importers/
+appointments_copy.py): a good file goes through it alone; anything it does not accept leaves
+nothing behind and the general path reports it, by line and column, as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from outcomes.imports import data_import
+from outcomes.imports.importers import appointments as appointments_module
+from outcomes.imports.importers.appointments import AppointmentsImporter
+from outcomes.imports.importers.appointments_copy import keyed_hash
+from outcomes.models import AppointmentCount, AppointmentExtract
+from socialrx.validators import nhs_number_is_valid, patient_key
+from tests.outcomes.imports_support import messages, nhs_numbers, table, write_csv
+from tests.socialrx.factories import PracticeFactory
+
+pytestmark = [pytest.mark.django_db]
+
+HEADER = ["ods_code", "month", "nhs_number", "appointments", "age_band", "sex"]
+N1, N2, N3 = "9434765919", "9434765870", "4010232137"
+
+
+@pytest.fixture
+def practices(db):
+    return PracticeFactory(ods_code="A81001"), PracticeFactory(ods_code="A81002")
+
+
+@pytest.fixture
+def paths(monkeypatch):
+    """Which path wrote: "fast" when the fast loop finished, "general" for every batch the
+    general path wrote."""
+    used: list[str] = []
+    fast = AppointmentsImporter.fast_import
+    general = AppointmentsImporter.write
+
+    def fast_import(self, f, header, progress):
+        done = fast(self, f, header, progress)
+        if done:
+            used.append("fast")
+        return done
+
+    def write(self, rows):
+        used.append("general")
+        return general(self, rows)
+
+    monkeypatch.setattr(AppointmentsImporter, "fast_import", fast_import)
+    monkeypatch.setattr(AppointmentsImporter, "write", write)
+    return used
+
+
+def test_keyed_hash_is_the_patient_key(settings):
+    for pepper in ("test-pepper", "p" * 64, "a much longer pepper " * 5, ""):
+        settings.PATIENT_KEY_PEPPER = pepper
+        digest = keyed_hash(pepper)
+        for number in (N1, N2, N3, *nhs_numbers(50)):
+            assert digest(number.encode()) == patient_key(number)
+
+
+def test_a_good_file_goes_through_the_fast_path_only(tmp_path, practices, paths, postgres_required):
+    rows = [
+        ["A81001", "2025-01", N1, 3, "45-54", "female"],
+        ["A81001", "2025-01", "943 476 5870", 0, "", ""],
+        ["A81001", "2025-02", N1, 1, "", "male"],
+        ["A81002", "2025-01", N3, 12, "0-17", ""],
+    ]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    )
+    assert result.ok, messages(result)
+    assert paths == ["fast"]
+    assert (result.rows, result.created, result.deleted) == (4, 4, 0)
+    stored = {
+        (c.practice.ods_code, c.month.isoformat(), c.patient_key, c.appointments, c.age_band, c.sex)
+        for c in AppointmentCount.objects.select_related("practice")
+    }
+    assert stored == {
+        ("A81001", "2025-01-01", patient_key(N1), 3, "45-54", "female"),
+        ("A81001", "2025-01-01", patient_key(N2), 0, "", ""),
+        ("A81001", "2025-02-01", patient_key(N1), 1, "", "male"),
+        ("A81002", "2025-01-01", patient_key(N3), 12, "0-17", ""),
+    }
+    assert {
+        (e.practice.ods_code, e.month.isoformat(), e.rows)
+        for e in AppointmentExtract.objects.select_related("practice")
+    } == {("A81001", "2025-01-01", 2), ("A81001", "2025-02-01", 1), ("A81002", "2025-01-01", 1)}
+
+
+def test_fast_and_general_paths_store_the_same_rows(
+    tmp_path, practices, monkeypatch, postgres_required
+):
+    numbers = list(nhs_numbers(3000))
+    rows = [
+        [("A81001", "A81002")[i % 2], f"2025-{1 + i % 3:02d}", n, i % 5, "25-34", "other"]
+        for i, n in enumerate(numbers)
+    ]
+    f = write_csv(tmp_path / "a.csv", HEADER, rows)
+    assert data_import(kind="appointments", path_or_file=f).ok
+    fast = (table(AppointmentCount), table(AppointmentExtract))
+    AppointmentCount.objects.all().delete()
+    AppointmentExtract.objects.all().delete()
+    monkeypatch.setattr(AppointmentsImporter, "fast_import", lambda *a: False)
+    assert data_import(kind="appointments", path_or_file=f).ok
+    assert (table(AppointmentCount), table(AppointmentExtract)) == fast
+
+
+def test_the_fast_path_replaces_each_practice_and_month(
+    tmp_path, practices, paths, postgres_required
+):
+    first = [
+        ["A81001", "2025-01", N1, 3, "", ""],
+        ["A81001", "2025-01", N2, 2, "", ""],
+        ["A81001", "2025-02", N1, 1, "", ""],
+        ["A81002", "2025-01", N3, 5, "", ""],
+    ]
+    data_import(kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, first))
+    second = [["A81001", "2025-01", N3, 9, "", ""]]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, second)
+    )
+    assert result.ok and result.deleted == 2 and paths == ["fast", "fast"]
+    assert set(
+        AppointmentCount.objects.values_list(
+            "practice__ods_code", "month", "patient_key", "appointments"
+        )
+    ) == {
+        ("A81001", first_day("2025-01"), patient_key(N3), 9),
+        ("A81001", first_day("2025-02"), patient_key(N1), 1),
+        ("A81002", first_day("2025-01"), patient_key(N3), 5),
+    }
+    assert AppointmentExtract.objects.get(practice__ods_code="A81001", month="2025-01-01").rows == 1
+
+
+def first_day(month: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(month + "-01")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            ["A81001", "2025-01", "9434765918", 1, "", ""],
+            "line 25002, column nhs_number: the value is not a valid NHS number; expected 10 "
+            "digits whose last is the modulus 11 check digit (the value is not shown)",
+        ),
+        (
+            ["A81001", "2025-01", N1, 1, "", ""],
+            "line 25002, column nhs_number: the same patient is also on line 2 for this practice "
+            "and month; expected one row for each patient in each practice and month",
+        ),
+        (
+            ["Z99999", "2025-01", N2, 1, "", ""],
+            'line 25002, column ods_code: "Z99999" matches no practice; expected the ods_code of '
+            "practice already imported (practices.csv)",
+        ),
+        (
+            ["A81001", "2025-01", N2, "x", "", ""],
+            'line 25002, column appointments: "x" is not a whole number; expected a whole '
+            "number, 0 or more",
+        ),
+        (
+            ["A81001", "2025-01", N2, 1, "45 to 54", ""],
+            'line 25002, column age_band: "45 to 54" is not one of the codes; expected one of '
+            "0-17, 18-24, 25-34, 35-44, 45-54, 55-64, 65-74, 75-84, 85+, unknown",
+        ),
+    ],
+)
+def test_a_bad_row_late_in_a_big_file_is_reported_and_nothing_changes(
+    tmp_path, practices, paths, postgres_required, row, message
+):
+    data_import(
+        kind="appointments",
+        path_or_file=write_csv(tmp_path / "a.csv", HEADER, [["A81002", "2025-01", N1, 7, "", ""]]),
+    )
+    before = (table(AppointmentCount), table(AppointmentExtract))
+    paths.clear()
+    numbers = [n for n in nhs_numbers(25_010) if n not in (N1, N2)][:24_999]
+    rows = [
+        ["A81001", "2025-01", N1, 1, "", ""],
+        *(["A81001", "2025-01", n, 1, "", ""] for n in numbers),
+        row,
+    ]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows)
+    )
+    assert not result.ok
+    assert messages(result) == [message]
+    assert "fast" not in paths  # the fast loop gave up; the general path reported
+    assert (table(AppointmentCount), table(AppointmentExtract)) == before
+
+
+def test_nhs_numbers_failing_the_check_are_refused(tmp_path, practices, postgres_required):
+    bad = [n for n in (f"94347659{i:02d}" for i in range(100)) if not nhs_number_is_valid(n)]
+    for number in bad[:5]:
+        result = data_import(
+            kind="appointments",
+            path_or_file=write_csv(
+                tmp_path / "a.csv", HEADER, [["A81001", "2025-01", number, 1, "", ""]]
+            ),
+        )
+        assert [p.column for p in result.problems] == ["nhs_number"]
+    assert not AppointmentCount.objects.exists()
+
+
+def test_cells_that_need_tidying_still_import(tmp_path, practices, paths, postgres_required):
+    """A lower-case ODS code or spaces round a cell: the general path's rules, not refused."""
+    rows = [[" a81001", "2025-01 ", N1, " 3", " 45-54", "female "]]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    )
+    assert result.ok, messages(result)
+    assert paths == ["general"]
+    assert list(
+        AppointmentCount.objects.values_list("patient_key", "appointments", "age_band")
+    ) == [(patient_key(N1), 3, "45-54")]
+
+
+def test_the_module_keeps_the_general_path_for_sqlite(tmp_path, practices, paths):
+    rows = [["A81001", "2025-01", N1, 3, "", ""]]
+    assert data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    ).ok
+    expected = "fast" if appointments_module.connection.vendor == "postgresql" else "general"
+    assert paths == [expected]
