@@ -109,6 +109,7 @@ class ServiceRequestCreateApi(FhirApi):
             phone=sent.phone,
             email=sent.email,
             practice=patient_practice,
+            ethnic_category=sent.ethnic_category,
         )
         details = ReferralDetails(
             reason=sent.reason,

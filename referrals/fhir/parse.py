@@ -10,7 +10,8 @@ What is read (docs/api.md, "FHIR"):
 - ``identifier[0]``: the sender's own identifier of the referral (system and value); the same
   identifier sent again makes no second referral;
 - ``subject``: a contained ``Patient`` (NHS number under ``https://fhir.nhs.uk/Id/nhs-number``,
-  name, birth date, postcode, phone, email, registered practice as ``generalPractitioner``);
+  name, birth date, postcode, phone, email, registered practice as ``generalPractitioner``,
+  ethnic category as UK Core's ``Extension-UKCore-EthnicCategory``);
 - ``requester``: a contained ``Organization`` (ODS code under
   ``https://fhir.nhs.uk/Id/ods-organization-code``), ``Practitioner`` (the referrer's name and
   email) or ``PractitionerRole`` joining the two;
@@ -40,7 +41,15 @@ from socialrx.validators import (
     validate_uk_phone,
 )
 
-from .codes import CONSENT_PURPOSES, NHS_NUMBER, ODS_ORGANISATION, local_system
+from ..models import EthnicCategory
+from .codes import (
+    CONSENT_PURPOSES,
+    NHS_NUMBER,
+    ODS_ORGANISATION,
+    UK_CORE_ETHNIC_CATEGORY_EXTENSION,
+    UK_CORE_ETHNIC_CATEGORY_SYSTEM,
+    local_system,
+)
 from .outcome import FhirError, Issue
 
 IDENTIFIER_MAX_LENGTH = 150
@@ -59,6 +68,7 @@ class ReferralSent:
     postcode: str = ""
     phone: str = ""
     email: str = ""
+    ethnic_category: str = ""
     patient_practice_ods: str = ""
     requester_ods: str = ""
     referrer_name: str = ""
@@ -235,12 +245,36 @@ class _Reader:
                     sent.email, where["email"] = value, expression
             except DjangoValidationError as exc:
                 self.problem("; ".join(exc.messages), expression, "value")
+        self.ethnic_category(patient, path)
         practices = patient.get("generalPractitioner") or []
         if practices:
             org_path, org = self.resolve(
                 practices[0], f"{path}.generalPractitioner[0]", ("Organization",)
             )
             sent.patient_practice_ods = self.ods_code(org, org_path)
+
+    def ethnic_category(self, patient: dict, path: str) -> None:
+        """UK Core's ethnic category extension, coded in the NHS ethnic category (England)."""
+        for i, extension in enumerate(patient.get("extension") or []):
+            if extension.get("url") != UK_CORE_ETHNIC_CATEGORY_EXTENSION:
+                continue
+            expression = f"{path}.extension[{i}].valueCodeableConcept"
+            self.sent.expressions["ethnic_category"] = expression
+            codings = (extension.get("valueCodeableConcept") or {}).get("coding") or []
+            codes = [
+                str(c.get("code", ""))
+                for c in codings
+                if c.get("system") == UK_CORE_ETHNIC_CATEGORY_SYSTEM
+            ]
+            if not codes or codes[0] not in EthnicCategory.values:
+                self.problem(
+                    f"Code the ethnic category in {UK_CORE_ETHNIC_CATEGORY_SYSTEM} "
+                    "(A to S, or Z for not stated).",
+                    expression,
+                    "code-invalid",
+                )
+                return
+            self.sent.ethnic_category = codes[0]
 
     def ods_code(self, organisation: dict, path: str) -> str:
         if not organisation:
