@@ -282,6 +282,14 @@ class BundleDetailApi(FhirApi):
         return Response(resources.message_back_bundle(feedback))
 
 
+class PatientDetailApi(FhirApi):
+    """``GET /fhir/Patient/{id}``: the person's record, for the link workers of their team."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        person = person_get_for_casework(user=request.user, pk=pk)
+        return Response(resources.patient_for(person))
+
+
 class PatientQuestionnaireResponsesApi(FhirApi):
     """``GET /fhir/Patient/{id}/QuestionnaireResponse``: the person's SWEMWBS and ONS4
     answers, for the link workers of their team."""

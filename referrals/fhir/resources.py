@@ -13,8 +13,10 @@ from typing import Any
 from django.utils import timezone
 
 from ..models import (
+    EthnicCategory,
     Feedback,
     Ons4Response,
+    Person,
     Referral,
     ReferralStatus,
     SwemwbsResponse,
@@ -31,6 +33,8 @@ from .codes import (
     SNOMED_TERMS,
     TASK_CODE,
     TASK_STATES,
+    UK_CORE_ETHNIC_CATEGORY_EXTENSION,
+    UK_CORE_ETHNIC_CATEGORY_SYSTEM,
     UUID_URI,
     fhir_base,
     local_system,
@@ -317,6 +321,49 @@ def message_back_bundle(feedback: Feedback) -> Json:
     }
 
 
+# --- the person's record (for their link workers) ----------------------------------------
+
+
+def patient_for(person: Person) -> Json:
+    """The person's record as UK Core Patient elements: NHS number, name, sex, birth date,
+    postcode, registered practice and the ethnic category (UK Core's extension)."""
+    patient: Json = {"resourceType": "Patient", "id": str(person.pk)}
+    if person.ethnic_category:
+        patient["extension"] = [
+            {
+                "url": UK_CORE_ETHNIC_CATEGORY_EXTENSION,
+                "valueCodeableConcept": {
+                    "coding": [
+                        {
+                            "system": UK_CORE_ETHNIC_CATEGORY_SYSTEM,
+                            "code": person.ethnic_category,
+                            "display": EthnicCategory(person.ethnic_category).label,
+                        }
+                    ]
+                },
+            }
+        ]
+    if person.nhs_number:
+        patient["identifier"] = [{"system": NHS_NUMBER, "value": person.nhs_number}]
+    name: Json = {"text": person.full_name, "given": [person.given_name]}
+    if person.family_name:
+        name["family"] = person.family_name
+    patient["name"] = [name]
+    patient["gender"] = person.sex  # female, male, other, unknown: FHIR's administrative gender
+    if person.date_of_birth:
+        patient["birthDate"] = person.date_of_birth.isoformat()
+    if person.postcode:
+        patient["address"] = [{"postalCode": person.postcode}]
+    if person.practice is not None:
+        patient["generalPractitioner"] = [
+            {
+                "identifier": {"system": ODS_ORGANISATION, "value": person.practice.ods_code},
+                "display": person.practice.name,
+            }
+        ]
+    return patient
+
+
 # --- wellbeing answers -------------------------------------------------------------------
 
 
@@ -474,7 +521,7 @@ CAPABILITIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]
         (("based-on", "reference", "The referral: ServiceRequest/{id}. Required."),),
     ),
     "Bundle": (("read",), ()),
-    "Patient": ((), ()),
+    "Patient": (("read",), ()),
     "QuestionnaireResponse": (("search-type",), ()),
     "Observation": (("search-type",), ()),
 }
@@ -491,10 +538,11 @@ def capability_statement() -> Json:
                 {"name": name, "type": kind_, "documentation": doc} for name, kind_, doc in params
             ]
         if kind == "Patient":
+            entry["profile"] = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
             entry["documentation"] = (
-                "Only as a compartment: GET Patient/{id}/QuestionnaireResponse and "
-                "GET Patient/{id}/Observation give a person's SWEMWBS and ONS4 answers to the "
-                "link workers of their team."
+                "For the link workers of the person's team: GET Patient/{id}, and as a "
+                "compartment GET Patient/{id}/QuestionnaireResponse and "
+                "GET Patient/{id}/Observation for their SWEMWBS and ONS4 answers."
             )
         if kind in ("QuestionnaireResponse", "Observation"):
             entry["documentation"] = (

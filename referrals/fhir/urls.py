@@ -21,6 +21,7 @@ urlpatterns: list = [
     path("Task", api.TaskSearchApi.as_view(), name="fhir_task_search"),
     path("Task/<int:pk>", api.TaskDetailApi.as_view(), name="fhir_task"),
     path("Bundle/<int:pk>", api.BundleDetailApi.as_view(), name="fhir_bundle"),
+    path("Patient/<int:pk>", api.PatientDetailApi.as_view(), name="fhir_patient"),
     path(
         "Patient/<int:pk>/QuestionnaireResponse",
         api.PatientQuestionnaireResponsesApi.as_view(),
@@ -47,6 +48,7 @@ declare(
             "referrals.Person", detail="FHIR QuestionnaireResponse"
         ),
         "fhir_patient_observations": ViewAudit("referrals.Person", detail="FHIR Observation"),
+        "fhir_patient": ViewAudit("referrals.Person", detail="FHIR Patient"),
     },
     not_audited={
         "fhir_metadata": "the server's CapabilityStatement; no one's data",

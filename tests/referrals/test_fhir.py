@@ -544,10 +544,41 @@ def test_link_worker_reads_wellbeing_answers(answers, link_worker):
     assert AuditLog.objects.filter(object_id=str(person.pk)).exists()
 
 
+def test_link_worker_reads_the_patient_with_the_ethnic_category(referral, link_worker):
+    person = referral.person
+    person.ethnic_category = "N"
+    person.save(update_fields=["ethnic_category"])
+    response = token_client(link_worker).get(f"/fhir/Patient/{person.pk}")
+    assert response.status_code == 200
+    patient = fhir_valid(response.json())
+    assert patient["identifier"] == [{"system": NHS_NUMBER, "value": NHS}]
+    assert patient["extension"] == [
+        {
+            "url": codes.UK_CORE_ETHNIC_CATEGORY_EXTENSION,
+            "valueCodeableConcept": {
+                "coding": [
+                    {
+                        "system": codes.UK_CORE_ETHNIC_CATEGORY_SYSTEM,
+                        "code": "N",
+                        "display": "Black or Black British - African",
+                    }
+                ]
+            },
+        }
+    ]
+    assert patient["generalPractitioner"][0]["identifier"]["value"] == "A00001"
+
+
+def test_accept_header_nobody_serves_is_406(practice_staff):
+    response = token_client(practice_staff).get("/fhir/metadata", HTTP_ACCEPT="application/xml")
+    assert response.status_code == 406
+
+
 @pytest.mark.parametrize("role", ["other_link_worker", "practice_staff"])
 def test_others_do_not_read_wellbeing_answers(request, answers, role):
     person = answers[0]
     client = token_client(request.getfixturevalue(role))
+    assert client.get(f"/fhir/Patient/{person.pk}").status_code == 404
     assert client.get(f"/fhir/Patient/{person.pk}/Observation").status_code == 404
     assert client.get(f"/fhir/Patient/{person.pk}/QuestionnaireResponse").status_code == 404
 
