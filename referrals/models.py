@@ -59,6 +59,48 @@ class Ethnicity(models.TextChoices):
     UNKNOWN = "unknown", "Not known"
 
 
+class EthnicCategory(models.TextChoices):
+    """The NHS Data Dictionary ethnic category (the 2001 census categories, England): the codes
+    GP systems record and UK Core's ethnic category extension carries."""
+
+    WHITE_BRITISH = "A", "White - British"
+    WHITE_IRISH = "B", "White - Irish"
+    WHITE_OTHER = "C", "White - any other White background"
+    MIXED_WHITE_BLACK_CARIBBEAN = "D", "Mixed - White and Black Caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = "E", "Mixed - White and Black African"
+    MIXED_WHITE_ASIAN = "F", "Mixed - White and Asian"
+    MIXED_OTHER = "G", "Mixed - any other mixed background"
+    ASIAN_INDIAN = "H", "Asian or Asian British - Indian"
+    ASIAN_PAKISTANI = "J", "Asian or Asian British - Pakistani"
+    ASIAN_BANGLADESHI = "K", "Asian or Asian British - Bangladeshi"
+    ASIAN_OTHER = "L", "Asian or Asian British - any other Asian background"
+    BLACK_CARIBBEAN = "M", "Black or Black British - Caribbean"
+    BLACK_AFRICAN = "N", "Black or Black British - African"
+    BLACK_OTHER = "P", "Black or Black British - any other Black background"
+    CHINESE = "R", "Other ethnic groups - Chinese"
+    OTHER = "S", "Other ethnic groups - any other ethnic group"
+    NOT_STATED = "Z", "Not stated"
+
+
+# The one mapping from an ethnic category to the five groups (and "not known") the outcome
+# figures use. Chinese counts as Asian, as in the ONS 2021 high-level groups the figures
+# follow; "not stated" is not known.
+ETHNIC_CATEGORY_GROUPS: dict[str, str] = {
+    **dict.fromkeys("ABC", "white"),
+    **dict.fromkeys("DEFG", "mixed"),
+    **dict.fromkeys("HJKLR", "asian"),
+    **dict.fromkeys("MNP", "black"),
+    "S": "other",
+    "Z": "unknown",
+}
+
+
+def ethnicity_group_for(category: str) -> str | None:
+    """The group of an ethnic category code; ``None`` for no category (the group recorded
+    alone stands)."""
+    return ETHNIC_CATEGORY_GROUPS.get(category) if category else None
+
+
 class Person(Audited, models.Model):
     audit_person = "pk"
     # Derived from the NHS number, and bookkeeping touched by every change to the case.
@@ -76,8 +118,13 @@ class Person(Audited, models.Model):
     family_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    # The group the figures use: set from ``ethnic_category`` when that is recorded; records
+    # made before categories were kept (or imported with a group only) have the group alone.
     ethnicity = models.CharField(
         max_length=10, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN
+    )
+    ethnic_category = models.CharField(
+        "Ethnic category", max_length=1, choices=EthnicCategory.choices, blank=True
     )
     postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
     lsoa_code = models.CharField("LSOA code", max_length=12, blank=True)
@@ -176,9 +223,15 @@ class Person(Audited, models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.nhs_number = normalise_nhs_number(self.nhs_number or "") or None
         self.patient_key = patient_key(self.nhs_number) if self.nhs_number else ""
+        group = ethnicity_group_for(self.ethnic_category)
+        if group is not None:
+            self.ethnicity = group
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "nhs_number" in update_fields:
             kwargs["update_fields"] = {*update_fields, "patient_key"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "ethnic_category" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "ethnicity"}
         super().save(*args, **kwargs)
 
     @property

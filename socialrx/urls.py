@@ -62,6 +62,7 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("api/v1/", include("socialrx.api_urls")),
     path("api/oruk/v3/", include("assets.oruk_urls")),
+    path("fhir/", include("referrals.fhir.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("django-admin/", admin.site.urls),

@@ -33,6 +33,7 @@ from ..models import (
     Person,
     ReferralStatus,
     SafeToLeaveMessage,
+    ethnicity_group_for,
 )
 from ..questionnaires import (
     ONS4_HINT,
@@ -172,6 +173,7 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "date_of_birth",
             "nhs_number",
             "sex",
+            "ethnic_category",
             "ethnicity",
             "postcode",
             "phone",
@@ -185,7 +187,15 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
             "needs_interpreter",
             "interpreter_language",
         ]
-        labels = {"given_name": "Given name", "family_name": "Family name"}
+        labels = {
+            "given_name": "Given name",
+            "family_name": "Family name",
+            "ethnicity": "Ethnic group (when the ethnic category is not known)",
+        }
+        help_texts = {
+            "ethnic_category": "As the person describes themselves (NHS ethnic category). "
+            "It sets the ethnic group.",
+        }
         field_classes = {"phone": UkPhoneField}
         widgets = {
             "date_of_birth": _date_input(),
@@ -197,6 +207,14 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         value = self.cleaned_data.get("date_of_birth")
         validate_date_of_birth(value)
         return value
+
+    def clean(self) -> Any:
+        cleaned = super().clean() or self.cleaned_data
+        # The ethnic category decides the group; the group alone is for records without one.
+        group = ethnicity_group_for(cleaned.get("ethnic_category") or "")
+        if group is not None:
+            cleaned["ethnicity"] = group
+        return cleaned
 
     def clean_safe_to_leave_message(self) -> str:
         return self.cleaned_data.get("safe_to_leave_message") or SafeToLeaveMessage.UNKNOWN

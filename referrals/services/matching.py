@@ -58,6 +58,8 @@ class PersonDetails:
     email: str = ""
     communication_needs: str = ""
     practice: Practice | None = None
+    # NHS ethnic category code (``EthnicCategory``), when the referrer's system sends one.
+    ethnic_category: str = ""
 
     def normalised(self) -> PersonDetails:
         return PersonDetails(
@@ -70,6 +72,7 @@ class PersonDetails:
             email=self.email.strip(),
             communication_needs=self.communication_needs.strip(),
             practice=self.practice,
+            ethnic_category=self.ethnic_category.strip().upper(),
         )
 
 

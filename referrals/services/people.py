@@ -25,6 +25,7 @@ PERSON_EDITABLE_FIELDS = (
     "family_name",
     "date_of_birth",
     "sex",
+    "ethnic_category",
     "ethnicity",
     "postcode",
     "preferred_language",
@@ -68,6 +69,7 @@ def person_create(*, details: PersonDetails, by: Any | None) -> Person:
         email=details.email,
         communication_needs=details.communication_needs,
         practice=details.practice,
+        ethnic_category=details.ethnic_category,
     )
     # The NHS number's uniqueness is checked above and, against a concurrent intake, by the
     # database (``person_create_or_existing``).
@@ -87,7 +89,7 @@ def person_fill_blanks(*, person: Person, details: PersonDetails, by: Any | None
     (the link worker confirms changes with the person)."""
     details = details.normalised()
     changed = []
-    for name in ("family_name", "date_of_birth", "postcode", "phone", "email"):
+    for name in ("family_name", "date_of_birth", "postcode", "phone", "email", "ethnic_category"):
         new = getattr(details, name)
         if new and not getattr(person, name):
             setattr(person, name, new)

@@ -247,7 +247,8 @@ def test_people_nhs_number_on_another_referenced_person_is_refused(tmp_path, peo
         (
             {"ethnicity": "british"},
             'line 3, column ethnicity: "british" is not one of the codes; expected one of asian, '
-            "black, mixed, white, other, unknown",
+            "black, mixed, white, other, unknown, A, B, C, D, E, F, G, H, J, K, L, M, N, P, R, "
+            "S, Z",
         ),
         (
             {"postcode": "nowhere"},

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from referrals.models import Ethnicity, Person, Sex
+from referrals.models import EthnicCategory, Ethnicity, Person, Sex, ethnicity_group_for
 from socialrx.models import Practice
 from socialrx.validators import format_postcode, nhs_number_is_valid, normalise_nhs_number
 from socialrx.validators import patient_key as make_patient_key
@@ -51,7 +51,8 @@ class PeopleImporter(Importer):
         text("family_name", max_length=100, optional=True, personal=True),
         birth_date("date_of_birth", optional=True, personal=True),
         choice("sex", Sex.values, optional=True),
-        choice("ethnicity", Ethnicity.values, optional=True),
+        # A group, or an NHS ethnic category code (A-Z), which also gives the group.
+        choice("ethnicity", [*Ethnicity.values, *EthnicCategory.values], optional=True),
         postcode(optional=True, personal=True),
         lsoa_code(optional=True),
         integer("imd_decile", minimum=1, maximum=10, optional=True),
@@ -144,14 +145,19 @@ class PeopleImporter(Importer):
             "family_name": lambda: v["family_name"] or "",
             "date_of_birth": lambda: v["date_of_birth"],
             "sex": lambda: v["sex"] or Sex.UNKNOWN,
-            "ethnicity": lambda: v["ethnicity"] or Ethnicity.UNKNOWN,
+            "ethnicity": lambda: (
+                ethnicity_group_for(v["ethnicity"] or "") or v["ethnicity"] or Ethnicity.UNKNOWN
+            ),
+            "ethnic_category": lambda: (
+                v["ethnicity"] if v["ethnicity"] in EthnicCategory.values else ""
+            ),
             "postcode": lambda: format_postcode(v["postcode"]) if v["postcode"] else "",
             "lsoa_code": lambda: v["lsoa_code"] or "",
             "imd_decile": lambda: v["imd_decile"],
             "preferred_language": lambda: v["preferred_language"] or "",
         }
         for name, value in optional.items():
-            if self.has(name):
+            if self.has("ethnicity" if name == "ethnic_category" else name):
                 values[name] = value()
         if self.has("nhs_number"):
             # bulk_create and bulk_update skip Person.save(), which keeps the key in step.
