@@ -25,6 +25,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -256,9 +257,39 @@ class OrukView(APIView):
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1"),
-    OpenApiParameter("per_page", OpenApiTypes.INT, description="Up to 200, default 50"),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 10**6},
+        description="Page number, from 1 (a page after the last is empty)",
+    ),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        description=f"Items a page, 1 to {MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}",
+    ),
 ]
+
+
+class OrukRootOutputSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The HSDS version: 3.0")
+    profile = serializers.URLField(help_text="The profile these documents follow")
+    openapi_url = serializers.URLField(help_text="This OpenAPI description")
+
+
+class OrukPageOutputSerializer(serializers.Serializer):
+    """A page of ORUK v3 documents. Each item is the profile's document (`contents` items are
+    validated against the profile's JSON Schemas by the project's tests; docs/api.md)."""
+
+    total_items = serializers.IntegerField()
+    total_pages = serializers.IntegerField()
+    page_number = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="Items on this page")
+    first_page = serializers.BooleanField()
+    last_page = serializers.BooleanField()
+    empty = serializers.BooleanField()
+    contents = serializers.ListField(child=serializers.DictField())
+
+
 SERVICE_FILTERS = [
     OpenApiParameter("search", str, description="Words, as the directory's search"),
     OpenApiParameter("taxonomy_term_id", str, description="Only services with this term"),
@@ -273,7 +304,7 @@ SERVICE_FILTERS = [
 
 
 class OrukRoot(OrukView):
-    @extend_schema(operation_id="oruk_v3_root", responses=OpenApiTypes.OBJECT, tags=["oruk"])
+    @extend_schema(operation_id="oruk_v3_root", responses=OrukRootOutputSerializer, tags=["oruk"])
     def get(self, request: Request) -> Response:
         return _cached(
             request,
@@ -289,7 +320,7 @@ class OrukServices(OrukView):
     @extend_schema(
         operation_id="oruk_v3_services",
         parameters=[*SERVICE_FILTERS, *PAGE_PARAMETERS],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -315,7 +346,7 @@ class OrukServiceAtLocations(OrukView):
     @extend_schema(
         operation_id="oruk_v3_service_at_locations",
         parameters=[*SERVICE_FILTERS, *PAGE_PARAMETERS],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -354,7 +385,7 @@ class OrukTaxonomies(OrukView):
     @extend_schema(
         operation_id="oruk_v3_taxonomies",
         parameters=PAGE_PARAMETERS,
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -384,7 +415,7 @@ class OrukTaxonomyTerms(OrukView):
             OpenApiParameter("taxonomy_id", str, description="Only terms of this taxonomy"),
             *PAGE_PARAMETERS,
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:

@@ -36,6 +36,7 @@ COUNTS = ("places_offered", *FIGURES)
 
 class _Roles(BasePermission):
     roles: tuple[str, ...] = ()
+    refused_status = 404  # for the schema (socialrx.api.ApiAutoSchema)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
