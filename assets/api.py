@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialrx.api import ApiErrorSerializer
+from socialrx.validators import POSTCODE_PATTERN
 
 from . import freshness, selectors
 from .forms import DirectorySearchForm
@@ -58,12 +59,14 @@ def _search_from(request: Request) -> selectors.DirectorySearch:
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", str, description="Search words (up to 100 characters)"),
+    OpenApiParameter("q", {"type": "string", "maxLength": 100}, description="Search words"),
     OpenApiParameter(
         "category", str, enum=[code for code, _ in Category.choices], description="A category"
     ),
     OpenApiParameter(
-        "postcode", str, description="Sort by distance from this postcode (a full UK postcode)"
+        "postcode",
+        {"type": "string", "pattern": POSTCODE_PATTERN},
+        description="Sort by distance from this postcode (a full UK postcode)",
     ),
     OpenApiParameter(
         "within", int, enum=[1, 2, 5, 10], description="With postcode: only within this many miles"

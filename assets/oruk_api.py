@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.validators import validate_postcode
+from socialrx.validators import POSTCODE_PATTERN, validate_postcode
 
 from . import freshness, oruk, selectors
 from .models import Asset, Session
@@ -129,11 +129,14 @@ def _plain_page(request: Request, items: list[dict]) -> dict:
 
 
 def _modified_after(raw: str) -> dt.datetime:
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is not None:
-            moment = dt.datetime.combine(day, dt.time.min)
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            if day is not None:
+                moment = dt.datetime.combine(day, dt.time.min)
+    except ValueError:  # well formed, but no such date or time (2026-13-01)
+        moment = None
     if moment is None:
         raise ValidationError(
             {
@@ -256,6 +259,7 @@ class OrukView(APIView):
     authentication_classes: list = []
 
 
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 PAGE_PARAMETERS = [
     OpenApiParameter(
         "page",
@@ -294,12 +298,39 @@ SERVICE_FILTERS = [
     OpenApiParameter("search", str, description="Words, as the directory's search"),
     OpenApiParameter("taxonomy_term_id", str, description="Only services with this term"),
     OpenApiParameter("taxonomy_id", str, description="Only services with a term of this taxonomy"),
-    OpenApiParameter("postcode", str, description="Nearest first from this postcode"),
-    OpenApiParameter("proximity", float, description="Only within this many metres"),
-    OpenApiParameter("day", str, description="Meets on this day: MO, TU … SU"),
-    OpenApiParameter("start_time", str, description="A session starts at or after (HH:MM)"),
-    OpenApiParameter("end_time", str, description="A session ends at or before (HH:MM)"),
-    OpenApiParameter("modified_after", str, description="Changed on or after (ISO 8601)"),
+    OpenApiParameter(
+        "postcode",
+        {"type": "string", "pattern": POSTCODE_PATTERN},
+        description="Nearest first from this postcode (a full UK postcode)",
+    ),
+    OpenApiParameter(
+        "proximity",
+        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 200_000},
+        description="With postcode (a postcode the look-up knows): only within this many metres",
+    ),
+    OpenApiParameter(
+        "day", str, enum=list(oruk.DAYS), description="Meets on this day: MO, TU … SU"
+    ),
+    OpenApiParameter(
+        "start_time",
+        {"type": "string", "pattern": TIME_PATTERN},
+        description="A session starts at or after (HH:MM)",
+    ),
+    OpenApiParameter(
+        "end_time",
+        {"type": "string", "pattern": TIME_PATTERN},
+        description="A session ends at or before (HH:MM)",
+    ),
+    OpenApiParameter(
+        "modified_after",
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]
+        },
+        description="Changed on or after this date or date-time (ISO 8601)",
+    ),
 ]
 
 

@@ -143,13 +143,13 @@ class MetricDetailApi(_MetricsApi):
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), required=False),
             OpenApiParameter(
                 "code",
-                OpenApiTypes.STR,
+                {"type": "string", "maxLength": 20},
                 required=False,
                 description="PCN code (level=pcn) or practice ODS code (level=practice).",
             ),
             OpenApiParameter(
                 "window",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": 24},
                 required=False,
                 description=(
                     f"{_WINDOWED.capitalize()} only: months before and after referral "

@@ -143,7 +143,9 @@ ODS_CODE_FORMAT = RegexValidator(ODS_CODE_PATTERN, "No practice has this ODS cod
 
 class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
     given_name = serializers.CharField(min_length=1, max_length=100, validators=[NOT_BLANK])
-    family_name = serializers.CharField(max_length=100, required=False, default="")
+    family_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     date_of_birth = serializers.DateField(
         required=False, allow_null=True, default=None, validators=[validate_date_of_birth]
     )
