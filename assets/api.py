@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -23,9 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from socialrx.api import ApiErrorSerializer
+from socialrx.validators import POSTCODE_PATTERN
+
 from . import freshness, selectors
 from .forms import DirectorySearchForm
-from .models import Asset
+from .models import Asset, Category
 
 # Stable ids for the export: Open Referral UK asks for UUIDs, ours are integers.
 ORUK_NAMESPACE = uuid.UUID("6f1c1f3e-8f5e-4f4e-9b9a-2d6a4c0a5e11")
@@ -56,18 +59,37 @@ def _search_from(request: Request) -> selectors.DirectorySearch:
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", str, description="Search words"),
-    OpenApiParameter("category", str, description="A category code"),
-    OpenApiParameter("postcode", str, description="Sort by distance from this postcode"),
-    OpenApiParameter("within", float, description="Only within this many miles (1, 2, 5, 10)"),
-    OpenApiParameter("day", int, description="Meets on this weekday (0 Monday … 6 Sunday)"),
+    OpenApiParameter("q", {"type": "string", "maxLength": 100}, description="Search words"),
+    OpenApiParameter(
+        "category", str, enum=[code for code, _ in Category.choices], description="A category"
+    ),
+    OpenApiParameter(
+        "postcode",
+        {"type": "string", "pattern": POSTCODE_PATTERN},
+        description="Sort by distance from this postcode (a full UK postcode)",
+    ),
+    OpenApiParameter(
+        "within", int, enum=[1, 2, 5, 10], description="With postcode: only within this many miles"
+    ),
+    OpenApiParameter(
+        "day", int, enum=list(range(7)), description="Meets on this weekday (0 Monday … 6 Sunday)"
+    ),
     OpenApiParameter("free", bool, description="Free only"),
     OpenApiParameter("citizen", bool, description="Citizen-led only"),
     OpenApiParameter(
         "needs",
         str,
         many=True,
-        description="Accessibility needs: step_free, hearing_loop, little_talking, slowest_pace",
+        enum=list(selectors.ACCESS_NEEDS),
+        description="Accessibility needs: every one given must be met",
+    ),
+]
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1 (404 past the last page)"),
+    OpenApiParameter(
+        "page_size",
+        int,
+        description="Listings a page, default 50; more than 200 gives 200",
     ),
 ]
 
@@ -156,8 +178,11 @@ class DirectoryListApi(APIView):
 
     @extend_schema(
         operation_id="directory_list",
-        parameters=SEARCH_PARAMETERS,
-        responses=DirectoryPageOutput,
+        parameters=[*SEARCH_PARAMETERS, *PAGE_PARAMETERS],
+        responses={
+            200: DirectoryPageOutput,
+            404: OpenApiResponse(ApiErrorSerializer, 'A page past the last ("Invalid page.").'),
+        },
         tags=["directory"],
     )
     def get(self, request: Request) -> Response:
@@ -439,6 +464,14 @@ class DirectoryOpenReferralApi(APIView):
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1"),
             OpenApiParameter("per_page", OpenApiTypes.INT, description="Up to 200, default 50"),
+            OpenApiParameter(
+                "Link",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                required=True,
+                description='The successor: `<…/api/oruk/v3/services>; rel="successor-version"`.',
+            ),
         ],
         responses=OrukPage,
         tags=["directory"],

@@ -25,13 +25,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.validators import validate_postcode
+from socialrx.validators import POSTCODE_PATTERN, validate_postcode
 
 from . import freshness, oruk, selectors
 from .models import Asset, Session
@@ -140,11 +141,14 @@ def _plain_page(request: Request, items: list[dict]) -> dict:
 
 
 def _modified_after(raw: str) -> dt.datetime:
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is not None:
-            moment = dt.datetime.combine(day, dt.time.min)
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            if day is not None:
+                moment = dt.datetime.combine(day, dt.time.min)
+    except ValueError:  # well formed, but no such date or time (2026-13-01)
+        moment = None
     if moment is None:
         raise ValidationError(
             {
@@ -269,25 +273,83 @@ class OrukView(APIView):
     authentication_classes: list = []
 
 
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1"),
-    OpenApiParameter("per_page", OpenApiTypes.INT, description="Up to 200, default 50"),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 10**6},
+        description="Page number, from 1 (a page after the last is empty)",
+    ),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        description=f"Items a page, 1 to {MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}",
+    ),
 ]
+
+
+class OrukRootOutputSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The HSDS version: 3.0")
+    profile = serializers.URLField(help_text="The profile these documents follow")
+    openapi_url = serializers.URLField(help_text="This OpenAPI description")
+
+
+class OrukPageOutputSerializer(serializers.Serializer):
+    """A page of ORUK v3 documents. Each item is the profile's document (`contents` items are
+    validated against the profile's JSON Schemas by the project's tests; docs/api.md)."""
+
+    total_items = serializers.IntegerField()
+    total_pages = serializers.IntegerField()
+    page_number = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="Items on this page")
+    first_page = serializers.BooleanField()
+    last_page = serializers.BooleanField()
+    empty = serializers.BooleanField()
+    contents = serializers.ListField(child=serializers.DictField())
+
+
 SERVICE_FILTERS = [
     OpenApiParameter("search", str, description="Words, as the directory's search"),
     OpenApiParameter("taxonomy_term_id", str, description="Only services with this term"),
     OpenApiParameter("taxonomy_id", str, description="Only services with a term of this taxonomy"),
-    OpenApiParameter("postcode", str, description="Nearest first from this postcode"),
-    OpenApiParameter("proximity", float, description="Only within this many metres"),
-    OpenApiParameter("day", str, description="Meets on this day: MO, TU … SU"),
-    OpenApiParameter("start_time", str, description="A session starts at or after (HH:MM)"),
-    OpenApiParameter("end_time", str, description="A session ends at or before (HH:MM)"),
-    OpenApiParameter("modified_after", str, description="Changed on or after (ISO 8601)"),
+    OpenApiParameter(
+        "postcode",
+        {"type": "string", "pattern": POSTCODE_PATTERN},
+        description="Nearest first from this postcode (a full UK postcode)",
+    ),
+    OpenApiParameter(
+        "proximity",
+        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 200_000},
+        description="With postcode (a postcode the look-up knows): only within this many metres",
+    ),
+    OpenApiParameter(
+        "day", str, enum=list(oruk.DAYS), description="Meets on this day: MO, TU … SU"
+    ),
+    OpenApiParameter(
+        "start_time",
+        {"type": "string", "pattern": TIME_PATTERN},
+        description="A session starts at or after (HH:MM)",
+    ),
+    OpenApiParameter(
+        "end_time",
+        {"type": "string", "pattern": TIME_PATTERN},
+        description="A session ends at or before (HH:MM)",
+    ),
+    OpenApiParameter(
+        "modified_after",
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]
+        },
+        description="Changed on or after this date or date-time (ISO 8601)",
+    ),
 ]
 
 
 class OrukRoot(OrukView):
-    @extend_schema(operation_id="oruk_v3_root", responses=OpenApiTypes.OBJECT, tags=["oruk"])
+    @extend_schema(operation_id="oruk_v3_root", responses=OrukRootOutputSerializer, tags=["oruk"])
     def get(self, request: Request) -> Response:
         return _cached(
             request,
@@ -303,7 +365,7 @@ class OrukServices(OrukView):
     @extend_schema(
         operation_id="oruk_v3_services",
         parameters=[*SERVICE_FILTERS, *PAGE_PARAMETERS],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -329,7 +391,7 @@ class OrukServiceAtLocations(OrukView):
     @extend_schema(
         operation_id="oruk_v3_service_at_locations",
         parameters=[*SERVICE_FILTERS, *PAGE_PARAMETERS],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -368,7 +430,7 @@ class OrukTaxonomies(OrukView):
     @extend_schema(
         operation_id="oruk_v3_taxonomies",
         parameters=PAGE_PARAMETERS,
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:
@@ -398,7 +460,7 @@ class OrukTaxonomyTerms(OrukView):
             OpenApiParameter("taxonomy_id", str, description="Only terms of this taxonomy"),
             *PAGE_PARAMETERS,
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=OrukPageOutputSerializer,
         tags=["oruk"],
     )
     def get(self, request: Request) -> Response:

@@ -32,10 +32,13 @@ from .periods import parse_month
 from .services import FIGURES
 
 COUNTS = ("places_offered", *FIGURES)
+# A month as the schema gives it: YYYY-MM, from 1900.
+MONTH = {"type": "string", "pattern": r"^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"}
 
 
 class _Roles(BasePermission):
     roles: tuple[str, ...] = ()
+    refused_status = 404  # for the schema (socialrx.api.ApiAutoSchema)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -111,7 +114,7 @@ class CapacityListApi(_FundingApi):
         operation_id="funding_capacity_list",
         summary="Each listing's places and referrals for one month",
         parameters=[
-            OpenApiParameter("month", str, required=True, description="The month, YYYY-MM")
+            OpenApiParameter("month", MONTH, required=True, description="The month, YYYY-MM")
         ],
         responses=FundingCapacityRowOutputSerializer(many=True),
     )
@@ -170,8 +173,10 @@ class SummaryApi(_FundingApi):
         summary="The commissioner's view: referrals against funding, unfunded load, awards by "
         "route, groups started by referred people, staffing",
         parameters=[
-            OpenApiParameter("first", str, required=True, description="First month, YYYY-MM"),
-            OpenApiParameter("last", str, required=True, description="Last month, YYYY-MM"),
+            OpenApiParameter("first", MONTH, required=True, description="First month, YYYY-MM"),
+            OpenApiParameter(
+                "last", MONTH, required=True, description="Last month, YYYY-MM, not before first"
+            ),
         ],
         responses=FundingSummaryOutputSerializer,
     )

@@ -62,6 +62,8 @@ def _examples(operation: str) -> list[OpenApiExample]:
 class CommissionerOrAdmin(BasePermission):
     """Out of scope is not found: other roles are told nothing exists here."""
 
+    refused_status = 404  # for the schema (socialrx.api.ApiAutoSchema)
+
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         if getattr(user, "is_admin", False) or getattr(user, "role", None) == Role.COMMISSIONER:
@@ -143,13 +145,13 @@ class MetricDetailApi(_MetricsApi):
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), required=False),
             OpenApiParameter(
                 "code",
-                OpenApiTypes.STR,
+                {"type": "string", "maxLength": 20},
                 required=False,
                 description="PCN code (level=pcn) or practice ODS code (level=practice).",
             ),
             OpenApiParameter(
                 "window",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": 24},
                 required=False,
                 description=(
                     f"{_WINDOWED.capitalize()} only: months before and after referral "
@@ -230,20 +232,25 @@ class MetricDetailApi(_MetricsApi):
         )
 
 
-class MetricListApi(_MetricsApi):
-    class MetricListOutputSerializer(serializers.Serializer):
-        metric = serializers.CharField()
-        title = serializers.CharField()
-        caveat = serializers.CharField()
-        values = serializers.ListField(child=serializers.CharField())
-        dimensions = serializers.ListField(child=serializers.CharField())
-        levels = serializers.ListField(child=serializers.CharField())
-        periods = MetricPeriodSerializer(many=True)
+class MetricListOutputSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    title = serializers.CharField()
+    caveat = serializers.CharField()
+    values = serializers.ListField(child=serializers.CharField())
+    dimensions = serializers.ListField(child=serializers.CharField())
+    levels = serializers.ListField(child=serializers.CharField())
+    periods = MetricPeriodSerializer(many=True)
 
+
+class MetricListPageOutputSerializer(serializers.Serializer):
+    metrics = MetricListOutputSerializer(many=True)
+
+
+class MetricListApi(_MetricsApi):
     @extend_schema(
         operation_id="metric_list",
         summary="The metrics and the periods computed for each",
-        responses={200: MetricListOutputSerializer(many=True)},
+        responses={200: MetricListPageOutputSerializer},
         examples=_examples("metric_list"),
     )
     @method_decorator(reads_from_replica)

@@ -13,13 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.urls import reverse
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -27,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from socialrx.api import ApiErrorSerializer, MustBeTrueField
 from socialrx.models import Practice, Role
 from socialrx.validators import (
     FREE_TEXT_MAX_LENGTH,
@@ -49,20 +47,6 @@ from .services.intake import (
     submission_differs,
 )
 from .services.matching import Matching, PersonDetails
-
-ErrorResponse = inline_serializer(
-    name="ApiError",
-    fields={
-        "error": inline_serializer(
-            name="ApiErrorBody",
-            fields={
-                "status": serializers.IntegerField(),
-                "message": serializers.CharField(),
-                "fields": serializers.DictField(),
-            },
-        )
-    },
-)
 
 
 class CanReferThroughApi(BasePermission):
@@ -146,13 +130,33 @@ class RejectUnknownFields:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+# What the schema says of the codes and numbers it takes (the service checks more: an NHS
+# number's check digit, that a practice has the ODS code).
+NHS_NUMBER_PATTERN = r"^(\d{3}[ -]?\d{3}[ -]?\d{4})?$"
+ODS_CODE_PATTERN = r"^[A-Za-z0-9]{0,10}$"
+NOT_BLANK = RegexValidator(r"\S", "This field may not be blank.")
+NHS_NUMBER_FORMAT = RegexValidator(
+    NHS_NUMBER_PATTERN, "Enter a valid 10-digit NHS number (for example 943 476 5919)"
+)
+ODS_CODE_FORMAT = RegexValidator(ODS_CODE_PATTERN, "No practice has this ODS code")
+
+
 class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100, required=False, default="")
+    given_name = serializers.CharField(min_length=1, max_length=100, validators=[NOT_BLANK])
+    family_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     date_of_birth = serializers.DateField(
         required=False, allow_null=True, default=None, validators=[validate_date_of_birth]
     )
-    nhs_number = serializers.CharField(max_length=14, required=False, allow_blank=True, default="")
+    nhs_number = serializers.CharField(
+        max_length=14,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[NHS_NUMBER_FORMAT],
+        help_text="10 digits, spaces allowed (943 476 5919); the last is the check digit.",
+    )
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
     phone = serializers.CharField(
         max_length=30,
@@ -170,7 +174,9 @@ class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="The person's registered practice. Practice staff: always their own.",
+        validators=[ODS_CODE_FORMAT],
+        help_text="The person's registered practice (an ODS code a practice here has). "
+        "Practice staff: always their own.",
     )
 
     def validate_nhs_number(self, value: str) -> str:
@@ -206,10 +212,13 @@ class ReferralCreateApi(APIView):
             help_text="Practice staff: gp or practice_staff (defaults from the user's staff "
             "type). Administrators: required.",
         )
-        reason = serializers.CharField(max_length=FREE_TEXT_MAX_LENGTH)
-        consent_confirmed = serializers.BooleanField(
+        reason = serializers.CharField(
+            min_length=1, max_length=FREE_TEXT_MAX_LENGTH, validators=[NOT_BLANK]
+        )
+        consent_confirmed = MustBeTrueField(
+            error_messages={"must_be_true": "Confirm that the person has agreed to this referral"},
             help_text="Must be true: the person has agreed that a link worker may contact "
-            "them about this referral."
+            "them about this referral.",
         )
         consent_share_with_group = serializers.BooleanField(
             required=False,
@@ -229,13 +238,13 @@ class ReferralCreateApi(APIView):
         )
         referrer = ReferralReferrerInput(required=False)
         referring_practice_ods_code = serializers.CharField(
-            max_length=10, required=False, allow_blank=True, default=""
+            max_length=10,
+            required=False,
+            allow_blank=True,
+            default="",
+            validators=[ODS_CODE_FORMAT],
+            help_text="The referring practice (an ODS code a practice here has).",
         )
-
-        def validate_consent_confirmed(self, value: bool) -> bool:
-            if not value:
-                raise ValidationError("Confirm that the person has agreed to this referral")
-            return value
 
     class ReferralEnquiryOutput(serializers.Serializer):
         enquiry_id = serializers.IntegerField()
@@ -253,7 +262,17 @@ class ReferralCreateApi(APIView):
                 required=False,
                 description="One key per referral: a retry with the same key makes no second "
                 "referral and gets the first answer.",
-            )
+                # Sent as a header: printable characters, 200 at most.
+                pattern=r"^[!-~]([ -~]{0,198}[!-~])?$",
+            ),
+            OpenApiParameter(
+                name="Location",
+                type=OpenApiTypes.URI,
+                location=OpenApiParameter.HEADER,
+                response=[201],
+                required=True,
+                description="The address of the referral's status.",
+            ),
         ],
         responses={
             201: ReferralOutput,
@@ -262,11 +281,12 @@ class ReferralCreateApi(APIView):
                 description="The route is switched off: the referral was kept as an enquiry "
                 "for the service's administrators.",
             ),
-            400: ErrorResponse,
-            401: ErrorResponse,
-            403: ErrorResponse,
+            403: OpenApiResponse(
+                response=ApiErrorSerializer,
+                description="Only practice staff and administrators may send referrals.",
+            ),
             422: OpenApiResponse(
-                response=ErrorResponse,
+                response=ApiErrorSerializer,
                 description="The Idempotency-Key was already used for a different referral.",
             ),
         },
@@ -399,7 +419,7 @@ class ReferralDetailApi(APIView):
     @extend_schema(
         operation_id="referral_retrieve",
         summary="A referral's status",
-        responses={200: ReferralOutput, 401: ErrorResponse, 404: ErrorResponse},
+        responses={200: ReferralOutput},
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:

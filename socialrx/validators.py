@@ -92,6 +92,8 @@ def normalise_postcode(value: str) -> str:
 
 
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+# The same for an API schema: any case, one space or none before the inward code.
+POSTCODE_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
 
 
 def format_postcode(value: str) -> str:

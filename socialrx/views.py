@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
 
+from .api import error_body
 from .http import SignedInRequest
 from .registry import role_home
 
@@ -44,14 +45,14 @@ def _is_api(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404: JSON under ``/api/`` (a client reads the body), the site's page elsewhere."""
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse(error_body(404, "Not found."), status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: JSON under ``/api/``, the site's page elsewhere; neither says what went wrong."""
     if _is_api(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
+        return JsonResponse(error_body(500, "Server error."), status=500)
     return defaults.server_error(request)
 
 

@@ -228,7 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The schema adds the error answers each operation can give (socialrx.api.ApiAutoSchema).
+    "DEFAULT_SCHEMA_CLASS": "socialrx.api.ApiAutoSchema",
+    # The API reads JSON only: its bodies nest objects, which a form cannot carry, and the
+    # schema advertises exactly the parsers in use.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "socialrx.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -216,6 +216,8 @@ def test_paging_as_oruk_v3(anon_client):
         ("postcode=M11AE&proximity=far", "proximity"),
         ("day=Friday", "day"),
         ("modified_after=yesterday", "modified_after"),
+        ("modified_after=2026-13-01", "modified_after"),
+        ("modified_after=2026-02-30T09:00:00Z", "modified_after"),
         ("start_time=noon", "start_time"),
     ],
 )
