@@ -231,7 +231,7 @@ class Volunteer(_Role):
         if kept:
             # "Still running": the page's CSRF token, posted to the listing's confirm action.
             action = f"/directory/listings/{random.choice(kept)}/confirm/"
-            self.post_form(action, "listing confirm", page.text, "/confirm/")
+            self.post_form(action, "listing confirm", page.text, "")
 
 
 class Commissioner(_Role):
