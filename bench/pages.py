@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import time
@@ -57,8 +58,10 @@ def client_for(username: str) -> Any:
     return client
 
 
-def measure(get: Callable[[], Any], runs: int) -> tuple[float, int]:
-    """Median milliseconds of ``runs`` calls, after three to warm up; and queries per call."""
+def measure(get: Callable[[], Any], runs: int) -> tuple[float, float, int]:
+    """Median milliseconds of ``runs`` calls (wall clock, and this process's CPU: the server's
+    own work without the database's, steadier on a busy machine), after three to warm up; and
+    queries per call."""
     from django.db import connection
 
     for _ in range(3):
@@ -73,12 +76,13 @@ def measure(get: Callable[[], Any], runs: int) -> tuple[float, int]:
 
     with connection.execute_wrapper(count):
         get()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         get()
         times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), len(queries)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return statistics.median(times), statistics.median(cpu), len(queries)
 
 
 def main() -> None:
@@ -114,14 +118,15 @@ def main() -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         return
     results = {}
-    print(f"{'page':<22} {'median ms':>10} {'queries':>8}")
+    print(f"{'page':<22} {'median ms':>10} {'CPU ms':>8} {'queries':>8}")
     for name, (username, url) in table.items():
         if args.only and name not in args.only:
             continue
         client = client_for(username)
-        ms, queries = measure(partial(client.get, url), args.runs)
-        results[name] = {"ms": round(ms, 1), "queries": queries}
-        print(f"{name:<22} {ms:>10.1f} {queries:>8}", flush=True)
+        ms, cpu, queries = measure(partial(client.get, url), args.runs)
+        results[name] = {"ms": round(ms, 1), "cpu_ms": round(cpu, 1), "queries": queries}
+        print(f"{name:<22} {ms:>10.1f} {cpu:>8.1f} {queries:>8}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f}")
     print("JSON " + json.dumps(results))
 
 
