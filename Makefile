@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install bench lint typecheck format worker beat clean
+.PHONY: run test install bench loadtest lint typecheck format worker beat clean
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,15 @@ BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/so
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.metrics $(BENCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.directory $(DIRECTORY_BENCH_ARGS)
+
+# The load test (docs/performance.md, "Load test"): a world at the scale of an integrated care
+# system in its own PostgreSQL database (made once, kept), gunicorn with DEBUG off, and Locust
+# headless: 200 users at 5 s think time, then saturation. Quick run:
+# make loadtest LOADTEST_ARGS="--scale 0.1 --users 50 --time 60s"
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/socialrx_load
+
+loadtest: install
+	LOADTEST_DATABASE_URL=$(LOADTEST_DATABASE_URL) $(PY) -m bench.loadtest.run $(LOADTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

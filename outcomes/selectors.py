@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from socialrx.models import PCN, Practice
 
@@ -25,6 +25,8 @@ class Period:
     end: dt.date
     window: int
     computed_at: dt.datetime
+    # Snapshot rows of the period (its latest computation's).
+    rows: int = 0
 
     @property
     def key(self) -> str:
@@ -38,7 +40,7 @@ def metric_periods_list(*, metric: str | None = None) -> list[Period]:
         qs = qs.filter(metric=metric)
     rows = (
         qs.values("metric", "start", "end", "window")
-        .annotate(computed_at=Max("computed_at"))
+        .annotate(computed_at=Max("computed_at"), rows=Count("id"))
         .order_by("metric", "-end", "start", "window")
     )
     return [Period(**r) for r in rows]

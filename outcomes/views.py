@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
 from socialrx.db_routing import pin_to_primary, reads_from_replica
+from socialrx.disclosure import SMALLEST_SHOWN
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
 from .downloads import CsvContext, metric_csv_rows
@@ -71,9 +74,10 @@ def overview(request: SignedInRequest) -> HttpResponse:
     infos = metrics_enabled()
     periods = metric_periods_list()
     today = timezone.localdate()
+    practices = practices_list()
     form = OverviewFilterForm(
         request.GET,
-        practices=practices_list(),
+        practices=practices,
         periods=periods,
         today=today,
     )
@@ -92,23 +96,31 @@ def overview(request: SignedInRequest) -> HttpResponse:
         shown[i.name] = period_latest(
             periods=candidates, metric=i.name, window=i.window_for(None), today=today
         )
-    rows = overview_rows_list(periods=[p for p in shown.values() if p is not None])
-    by_period: dict[tuple, list[dict]] = {}
-    for row in rows:
-        by_period.setdefault((row["start"], row["end"], row["window"]), []).append(row)
-    names = form.names
-    cards = [
-        overview_card(
-            i,
-            shown[i.name],
-            _period_rows(i, shown[i.name], by_period),
-            exact,
-            level=level,
-            code=code,
-            name=str(names.get(code, code)),
-        )
-        for i in infos
-    ]
+    name = str(form.names.get(code, code))
+    key = _cards_key(shown, periods, practices, exact=exact, level=level, code=code, name=name)
+    packed = cache.get(key)
+    if packed is not None:
+        by_name = {i.name: i for i in infos}
+        cards = [{**card, "info": by_name[card["info"]]} for card in packed]
+    else:
+        rows = overview_rows_list(periods=[p for p in shown.values() if p is not None])
+        by_period: dict[tuple, list[dict]] = {}
+        for row in rows:
+            by_period.setdefault((row["start"], row["end"], row["window"]), []).append(row)
+        cards = [
+            overview_card(
+                i,
+                shown[i.name],
+                _period_rows(i, shown[i.name], by_period),
+                exact,
+                level=level,
+                code=code,
+                name=name,
+            )
+            for i in infos
+        ]
+        packed = [{**card, "info": card["info"].name} for card in cards]
+        cache.set(key, packed, OVERVIEW_CARDS_SECONDS)
     missing = [i for i in infos if shown[i.name] is None]
     if chosen is not None and missing:
         runs = metric_runs_for_period(start=chosen[0], end=chosen[1])
@@ -125,6 +137,31 @@ def overview(request: SignedInRequest) -> HttpResponse:
         }
     context.update(inquiry_cards=cards[:4], other_cards=cards[4:], level=level, code=code)
     return render(request, "outcomes/overview.html", context)
+
+
+# The overview's cards depend only on the snapshot rows of the periods shown (and of the
+# metrics sharing a count with them), which a computation replaces all at once under a new
+# time: the periods' latest computation times and row counts, the practices' PCNs and who is
+# asking identify them. Kept under that key, the cards are built once per computation instead
+# of loading and deciding suppression over every row of every level on each request.
+OVERVIEW_CARDS_SECONDS = 24 * 60 * 60
+
+
+def _cards_key(
+    shown: dict[str, Period | None],
+    periods: list[Period],
+    practices: list[tuple[str, str, str, str]],
+    **where: Any,
+) -> str:
+    spans = {(p.start, p.end, p.window) for p in shown.values() if p is not None}
+    used = sorted(
+        (p.metric, p.start, p.end, p.window, p.computed_at, p.rows)
+        for p in periods
+        if (p.start, p.end, p.window) in spans
+    )
+    chosen = sorted((m, p and (p.start, p.end, p.window)) for m, p in shown.items())
+    basis = repr((SMALLEST_SHOWN, sorted(where.items()), chosen, used, practices))
+    return f"outcomes:overview-cards:v1:{hashlib.sha256(basis.encode()).hexdigest()}"
 
 
 def _waiting(run: Run | None) -> bool:

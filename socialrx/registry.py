@@ -17,11 +17,13 @@ them with the ``registry`` template tags.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 NAV = "nav"
 FOOTER = "footer"
@@ -77,17 +79,40 @@ class ShownLink:
 
 def declared_links(place: str) -> list[Link]:
     """Every app's links for ``place``, in order."""
+    return list(_declared(place))
+
+
+# The apps' declarations are fixed once Django is set up, and every page's header and footer
+# asks for them: they are gathered once per process, and each link's URL worked out once per
+# set of arguments.
+@functools.cache
+def _declared(place: str) -> tuple[Link, ...]:
     found: list[Link] = []
     for config in apps.get_app_configs():
         found.extend(getattr(config, "links", {}).get(place, ()))
-    return sorted(found, key=lambda link: link.order)
+    return tuple(sorted(found, key=lambda link: link.order))
+
+
+@functools.lru_cache(maxsize=4096)
+def _href(url_name: str, args: tuple[Any, ...], where: tuple[Any, ...]) -> str:
+    """``where``: the script prefix and URL configuration the URL is worked out under."""
+    return reverse(url_name, args=args)
 
 
 def links_for(place: str, *, user: Any = None, args: tuple[Any, ...] = ()) -> list[ShownLink]:
     """The links ``user`` sees in ``place``, with ``args`` for their URLs (a person's id)."""
+    where = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    try:
+        hash(args)
+    except TypeError:
+        return [
+            ShownLink(link=link, href=reverse(link.url_name, args=args))
+            for link in _declared(place)
+            if link.shown_to(user)
+        ]
     return [
-        ShownLink(link=link, href=reverse(link.url_name, args=args))
-        for link in declared_links(place)
+        ShownLink(link=link, href=_href(link.url_name, tuple(args), where))
+        for link in _declared(place)
         if link.shown_to(user)
     ]
 

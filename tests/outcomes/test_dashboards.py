@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from outcomes.metrics.registry import METRICS
@@ -697,6 +698,9 @@ def test_overview_shows_fairness_figures_for_coverage(snapshots, client_for, com
     # both indices rest on quintile 5.
     assert re.search(r"Rate ratio, most / least deprived quintile</dt><dd data-figure>\*<", card)
     assert re.search(r"Concentration index[^<]*</dt><dd data-figure>\*<", card)
+    # A recomputation: new figures under a new computation time, as metric_compute writes them.
+    recomputed = timezone.now()
+    MetricSnapshot.objects.filter(metric="coverage").update(computed_at=recomputed)
     MetricSnapshot.objects.filter(
         metric="coverage", dimension="imd_quintile", group="unknown"
     ).update(values={"population": 500, "reached": 0, "reach_per_1000": 0.0})

@@ -1,0 +1,1 @@
+"""The load test (make loadtest): see bench/loadtest/run.py."""

@@ -1,0 +1,314 @@
+"""socialrx's load test: PostgreSQL at integrated-care-system scale, gunicorn with DEBUG off, and
+Locust headless in two runs: a working day (``--users`` at ``--think`` seconds between pages,
+ramped up) and saturation (``--saturation-users`` with no think time). Prints p50/p95/p99 per
+page, pages a second, and the server's CPU and memory, sampled from /proc.
+
+    python -m bench.loadtest.run [--scale 1] [--users 200] [--time 120s] [--workers N]
+
+LOADTEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socialrx_load) is created
+when missing and migrated; the world is generated unless the database already holds it at this
+scale (``--regenerate`` forces it; ``--fresh`` drops the database first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import admin_connection, postgres_config
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/socialrx_load"
+ROOT = Path(__file__).resolve().parent.parent.parent
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def server_env(url: str) -> dict[str, str]:
+    """The environment of the server and of the setup: development settings (as the demo)
+    with DEBUG off, the load test's database, logs at WARNING."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="socialrx.settings.dev",
+        DEBUG="false",
+        DATABASE_URL=url,
+        LOG_LEVEL=env.get("LOADTEST_LOG_LEVEL", "WARNING"),
+        # Sessions of the load users last the whole run.
+        SESSION_IDLE_MINUTES="240",
+        MFA_ENFORCE="false",
+        CONN_MAX_AGE=env.get("CONN_MAX_AGE", "60"),
+    )
+    return env
+
+
+def database_ensure(url: str, *, fresh: bool) -> None:
+    from psycopg import sql
+
+    config = postgres_config(url, why=" for the load test")
+    name = sql.Identifier(config["NAME"])
+    with admin_connection(config) as admin:
+        if fresh:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+            print(f"Created database {config['NAME']}.")
+
+
+def setup_child(scale: float, regenerate: bool, users_path: str) -> None:
+    """In a child process (Django set up for the load database): migrate, generate the world
+    unless present, compute the outcome metrics of the last complete quarter, write the users
+    file."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from bench.common import Timer
+    from bench.loadtest import world
+    from outcomes.metrics.periods import month_end, month_of, month_start, quarter_of
+    from outcomes.metrics.registry import METRIC_NAMES
+    from outcomes.models import MetricSnapshot
+    from outcomes.services.metrics import metric_compute
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    months = list(range(month_of(today) - 24, month_of(today)))
+    if regenerate or not world.world_present(scale):
+        print(f"Generating the world at scale {scale}:", flush=True)
+        began = time.monotonic()
+        counts = world.build(scale=scale, months=months)
+        print(f"Generated in {time.monotonic() - began:.0f}s: {json.dumps(counts)}", flush=True)
+    quarter = quarter_of(month_start(months[-1]))
+    if quarter[1] > month_end(months[-1]):
+        quarter = quarter_of(quarter[0] - dt.timedelta(days=1))
+    for metric in METRIC_NAMES:
+        if not MetricSnapshot.objects.filter(metric=metric, start=quarter[0]).exists():
+            with Timer(f"metric {metric} for {quarter[0]}..{quarter[1]}"):
+                metric_compute(metric=metric, start=quarter[0], end=quarter[1])
+    by_role = world.users_file(Path(users_path))
+    print("Load users: " + ", ".join(f"{len(v)} {k}" for k, v in sorted(by_role.items())))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"The server did not answer {url} in {seconds:.0f}s.")
+
+
+def processes_under(root: int) -> list[int]:
+    """``root`` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def cpu_and_rss(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far and resident memory (MB) of ``pids`` together."""
+    cpu = rss = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / CLK_TCK
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1]) / 1024
+    return cpu, rss
+
+
+class Sampler(threading.Thread):
+    """Samples the server's CPU (cores busy) and memory every second, and the load average."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.samples: list[tuple[float, float, float, float]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        last_cpu, last_t = cpu_and_rss(processes_under(self.root))[0], time.monotonic()
+        while not self.stopping.wait(1.0):
+            cpu, rss = cpu_and_rss(processes_under(self.root))
+            now = time.monotonic()
+            load = float(Path("/proc/loadavg").read_text().split()[0])
+            self.samples.append(((cpu - last_cpu) / (now - last_t), rss, load, now))
+            last_cpu, last_t = cpu, now
+
+    def summary(self, since: float = 0.0) -> dict[str, float]:
+        rows = [s for s in self.samples if s[3] >= since] or [(0.0, 0.0, 0.0, 0.0)]
+        return {
+            "cpu_cores_mean": round(sum(r[0] for r in rows) / len(rows), 2),
+            "cpu_cores_max": round(max(r[0] for r in rows), 2),
+            "rss_mb_max": round(max(r[1] for r in rows)),
+            "load_average_mean": round(sum(r[2] for r in rows) / len(rows), 1),
+            "load_average_max": round(max(r[2] for r in rows), 1),
+        }
+
+
+def locust(
+    *, host: str, users: int, rate: float, run_time: str, think: float, users_path: str, out: str
+) -> dict[str, Any]:
+    """One headless Locust run; its per-page figures from the CSV it writes."""
+    env = dict(os.environ, LOADTEST_USERS=users_path, LOADTEST_THINK=str(think))
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        "--host", host, "-u", str(users), "-r", str(rate), "-t", run_time,
+        "--csv", out, "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    subprocess.run(command, env=env, cwd=ROOT, check=False)
+    pages: dict[str, dict[str, Any]] = {}
+    with open(f"{out}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            pages[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "rps": float(row["Requests/s"] or 0),
+            }
+    return pages
+
+
+def table(title: str, pages: dict[str, dict[str, Any]], server: dict[str, float]) -> str:
+    lines = [
+        title,
+        f"{'page':<26}{'requests':>9}{'fail':>6}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}",
+    ]
+    for name, p in sorted(pages.items(), key=lambda kv: kv[0] == "Aggregated"):
+        lines.append(
+            f"{name:<26}{p['requests']:>9}{p['failures']:>6}"
+            f"{p['p50']:>8.0f}{p['p95']:>8.0f}{p['p99']:>8.0f}"
+        )
+    total = pages.get("Aggregated", {})
+    lines.append(
+        f"throughput {total.get('rps', 0):.1f} pages/s; server CPU {server['cpu_cores_mean']} cores "
+        f"mean, {server['cpu_cores_max']} max; server RSS {server['rss_mb_max']} MB max; "
+        f"load average {server['load_average_mean']} mean, {server['load_average_max']} max"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 100 practices")
+    parser.add_argument("--users", type=int, default=200, help="users of the working-day run")
+    parser.add_argument("--think", type=float, default=5.0, help="seconds between pages")
+    parser.add_argument("--time", default="120s", help="length of each run (Locust -t)")
+    parser.add_argument("--ramp", type=float, default=0, help="users started a second")
+    parser.add_argument("--saturation-users", type=int, default=50)
+    parser.add_argument("--saturation-time", default="", help="default: --time")
+    parser.add_argument("--only", choices=["day", "saturation"], help="one of the two runs")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--setup-only", action="store_true", help="make the world, run nothing")
+    parser.add_argument("--setup-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.setup_child:
+        setup_child(float(args.setup_child[0]), args.setup_child[1] == "1", args.setup_child[2])
+        return
+
+    url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_URL)
+    env = server_env(url)
+    database_ensure(url, fresh=args.fresh)
+    work = Path(tempfile.mkdtemp(prefix="socialrx-load-"))
+    users_path = str(work / "users.json")
+    subprocess.run(
+        [sys.executable, "-m", "bench.loadtest.run", "--setup-child",
+         str(args.scale), "1" if args.regenerate else "0", users_path],
+        env=env, cwd=ROOT, check=True,
+    )  # fmt: skip
+    if args.setup_only:
+        return
+    port = args.port or free_port()
+    host = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "socialrx.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+         "--timeout", "60", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    results: dict[str, Any] = {
+        "scale": args.scale,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "machine": " ".join(os.uname()[2:5]),
+    }
+    try:
+        wait_for(f"{host}/healthz")
+        sampler = Sampler(server.pid)
+        sampler.start()
+        runs = []
+        if args.only != "saturation":
+            runs.append(("day", args.users, args.think, args.time))
+        if args.only != "day":
+            runs.append(
+                ("saturation", args.saturation_users, 0.0, args.saturation_time or args.time)
+            )
+        for label, users, think, run_time in runs:
+            rate = args.ramp or max(1.0, users / 30)  # the ramp: all users in about 30 s
+            print(f"\n{label}: {users} users, {think:g}s think time, {run_time}, {rate:g}/s ramp")
+            began = time.monotonic()
+            pages = locust(
+                host=host, users=users, rate=rate, run_time=run_time, think=think,
+                users_path=users_path, out=str(work / label),
+            )  # fmt: skip
+            figures = sampler.summary(since=began + users / rate)
+            results[label] = {"users": users, "think": think, "pages": pages, "server": figures}
+            print(table(f"\n{label}: {users} users, think {think:g}s", pages, figures))
+        sampler.stopping.set()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    print("JSON " + json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The load test's users (bench/loadtest) stay in step with the site: the locustfile imports,
+has a user class for every role, and every URL it asks for resolves to a view. The load test
+itself runs with `make loadtest`, never in the suite."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import Resolver404, resolve, reverse
+
+from bench.loadtest.scenario import EXAMPLE_ARGS, PAGES, SHARES
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUSTFILE = ROOT / "bench" / "loadtest" / "locustfile.py"
+# Paths in the locustfile: "/…/" literals and f-strings, arguments standing in as 1.
+PATH = re.compile(r"""f?["'](/[A-Za-z0-9_\-/{}.()\[\]]*/)(?:\?[^"']*)?["']""")
+
+
+def test_the_locustfile_imports_with_a_user_class_for_every_role():
+    # Locust patches the standard library with gevent on import: a child process keeps that
+    # out of the test run.
+    probe = (
+        "from bench.loadtest import locustfile as f;"
+        "print(sorted(f.ROLE_CLASSES), sum(len(c.tasks) for c in f.ROLE_CLASSES.values()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    roles, tasks = out.stdout.rsplit(" ", 1)
+    assert roles == repr(sorted(PAGES))
+    assert int(tasks) >= sum(len(pages) for pages in PAGES.values()) - 1
+    assert set(SHARES) == set(PAGES)
+
+
+def _paths() -> list[str]:
+    found = []
+    for raw in PATH.findall(LOCUSTFILE.read_text()):
+        found.append(re.sub(r"\{[^}]*\}", "1", raw))
+    return sorted(set(found))
+
+
+def test_the_locustfile_asks_for_some_pages():
+    assert len(_paths()) >= 10
+
+
+@pytest.mark.parametrize("path", _paths())
+def test_every_path_the_locustfile_asks_for_resolves(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        pytest.fail(f"{path} is not a page of the site")
+
+
+@pytest.mark.parametrize(
+    "name", sorted({url_name for pages in PAGES.values() for _, url_name, _ in pages})
+)
+def test_every_page_of_the_scenario_is_a_url_of_the_site(name):
+    assert reverse(name, args=EXAMPLE_ARGS.get(name, []))
