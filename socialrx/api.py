@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The error shape, for the OpenAPI description of every endpoint's error answers.
+ErrorResponse = inline_serializer(
+    name="ApiError",
+    fields={
+        "error": inline_serializer(
+            name="ApiErrorBody",
+            fields={
+                "status": serializers.IntegerField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(),
+            },
+        )
+    },
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
