@@ -17,10 +17,18 @@ def ping(*, user_count_hint: bool = False) -> dict[str, object]:
 def webhook_deliver_task(self: Any, *, subscription_id: int, payload: dict[str, Any]) -> str:
     """One attempt to post an event; a failed one is retried by Celery with exponential
     backoff (socialrx.webhooks.retry_delay), WEBHOOK_MAX_ATTEMPTS in all."""
+    from django.conf import settings
+
     from .webhooks import webhook_deliver
 
+    # Without a broker (a laptop demo, unit tests) the task runs inside the web request that
+    # made the change: one attempt, no waiting for retries there.
+    in_process = bool(self.request.is_eager and settings.CELERY_TASK_ALWAYS_EAGER)
     result = webhook_deliver(
-        subscription_id=subscription_id, payload=payload, attempt=self.request.retries + 1
+        subscription_id=subscription_id,
+        payload=payload,
+        attempt=self.request.retries + 1,
+        final=in_process,
     )
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)

@@ -211,10 +211,16 @@ class AttemptResult:
 
 
 def webhook_deliver(
-    *, subscription_id: int, payload: dict[str, Any], attempt: int, post: Any = None
+    *,
+    subscription_id: int,
+    payload: dict[str, Any],
+    attempt: int,
+    post: Any = None,
+    final: bool = False,
 ) -> AttemptResult:
     """Make attempt ``attempt`` to post ``payload`` to the subscription and log it. Safe to run
-    twice: an attempt already logged, or an event already delivered, is not sent again."""
+    twice: an attempt already logged, or an event already delivered, is not sent again.
+    ``final``: no retry will follow whatever happens (tasks run in-process, without a worker)."""
     post = post or requests.post
     subscription = (
         WebhookSubscription.objects.select_related("client")
@@ -274,7 +280,7 @@ def webhook_deliver(
     if not error:
         _log(log, outcome=DeliveryOutcome.DELIVERED, status_code=status_code, ms=duration_ms)
         return AttemptResult(outcome=DeliveryOutcome.DELIVERED)
-    if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+    if final or attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
         _log(
             log,
             outcome=DeliveryOutcome.GAVE_UP,

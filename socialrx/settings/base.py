@@ -218,7 +218,9 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Seconds before the first retry; each next one waits twice as long, up to the maximum.
 WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
-WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=6 * 60 * 60)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int(
+    "WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=6 * 60 * 60
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialrx API",
     "DESCRIPTION": "Referral intake, the community directory and outcome metrics.",
