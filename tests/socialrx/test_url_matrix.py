@@ -38,6 +38,7 @@ from assets.models import AssetChange, ListingReport, ListingStatus
 from outcomes.models import Run
 from privacy.services.merge import person_merge
 from referrals.models import ClosedRouteEnquiry, Feedback, PossibleMatchOn, Source
+from socialrx.api_clients import api_token_issue as api_client_token_issue
 from tests.assets.factories import AssetFactory, GapFactory
 from tests.champions.factories import EventFactory, HoursLogFactory
 from tests.funding.factories import AwardFactory, PostFactory
@@ -50,7 +51,6 @@ from tests.referrals.factories import (
     ReferralFactory,
     TaskFactory,
 )
-from socialrx.api_clients import api_token_issue as api_client_token_issue
 from tests.socialrx.factories import LinkWorkerFactory, WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
