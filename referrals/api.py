@@ -272,6 +272,8 @@ class ReferralCreateApi(APIView):
     @extend_schema(
         operation_id="referral_list",
         summary="The referrals the practice made, changed since a time",
+        description="The referrals the caller's practice made (administrators: all), oldest "
+        "change first, by cursor. API client tokens need the scope referrals:read.",
         parameters=[
             ReferralListQuery,
             OpenApiParameter(
@@ -293,6 +295,7 @@ class ReferralCreateApi(APIView):
             400: ErrorResponse,
             401: ErrorResponse,
             403: ErrorResponse,
+            404: OpenApiResponse(response=ErrorResponse, description="The cursor is not valid."),
             429: ErrorResponse,
         },
         tags=["referrals"],

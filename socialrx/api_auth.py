@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -87,3 +88,19 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         if token is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": token.client_id}
+
+
+class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """How the OpenAPI description names the clients' tokens."""
+
+    target_class = "socialrx.api_auth.ApiClientAuthentication"
+    name = "apiClientToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "sxk_<prefix>_<secret>",
+            "description": "An API client's token (docs/api.md). Scopes are named per "
+            "endpoint in its description.",
+        }

@@ -79,6 +79,10 @@ class DeliveryOutput(serializers.Serializer):
 
 
 _ERROR = ErrorResponse
+_ONLY_CLIENTS = (
+    "API client tokens only (Authorization: Bearer), with the scope webhooks:manage; "
+    "people's tokens and sessions get 403."
+)
 _ERRORS: dict[int, Any] = {401: _ERROR, 403: _ERROR, 429: _ERROR}
 
 
@@ -103,6 +107,7 @@ class WebhookListApi(_WebhookApi):
         operation_id="webhook_list",
         summary="The client's webhook subscriptions",
         responses={200: WebhookOutput(many=True), **_ERRORS},
+        description=_ONLY_CLIENTS,
         tags=["webhooks"],
     )
     def get(self, request: Request) -> Response:
@@ -113,6 +118,7 @@ class WebhookListApi(_WebhookApi):
         summary="Subscribe an https address to events",
         request=WebhookInput,
         responses={201: WebhookCreatedOutput, 400: _ERROR, **_ERRORS},
+        description=_ONLY_CLIENTS,
         tags=["webhooks"],
     )
     def post(self, request: Request) -> Response:
@@ -142,6 +148,7 @@ class WebhookDetailApi(_WebhookApi):
         operation_id="webhook_retrieve",
         summary="One subscription",
         responses={200: WebhookOutput, 404: _ERROR, **_ERRORS},
+        description=_ONLY_CLIENTS,
         tags=["webhooks"],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -152,6 +159,7 @@ class WebhookDetailApi(_WebhookApi):
         operation_id="webhook_destroy",
         summary="Unsubscribe",
         responses={204: None, 404: _ERROR, **_ERRORS},
+        description=_ONLY_CLIENTS,
         tags=["webhooks"],
     )
     def delete(self, request: Request, pk: int) -> Response:
@@ -188,6 +196,7 @@ class WebhookDeliveryListApi(_WebhookApi):
             )
         ],
         responses={200: DeliveryPageOutput, 404: _ERROR, **_ERRORS},
+        description=_ONLY_CLIENTS,
         tags=["webhooks"],
     )
     def get(self, request: Request, pk: int) -> Response:

@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "socialrx.integration_models.WebhookEvent"},
 }
 
 # --- Sign-in, sessions and security headers (see docs/security.md) -------------------------
