@@ -261,6 +261,13 @@ class ReferralListQuery(serializers.Serializer):
             "2026-03-01T09:00:00Z."
         },
     )
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ReferralPagination.max_page_size,
+        help_text="Referrals per page, 1 to 200 (default 50).",
+        error_messages={"invalid": "Give page_size as a whole number from 1 to 200."},
+    )
 
 
 class ReferralCreateApi(APIView):
@@ -282,13 +289,6 @@ class ReferralCreateApi(APIView):
                 required=False,
                 description="The next page: take it from the answer's next link.",
             ),
-            OpenApiParameter(
-                name="page_size",
-                type=int,
-                location=OpenApiParameter.QUERY,
-                required=False,
-                description="Referrals per page, 1 to 200 (default 50).",
-            ),
         ],
         responses={
             200: ReferralPageOutput,
@@ -301,7 +301,8 @@ class ReferralCreateApi(APIView):
         tags=["referrals"],
     )
     def get(self, request: Request) -> Response:
-        query = ReferralListQuery(data=request.query_params)
+        # A plain dict: an empty value is then refused, not taken as left out.
+        query = ReferralListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         referrals = (
             referrals_for(user=request.user)

@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -94,6 +95,7 @@ def _subscriptions(request: Request) -> QuerySet[WebhookSubscription]:
 
 
 class _WebhookApi(APIView):
+    parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated, IsApiClient, ApiClientScope]
     required_scopes = {
         "GET": ApiScope.WEBHOOKS_MANAGE,

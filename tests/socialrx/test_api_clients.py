@@ -460,3 +460,19 @@ def test_service_refuses_unknown_scopes(practice_a, admin_user):
     with pytest.raises(Exception, match="Unknown scopes"):
         api_client_create(name="X", organisation=practice_a, scopes=["everything"], by=admin_user)
     assert not ApiClient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"modified_after": ""}, "modified_after"), ({"page_size": "0"}, "page_size")],
+)
+def test_empty_or_out_of_range_list_parameters_are_400(secret, params, field):
+    response = bearer(secret).get(LIST, params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_an_invalid_cursor_is_404(secret):
+    response = bearer(secret).get(LIST, {"cursor": "not-a-cursor"})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "Invalid cursor"
