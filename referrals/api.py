@@ -4,6 +4,12 @@ Practice staff tokens refer for their own practice (source gp or practice_staff)
 may post any route on behalf of a partner. Everyone else may not refer through the API (403).
 Status look-ups are scoped like the pages: out of scope is 404.
 
+``GET /api/v1/referrals/`` lists the referrals the caller's practice made (administrators:
+all), oldest change first; ``modified_after`` keeps those changed since a time (a status
+change or feedback counts as a change), so a system can poll for what is new.
+
+API clients' tokens need the scope ``referrals:write`` to send and ``referrals:read`` to read.
+
 Send an ``Idempotency-Key`` header (any string up to 200 characters, unique per referral) and
 a retry of the same request makes no second referral: it gets the first answer back.
 """
@@ -16,16 +22,24 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.api import ApiErrorSerializer, MustBeTrueField
-from socialrx.models import Practice, Role
+from socialrx.api import ApiErrorSerializer, ErrorResponse, MustBeTrueField
+from socialrx.api_auth import ApiClientScope
+from socialrx.models import ApiScope, Practice, Role
 from socialrx.validators import (
     FREE_TEXT_MAX_LENGTH,
     format_postcode,
@@ -36,8 +50,8 @@ from socialrx.validators import (
     validate_uk_phone,
 )
 
-from .access import referral_get_for
-from .models import ConsentPurpose, Referral, ReferralStatus, Source
+from .access import referral_get_for, referrals_for
+from .models import ConsentPurpose, Feedback, Referral, ReferralStatus, Source
 from .services.intake import (
     SUBMISSION_TOKEN_MAX_LENGTH,
     EnquiryKept,
@@ -47,6 +61,8 @@ from .services.intake import (
     submission_differs,
 )
 from .services.matching import Matching, PersonDetails
+from .snomed import SYSTEM as SNOMED_SYSTEM
+from .snomed import snomed_display
 
 
 class CanReferThroughApi(BasePermission):
@@ -54,6 +70,8 @@ class CanReferThroughApi(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user: Any = request.user
+        if request.method in SAFE_METHODS:
+            self.message = "Only practice staff and administrators may list referrals."
         return bool(user and user.is_authenticated) and (
             user.is_admin or user.role == Role.PRACTICE_STAFF
         )
@@ -65,8 +83,34 @@ class ReferralStatusChangeOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class SnomedCodeOutput(serializers.Serializer):
+    system = serializers.CharField(default=SNOMED_SYSTEM)
+    code = serializers.CharField()
+    display = serializers.CharField()
+
+
+class FeedbackOutput(serializers.Serializer):
+    """The message back to the referrer, as the practice reads it on the referral's page."""
+
+    id = serializers.IntegerField()
+    sent_at = serializers.DateTimeField()
+    snomed = serializers.SerializerMethodField()
+    needs_and_concerns = serializers.CharField()
+    support_offered = serializers.CharField()
+    outcomes = serializers.CharField()
+
+    @extend_schema_field(SnomedCodeOutput)
+    def get_snomed(self, obj: Feedback) -> dict[str, str]:
+        return {
+            "system": SNOMED_SYSTEM,
+            "code": obj.snomed_code,
+            "display": snomed_display(obj.snomed_code),
+        }
+
+
 class ReferralOutput(serializers.Serializer):
-    """Status only: no one's personal data leaves through this endpoint."""
+    """The referral's status and the message back: none of the person's details leave
+    through this endpoint."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReferralStatus.choices)
@@ -80,6 +124,16 @@ class ReferralOutput(serializers.Serializer):
         "(status joined_case) and the case's team is in team."
     )
     status_history = ReferralStatusChangeOutput(many=True, source="status_changes.all")
+    modified_at = serializers.DateTimeField(
+        source="updated_at",
+        help_text="When the referral last changed (a status change and feedback count): "
+        "what modified_after compares.",
+    )
+    feedback = FeedbackOutput(
+        many=True,
+        source="feedback.all",
+        help_text="The messages back to the referrer, newest first, each with its SNOMED CT code.",
+    )
 
     def _case_team_shown(self, obj: Referral) -> bool:
         """A practice is not told which team holds the case of a person registered elsewhere
@@ -103,7 +157,7 @@ class ReferralOutput(serializers.Serializer):
 def _referral_for_output(pk: int) -> Referral:
     return (
         Referral.objects.select_related("team", "link_worker", "person")
-        .prefetch_related("status_changes")
+        .prefetch_related("status_changes", "feedback")
         .get(pk=pk)
     )
 
@@ -201,8 +255,90 @@ class ReferralReferrerInput(RejectUnknownFields, serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
+class ReferralPagination(CursorPagination):
+    """Oldest change first, by an opaque cursor: a referral changed while a client pages
+    moves to the end, where the client meets it again, rather than being skipped."""
+
+    ordering = ("updated_at", "id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+ReferralPageOutput = inline_serializer(
+    name="ReferralPage",
+    fields={
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": ReferralOutput(many=True),
+    },
+)
+
+
+class ReferralListQuery(serializers.Serializer):
+    modified_after = serializers.DateTimeField(
+        required=False,
+        help_text="ISO 8601 date and time with its offset (2026-03-01T09:00:00Z): only "
+        "referrals changed after it.",
+        error_messages={
+            "invalid": "Give modified_after as an ISO 8601 date and time, such as "
+            "2026-03-01T09:00:00Z."
+        },
+    )
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ReferralPagination.max_page_size,
+        help_text="Referrals per page, 1 to 200 (default 50).",
+        error_messages={"invalid": "Give page_size as a whole number from 1 to 200."},
+    )
+
+
 class ReferralCreateApi(APIView):
-    permission_classes = [IsAuthenticated, CanReferThroughApi]
+    """``POST``: send a referral. ``GET``: the referrals the caller's practice made."""
+
+    permission_classes = [IsAuthenticated, CanReferThroughApi, ApiClientScope]
+    required_scopes = {"POST": ApiScope.REFERRALS_WRITE, "GET": ApiScope.REFERRALS_READ}
+
+    @extend_schema(
+        operation_id="referral_list",
+        summary="The referrals the practice made, changed since a time",
+        description="The referrals the caller's practice made (administrators: all), oldest "
+        "change first, by cursor. API client tokens need the scope referrals:read.",
+        parameters=[
+            ReferralListQuery,
+            OpenApiParameter(
+                name="cursor",
+                location=OpenApiParameter.QUERY,
+                required=False,
+                description="The next page: take it from the answer's next link.",
+            ),
+        ],
+        responses={
+            200: ReferralPageOutput,
+            400: ErrorResponse,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            404: OpenApiResponse(response=ErrorResponse, description="The cursor is not valid."),
+            429: ErrorResponse,
+        },
+        tags=["referrals"],
+    )
+    def get(self, request: Request) -> Response:
+        # A plain dict: an empty value is then refused, not taken as left out.
+        query = ReferralListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        referrals = (
+            referrals_for(user=request.user)
+            .select_related("team", "link_worker", "person")
+            .prefetch_related("status_changes", "feedback")
+        )
+        if "modified_after" in query.validated_data:
+            referrals = referrals.filter(updated_at__gt=query.validated_data["modified_after"])
+        paginator = ReferralPagination()
+        page = paginator.paginate_queryset(referrals, request, view=self)
+        data = ReferralOutput(page, many=True, context={"user": request.user}).data
+        return paginator.get_paginated_response(data)
 
     class ReferralCreateInputSerializer(RejectUnknownFields, serializers.Serializer):
         person = ReferralPersonInput()
@@ -416,10 +552,18 @@ def _practice_by_ods(code: str, *, field: str) -> Practice | None:
 
 
 class ReferralDetailApi(APIView):
+    required_scopes = {"GET": ApiScope.REFERRALS_READ}
+
     @extend_schema(
         operation_id="referral_retrieve",
-        summary="A referral's status",
-        responses={200: ReferralOutput},
+        summary="A referral's status and the message back",
+        responses={
+            200: ReferralOutput,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            404: ErrorResponse,
+            429: ErrorResponse,
+        },
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from socialrx.audit_views import ViewAudit, declare
+from socialrx.audit_views import LIST, ViewAudit, declare
 
 from . import api
 
@@ -13,6 +13,15 @@ urlpatterns: list = [
 
 declare(
     namespace="",
-    audited={"api_referral_detail": ViewAudit("referrals.Referral", detail="api status")},
-    not_audited={"api_referral_create": "makes a referral (audited as a change); shows none"},
+    audited={
+        "api_referral_detail": ViewAudit("referrals.Referral", detail="api status"),
+        # GET lists the practice's referrals (statuses and feedback); POST makes a referral,
+        # audited as a change.
+        "api_referral_create": ViewAudit(
+            "referrals.Referral",
+            kind=LIST,
+            detail="api list",
+            only=lambda request: request.method == "GET",
+        ),
+    },
 )

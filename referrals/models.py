@@ -440,6 +440,7 @@ class Referral(Audited, models.Model):
     # task runs.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on every save, status change and feedback: what the API's modified_after reads.
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency: every edit says which version it was loaded with and is refused
     # if someone else has saved since (socialrx.concurrency).
@@ -450,6 +451,8 @@ class Referral(Audited, models.Model):
         indexes = [
             models.Index(fields=["referring_practice", "-received_on"]),
             models.Index(fields=["person", "received_on"]),
+            # The API's list of a practice's referrals changed since a time.
+            models.Index(fields=["referring_practice", "updated_at", "id"]),
         ]
         constraints = [
             # An ended referral has the date it ended; an open one has none.
@@ -714,6 +717,7 @@ class Goal(Audited, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on every save, status change and feedback: what the API's modified_after reads.
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency: every edit says which version it was loaded with and is refused
     # if someone else has saved since (socialrx.concurrency).

@@ -53,6 +53,10 @@ class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorBodySerializer()
 
 
+# For an operation's own ``responses`` (the schema class adds the common ones itself).
+ErrorResponse = ApiErrorSerializer
+
+
 @extend_schema_field({"type": "boolean", "enum": [True]})
 class MustBeTrueField(serializers.BooleanField):
     """A boolean that must be ``true`` (a confirmation): ``false`` is refused with 400, and the
@@ -74,6 +78,7 @@ ERROR_DESCRIPTIONS = {
     403: "Signed in, but not allowed to do this.",
     404: "Nothing here, or nothing the caller may see.",
     415: "The body was not JSON (`Content-Type: application/json`).",
+    429: "An API client over its rate: wait the seconds `Retry-After` gives.",
 }
 
 
@@ -110,6 +115,8 @@ class ApiAutoSchema(AutoSchema):
         for permission in permissions:
             if not isinstance(permission, (IsAuthenticated, AllowAny)):
                 statuses.add(getattr(permission, "refused_status", 403))
+        if view.get_throttles():
+            statuses.add(429)
         return statuses
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:

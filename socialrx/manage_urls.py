@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from . import integration_views
 from . import manage_views as views
 
 app_name = "socialrx"
@@ -27,4 +28,28 @@ urlpatterns = [
     path("pcns/", views.pcn_list, name="pcn_list"),
     path("pcns/new/", views.pcn_create, name="pcn_create"),
     path("pcns/<int:pk>/", views.pcn_edit, name="pcn_edit"),
+    # API clients and webhooks (socialrx/integration_views.py)
+    path("api-clients/", integration_views.api_client_list, name="api_client_list"),
+    path("api-clients/new/", integration_views.api_client_create_view, name="api_client_create"),
+    path("api-clients/<int:pk>/", integration_views.api_client_detail, name="api_client_detail"),
+    path(
+        "api-clients/<int:pk>/revoke/",
+        integration_views.api_client_revoke_view,
+        name="api_client_revoke",
+    ),
+    path(
+        "api-clients/<int:pk>/tokens/",
+        integration_views.api_token_issue_view,
+        name="api_token_issue",
+    ),
+    path(
+        "api-tokens/<int:pk>/revoke/",
+        integration_views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
+    path(
+        "webhook-deliveries/",
+        integration_views.webhook_delivery_list,
+        name="webhook_delivery_list",
+    ),
 ]

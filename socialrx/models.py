@@ -243,3 +243,34 @@ class AuditLog(models.Model):
         if user is not None and not self.actor_username:
             self.actor_username = user.username
             self.actor_role = "admin" if user.is_superuser else user.role
+
+
+# API clients, their tokens and webhooks (kept in their own module).
+from .integration_models import (  # noqa: E402
+    ApiClient,
+    ApiScope,
+    ApiToken,
+    DeliveryOutcome,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+
+__all__ = [
+    "PCN",
+    "ApiClient",
+    "ApiScope",
+    "ApiToken",
+    "AuditLog",
+    "DeliveryOutcome",
+    "LsoaImd",
+    "Postcode",
+    "Practice",
+    "Role",
+    "StaffType",
+    "Team",
+    "User",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
+]

@@ -10,8 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from socialrx.audit import acting_user
+from socialrx.models import WebhookEvent
+from socialrx.webhooks import webhook_event_publish
 
 from ..models import ConnectionOutcome, Feedback, Person, Referral, ReferralStatus
 from .activity import person_touch
@@ -64,6 +67,18 @@ def feedback_send(
             sent_by=by if getattr(by, "is_authenticated", False) else None,
         )
         person_touch(referral.person)
+        # The feedback is part of the referral's API answer: the referral has changed.
+        Referral.objects.filter(pk=referral.pk).update(updated_at=timezone.now())
+        webhook_event_publish(
+            organisation_id=referral.referring_practice_id,
+            event_type=WebhookEvent.FEEDBACK_SENT,
+            data={
+                "referral_id": referral.pk,
+                "feedback_id": feedback.pk,
+                "snomed_code": feedback.snomed_code,
+                "sent_at": feedback.sent_at.isoformat(),
+            },
+        )
         if referral.referrer_email:
             from ..tasks import feedback_notice_send_task
 

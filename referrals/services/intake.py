@@ -38,7 +38,6 @@ from ..models import (
     PossibleMatchOn,
     Referral,
     ReferralStatus,
-    ReferralStatusChange,
     Source,
 )
 from .assignment import link_worker_for, team_for_practice
@@ -46,6 +45,7 @@ from .consent import consent_record
 from .enquiries import closed_route_enquiry_create
 from .matching import Matching, PersonDetails, person_match
 from .people import person_create, person_create_or_existing, person_fill_blanks
+from .status import status_change_record
 
 PRACTICE_SOURCES = (Source.GP, Source.PRACTICE_STAFF)
 SUBMISSION_TOKEN_MAX_LENGTH = 200
@@ -322,11 +322,11 @@ def referral_create(
         )
         # Received, then (at once) added to the open case. No note naming the open case: the
         # referrer sees this history, and is told the team only.
-        ReferralStatusChange.objects.create(
+        status_change_record(
             referral=referral, from_status="", to_status=ReferralStatus.RECEIVED, by=user
         )
         if joined_case is not None:
-            ReferralStatusChange.objects.create(
+            status_change_record(
                 referral=referral,
                 from_status=ReferralStatus.RECEIVED,
                 to_status=ReferralStatus.JOINED_CASE,

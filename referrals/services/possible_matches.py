@@ -19,8 +19,9 @@ from django.utils import timezone
 from socialrx.audit import acting_user, audit_record
 from socialrx.models import AuditLog
 
-from ..models import OPEN_STATUSES, Person, Referral, ReferralStatus, ReferralStatusChange
+from ..models import OPEN_STATUSES, Person, Referral, ReferralStatus
 from .assignment import link_worker_for, team_for_practice
+from .status import status_change_record
 
 # Typed details a link worker may copy onto the matched person's record on confirming.
 COPYABLE_DETAILS = {
@@ -81,7 +82,7 @@ def possible_match_confirm(*, referral: Referral, by: Any, copy: Collection[str]
                 "closed_on": timezone.localdate(),
                 "version": referral.version + 1,
             }
-            ReferralStatusChange.objects.create(
+            status_change_record(
                 referral=referral,
                 from_status=referral.status,
                 to_status=ReferralStatus.JOINED_CASE,

@@ -14,6 +14,8 @@ from django.utils import timezone
 from socialrx.audit import acting_user
 from socialrx.audited import record_update
 from socialrx.concurrency import EditConflict
+from socialrx.models import WebhookEvent
+from socialrx.webhooks import webhook_event_publish
 
 from ..models import (
     ENDED_STATUSES,
@@ -52,6 +54,27 @@ def statuses_allowed_from(status: str) -> tuple[str, ...]:
 
 class StatusConflict(EditConflict):
     """The referral's status moved on since the caller saw it: someone else changed it."""
+
+
+def status_change_record(
+    *, referral: Referral, from_status: str, to_status: str, by: Any, note: str = ""
+) -> ReferralStatusChange:
+    """Keep one status change (every change is recorded here) and tell the referring
+    practice's API clients that subscribed, after commit: ids and statuses only."""
+    change = ReferralStatusChange.objects.create(
+        referral=referral, from_status=from_status, to_status=to_status, by=by, note=note
+    )
+    webhook_event_publish(
+        organisation_id=referral.referring_practice_id,
+        event_type=WebhookEvent.REFERRAL_STATUS_CHANGED,
+        data={
+            "referral_id": referral.pk,
+            "status": to_status,
+            "previous_status": from_status or None,
+            "changed_at": change.at.isoformat(),
+        },
+    )
+    return change
 
 
 @acting_user("by")
@@ -151,7 +174,7 @@ def referral_status_change(
             referral,
             {k: [v, getattr(referral, k)] for k, v in before.items() if getattr(referral, k) != v},
         )
-        change = ReferralStatusChange.objects.create(
+        change = status_change_record(
             referral=referral,
             from_status=expected,
             to_status=to_status,

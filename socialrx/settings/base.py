@@ -242,9 +242,16 @@ REST_FRAMEWORK = {
     # make it 403, as though the caller were known and refused.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        # API clients' bearer tokens (socialrx/api_auth.py, docs/api.md).
+        "socialrx.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "socialrx.api_auth.ApiClientScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["socialrx.api_auth.ApiClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": env("API_CLIENT_RATE", default="120/min")},
     # The schema adds the error answers each operation can give (socialrx.api.ApiAutoSchema).
     "DEFAULT_SCHEMA_CLASS": "socialrx.api.ApiAutoSchema",
     # The API reads JSON only: its bodies nest objects, which a form cannot carry, and the
@@ -254,6 +261,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+# API clients' tokens: days a new token lasts, and the most an administrator may choose.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Webhooks (docs/api.md): plain http targets, and targets on private, loopback or link-local
+# addresses, are refused unless allowed here (development and tests only).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Seconds before the first retry; each next one waits twice as long, up to the maximum.
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int(
+    "WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=6 * 60 * 60
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialrx API",
     "DESCRIPTION": "Referral intake, the community directory and outcome metrics.",
@@ -263,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "socialrx.integration_models.WebhookEvent"},
 }
 
 # --- Sign-in, sessions and security headers (see docs/security.md) -------------------------

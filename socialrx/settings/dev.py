@@ -13,3 +13,6 @@ SERVICE_PHONE = env("SERVICE_PHONE", default="01632 960 000 (Monday to Friday, 9
 SERVICE_DROP_IN = env(
     "SERVICE_DROP_IN", default="Tuesdays 10am to 12 noon at Vale Road community centre"
 )
+# Webhooks to a receiver on this machine (http://localhost:...) while developing.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)

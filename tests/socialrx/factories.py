@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import factory
 
-from socialrx.models import PCN, Practice, Role, Team, User
+from socialrx.models import (
+    PCN,
+    ApiClient,
+    ApiScope,
+    Practice,
+    Role,
+    Team,
+    User,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 
 class PCNFactory(factory.django.DjangoModelFactory):
@@ -75,3 +85,28 @@ class VolunteerUserFactory(UserFactory):
 class AdminFactory(UserFactory):
     role = Role.ADMIN
     is_staff = True
+
+
+class ApiClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiClient
+
+    name = factory.Sequence(lambda n: f"Clinical system {n}")
+    organisation = factory.SubFactory(PracticeFactory)
+    user = factory.SubFactory(
+        PracticeStaffFactory,
+        username=factory.Sequence(lambda n: f"api-client-{n}"),
+        practice=factory.SelfAttribute("..organisation"),
+        staff_type="",
+    )
+    scopes = factory.LazyFunction(lambda: list(ApiScope.values))
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    client = factory.SubFactory(ApiClientFactory)
+    target_url = "https://hooks.example.org/socialrx"
+    events = factory.LazyFunction(lambda: list(WebhookEvent.values))
+    secret = "whsec_test-secret"
