@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0012_open_referral_feeds'),
-        ('referrals', '0018_connection_funded_at_connection_too_complex'),
+        ('referrals', '0019_person_ethnic_category'),
         ('socialrx', '0007_api_clients_and_webhooks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
