@@ -421,6 +421,9 @@ def test_referrer_reads_task_by_based_on(referral, practice_staff):
     assert bundle["type"] == "searchset" and bundle["total"] == 1
     assert bundle["entry"][0]["resource"]["id"] == str(referral.pk)
     assert AuditLog.objects.filter(object_id="search", detail__contains="based-on").exists()
+    assert AuditLog.objects.filter(
+        object_id=str(referral.pk), person_id=referral.person_id, detail="FHIR Task (search)"
+    ).exists()
     detail = client.get(f"/fhir/Task/{referral.pk}")
     assert fhir_valid(detail.json())["status"] == "requested"
 
