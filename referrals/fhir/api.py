@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.models import Practice
+from socialrx.audit import audit_record
+from socialrx.models import AuditLog, Practice
 
 from ..api import CanReferThroughApi
 from ..models import ConsentPurpose, Source
@@ -267,10 +268,18 @@ class TaskSearchApi(FhirApi):
                     )
                 ]
             )
-        found = [
-            resources.task_for(r)
-            for r in referrals_for_referrer(user=request.user).filter(pk=int(pk))
-        ]
+        referrals = list(referrals_for_referrer(user=request.user).filter(pk=int(pk)))
+        # The search is audited as a search (audit_views); each Task shown, as the referral
+        # viewed, with the person it is about.
+        for referral in referrals:
+            audit_record(
+                user=request.user,
+                action=AuditLog.Action.VIEW,
+                obj=referral,
+                person_id=referral.person_id,
+                detail="FHIR Task (search)",
+            )
+        found = [resources.task_for(r) for r in referrals]
         return Response(resources.searchset(found, self_url=request.build_absolute_uri()))
 
 

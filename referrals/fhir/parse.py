@@ -46,6 +46,8 @@ from .codes import (
     CONSENT_PURPOSES,
     NHS_NUMBER,
     ODS_ORGANISATION,
+    SNOMED,
+    SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING,
     UK_CORE_ETHNIC_CATEGORY_EXTENSION,
     UK_CORE_ETHNIC_CATEGORY_SYSTEM,
     local_system,
@@ -162,6 +164,7 @@ class _Reader:
         return f"ServiceRequest.contained[{index}]", resource
 
     def read(self) -> ReferralSent:
+        self.request_codes()
         self.identifier()
         self.patient()
         self.requester()
@@ -170,6 +173,29 @@ class _Reader:
         if self.issues:
             raise FhirError(self.issues)
         return self.sent
+
+    def request_codes(self) -> None:
+        """An active order for social prescribing: another status, intent or SNOMED CT code is
+        not a referral this service takes."""
+        if self.data.get("status") != "active":
+            self.problem(
+                "Send the referral with status 'active'.", "ServiceRequest.status", "code-invalid"
+            )
+        if self.data.get("intent") not in ("order", "original-order"):
+            self.problem(
+                "Send the referral with intent 'order'.", "ServiceRequest.intent", "code-invalid"
+            )
+        codings = (self.data.get("code") or {}).get("coding") or []
+        for i, coding in enumerate(codings):
+            if coding.get("system") == SNOMED and coding.get("code") != (
+                SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING
+            ):
+                self.problem(
+                    f"This service takes referrals to social prescribing (SNOMED CT "
+                    f"{SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING}).",
+                    f"ServiceRequest.code.coding[{i}].code",
+                    "code-invalid",
+                )
 
     def identifier(self) -> None:
         identifiers = self.data.get("identifier") or []

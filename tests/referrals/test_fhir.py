@@ -255,6 +255,27 @@ def test_bad_nhs_number_and_missing_consent_are_each_located(practice_staff, pra
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"status": "draft"}, "ServiceRequest.status"),
+        ({"intent": "proposal"}, "ServiceRequest.intent"),
+        (
+            {"code": {"coding": [{"system": SNOMED, "code": "306238000"}]}},
+            "ServiceRequest.code.coding[0].code",
+        ),
+    ],
+)
+def test_only_an_active_order_for_social_prescribing_is_taken(
+    practice_staff, practice_a, change, where
+):
+    response = post(token_client(practice_staff), service_request() | change)
+    assert response.status_code == 400
+    issue = fhir_valid(response.json())["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("code-invalid", [where])
+    assert not Referral.objects.exists()
+
+
 def test_malformed_json_is_400_operation_outcome(practice_staff):
     response = token_client(practice_staff).generic("POST", CREATE, "{not json", content_type=FHIR)
     assert response.status_code == 400
@@ -400,6 +421,9 @@ def test_referrer_reads_task_by_based_on(referral, practice_staff):
     assert bundle["type"] == "searchset" and bundle["total"] == 1
     assert bundle["entry"][0]["resource"]["id"] == str(referral.pk)
     assert AuditLog.objects.filter(object_id="search", detail__contains="based-on").exists()
+    assert AuditLog.objects.filter(
+        object_id=str(referral.pk), person_id=referral.person_id, detail="FHIR Task (search)"
+    ).exists()
     detail = client.get(f"/fhir/Task/{referral.pk}")
     assert fhir_valid(detail.json())["status"] == "requested"
 
