@@ -201,7 +201,11 @@ class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
         max_length=100, required=False, allow_blank=True, default=""
     )
     date_of_birth = serializers.DateField(
-        required=False, allow_null=True, default=None, validators=[validate_date_of_birth]
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[validate_date_of_birth],
+        help_text="From 1 January 1900 to today.",
     )
     nhs_number = serializers.CharField(
         max_length=14,
@@ -211,7 +215,13 @@ class ReferralPersonInput(RejectUnknownFields, serializers.Serializer):
         validators=[NHS_NUMBER_FORMAT],
         help_text="10 digits, spaces allowed (943 476 5919); the last is the check digit.",
     )
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A full UK postcode, like M1 1AE.",
+    )
     phone = serializers.CharField(
         max_length=30,
         required=False,
