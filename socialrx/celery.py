@@ -20,8 +20,8 @@ app.steps["worker"].add(DjangoStructLogInitStep)
 
 # Queues (docs/performance.md, "Past one machine"), so that workers can be scaled and sized per
 # queue and a long import never holds up an email: "bulk" for imports, metric computations and
-# the nightly jobs that read or write many rows; "messages" for email, texts, letters and
-# reminders; "celery" (the default) for the rest. A worker started without -Q consumes all
+# the nightly jobs that read or write many rows; "messages" for email, texts, letters,
+# reminders and webhook deliveries; "celery" (the default) for the rest. A worker started without -Q consumes all
 # three (`make worker`, CI); production runs one worker service per queue (docker-compose.yml).
 # /readyz fails while a queue has no worker.
 DEFAULT_QUEUE, BULK, MESSAGES = "celery", "bulk", "messages"
@@ -37,6 +37,7 @@ TASK_QUEUES = {
     "referrals.tasks.message_send_task": MESSAGES,
     "referrals.tasks.appointment_reminders_send_task": MESSAGES,
     "assets.tasks.send_listing_reminders": MESSAGES,
+    "socialrx.tasks.webhook_deliver_task": MESSAGES,
     "socialrx.tasks.ping": DEFAULT_QUEUE,
 }
 app.conf.task_default_queue = DEFAULT_QUEUE
