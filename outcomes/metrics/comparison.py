@@ -131,12 +131,22 @@ def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
                 GROUP BY a.practice_id, a.patient_key""",
             [*params, date_param(month_start(first)), date_param(month_end(last))],
         )
+        # The before/after cohort too: both halves read it (one row per person, with the
+        # per-person "before" and "after" read through the index).
+        cohort, cohort_params = cohort_sql(start, end, window)
+        cursor.execute(f"DROP TABLE IF EXISTS {demand.COHORT_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {demand.COHORT_TABLE} AS WITH {cohort} SELECT * FROM cohort",
+            cohort_params,
+        )
         if is_postgres():
             cursor.execute(f"ANALYZE {PATIENTS_TABLE}")
+            cursor.execute(f"ANALYZE {demand.COHORT_TABLE}")
         try:
             yield PATIENTS_TABLE
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {PATIENTS_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {demand.COHORT_TABLE}")
 
 
 def comparison_sql(
@@ -146,7 +156,10 @@ def comparison_sql(
     appointment before, with the people columns ``grouped`` needs, the person's ``pre`` and
     ``post``, and, when matched, ``controls`` (how many), ``c_pre`` and ``c_post`` (their
     means) and ``d`` (the person's change minus their controls' mean change)."""
-    before_after, params = cohort_sql(start, end, window, name="before_after")
+    if patients is None:
+        before_after, params = cohort_sql(start, end, window, name="before_after")
+    else:
+        before_after, params = f"before_after AS (SELECT * FROM {demand.COHORT_TABLE})", []
     m0s = index_months(start, end, window) or [0]
     earliest = date_param(month_start(m0s[0] - window))
     valid_bands = ", ".join(f"'{band}'" for _, _, band in AGE_BANDS)

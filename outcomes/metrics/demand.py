@@ -101,6 +101,10 @@ def cohort_sql(
     return ctes, params
 
 
+# The before/after cohort of a demand job, made once when the job runs with the comparison
+# group (comparison.patient_pass) and read by both halves.
+COHORT_TABLE = "demand_cohort"
+
 AGGREGATES = {
     "n": "COUNT(*)",
     "sum_pre": "SUM(pre)",
@@ -264,7 +268,10 @@ def compute(
     levels: Sequence[str],
     patients: str | None = None,
 ) -> list[SnapshotRow]:
-    ctes, params = cohort_sql(start, end, window)
+    if patients is None:
+        ctes, params = cohort_sql(start, end, window)
+    else:  # the cohort made once for the whole job (comparison.patient_pass)
+        ctes, params = f"cohort AS (SELECT * FROM {COHORT_TABLE})", []
     found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
     skew = _skew(end, patients)
     rows = []

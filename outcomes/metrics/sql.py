@@ -105,13 +105,18 @@ POSTGRES_WORK_MEM = "256MB"
 @contextmanager
 def metric_session() -> Iterator[None]:
     """Where a metric's queries run: on PostgreSQL, one read transaction with a larger
-    ``work_mem`` for its sorts and hashes (SET LOCAL: only for this transaction)."""
+    ``work_mem`` for its sorts and hashes and no JIT (SET LOCAL: only for this
+    transaction)."""
     if not is_postgres():
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+            # No JIT compilation: a metric's queries are large plans run once, so compiling
+            # them costs more than it saves (the demand job took 0.5–1.5 s longer with it,
+            # docs/performance.md).
+            cursor.execute("SET LOCAL jit = off")
         yield
 
 

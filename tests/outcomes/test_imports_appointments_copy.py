@@ -224,3 +224,17 @@ def test_the_module_keeps_the_general_path_for_sqlite(tmp_path, practices, paths
     ).ok
     expected = "fast" if appointments_module.connection.vendor == "postgresql" else "general"
     assert paths == [expected]
+
+
+def test_appointment_rows_have_one_index_unique_by_practice_key_and_month(postgres_required):
+    """Migration 0005: one index to maintain on import, in the order every reader uses."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            [AppointmentCount._meta.db_table],
+        )
+        indexes = [d for name, d in cursor.fetchall() if not name.endswith("_pkey")]
+    assert len(indexes) == 1, indexes
+    assert "UNIQUE" in indexes[0] and "(practice_id, patient_key, month)" in indexes[0]

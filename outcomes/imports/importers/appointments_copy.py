@@ -176,6 +176,8 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
                         if not nhs_number_is_valid(k.strip()):
                             raise GiveUpError
                         k = normalise_nhs_number(k)
+                        if not k.isascii():
+                            raise GiveUpError
                     b = k.encode()
                     check = (
                         11
