@@ -65,6 +65,11 @@ app.conf.beat_schedule = {
         "task": "funding.tasks.capacity_snapshot_task",
         "schedule": crontab(hour=2, minute=10),
     },
+    # docs/api.md: the webhook delivery log keeps WEBHOOK_LOG_DAYS days.
+    "socialrx-webhook-log-prune": {
+        "task": "socialrx.tasks.webhook_deliveries_prune_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # docs/security.md: erase people past RETENTION_YEARS_AFTER_CLOSURE, once a night.
     "privacy-retention": {
         "task": "privacy.tasks.retention_apply_task",

@@ -33,3 +33,11 @@ def webhook_deliver_task(self: Any, *, subscription_id: int, payload: dict[str, 
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return result.outcome or "skipped"
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def webhook_deliveries_prune_task() -> int:
+    """Nightly: the webhook delivery log keeps WEBHOOK_LOG_DAYS days."""
+    from .webhooks import webhook_deliveries_prune
+
+    return webhook_deliveries_prune()

@@ -322,3 +322,11 @@ def _log(
             )
     except IntegrityError:  # the same attempt logged by a second run of the task
         pass
+
+
+def webhook_deliveries_prune(*, days: int | None = None) -> int:
+    """Delete delivery log rows older than ``days`` (WEBHOOK_LOG_DAYS). Returns how many."""
+    days = settings.WEBHOOK_LOG_DAYS if days is None else days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _ = WebhookDelivery.objects.filter(attempted_at__lt=cutoff).delete()
+    return deleted

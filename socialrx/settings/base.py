@@ -272,6 +272,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Seconds before the first retry; each next one waits twice as long, up to the maximum.
 WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
+# Days the webhook delivery log is kept (pruned nightly).
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=90)
 WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.int(
     "WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=6 * 60 * 60
 )

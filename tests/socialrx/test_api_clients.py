@@ -476,3 +476,35 @@ def test_an_invalid_cursor_is_404(secret):
     response = bearer(secret).get(LIST, {"cursor": "not-a-cursor"})
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "Invalid cursor"
+
+
+def test_the_list_costs_the_same_queries_for_2_or_10_referrals(secret, practice_a, link_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals.services.feedback import feedback_send
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            referral = referral_for(practice_a, link_worker=link_worker)
+            referral_status_change(
+                referral=referral, to_status=ReferralStatus.CONTACTED, by=link_worker
+            )
+            feedback_send(
+                referral=referral,
+                by=link_worker,
+                snomed_code=Feedback.Snomed.REFERRED,
+                needs_and_concerns="x",
+                support_offered="y",
+            )
+
+    def count() -> int:
+        ApiToken.objects.update(last_used_at=None)  # both calls write the last use
+        with CaptureQueriesContext(connection) as queries:
+            assert bearer(secret).get(LIST).status_code == 200
+        return len(queries)
+
+    add(2)
+    few = count()
+    add(8)
+    assert count() == few

@@ -488,3 +488,37 @@ def test_admin_sees_the_delivery_log_and_the_client_its_own(
         (1, "retrying", 500)
     ]
     assert body["results"][0]["next_retry_at"] is not None
+
+
+def test_the_log_is_pruned_after_its_days(subscription, public_dns):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from socialrx.webhooks import webhook_deliveries_prune
+
+    for attempt in (1, 2):
+        webhook_deliver(
+            subscription_id=subscription.pk,
+            payload=_payload(),
+            attempt=attempt,
+            post=lambda *a, **k: ok(500),
+        )
+    WebhookDelivery.objects.filter(attempt=1).update(
+        attempted_at=timezone.now() - dt.timedelta(days=settings.WEBHOOK_LOG_DAYS + 1)
+    )
+    assert webhook_deliveries_prune() == 1
+    assert list(WebhookDelivery.objects.values_list("attempt", flat=True)) == [2]
+
+
+def test_the_beat_schedule_prunes_the_log_nightly():
+    from socialrx.celery import app
+
+    entry = app.conf.beat_schedule["socialrx-webhook-log-prune"]
+    assert entry["task"] == webhook_deliveries_prune_task_name()
+
+
+def webhook_deliveries_prune_task_name() -> str:
+    from socialrx.tasks import webhook_deliveries_prune_task
+
+    return webhook_deliveries_prune_task.name
