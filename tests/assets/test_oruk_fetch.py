@@ -24,6 +24,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
     def do_GET(self) -> None:
+        Handler.hosts.append(self.headers.get("Host", ""))
         status, headers, body = self.routes.get(self.path, (404, {}, b"{}"))
         self.send_response(status)
         for k, v in headers.items():
