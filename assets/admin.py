@@ -13,13 +13,21 @@ class SessionInline(admin.TabularInline):
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "led_by", "capacity", "listing_status", "last_confirmed_at"]
-    list_filter = ["listing_status", "capacity", "category", "led_by", "feed"]
+    list_filter = [
+        "listing_status",
+        "capacity",
+        "category",
+        "led_by",
+        "feed",
+        ("feed_left_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name", "postcode", "asset_ref", "feed_ref"]
     readonly_fields = [
         "oruk_id",
         "oruk_sal_id",
         "feed",
         "feed_ref",
+        "feed_place_ref",
         "feed_modified_at",
         "feed_seen_at",
     ]

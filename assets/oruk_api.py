@@ -104,11 +104,16 @@ def _page(
     page_number = _whole_number(request, "page", 1, least=1, most=10**6)
     per_page = _whole_number(request, "per_page", DEFAULT_PER_PAGE, least=1, most=MAX_PER_PAGE)
     start = (page_number - 1) * per_page
-    pages: QuerySet[Asset] | selectors.RankedPages = qs
+    full = _with_coordinates(qs)
     if ranked:
-        pages = selectors.RankedPages(qs, per_page=per_page, page=page_number)
-    total = pages.count()
-    rows = list(pages[start : start + per_page]) if start < total else []
+        pages = selectors.RankedPages(full, per_page=per_page, page=page_number)
+        total = pages.count()
+        rows = pages[start : start + per_page] if start < total else []
+    else:
+        # Counted without the join to the postcode look-up: PostgreSQL then counts from
+        # asset_public_count_idx alone.
+        total = qs.count()
+        rows = list(full[start : start + per_page]) if start < total else []
     total_pages = math.ceil(total / per_page)
     return {
         "total_items": total,
@@ -240,7 +245,7 @@ def _filtered(request: Request, *, located_only: bool) -> tuple[QuerySet[Asset],
     if not ranked:
         qs = qs.order_by("name", "pk")
     # Pages carry one-to-one fields only: no sessions to fetch.
-    return _with_coordinates(qs.prefetch_related(None)), ranked
+    return qs.prefetch_related(None), ranked
 
 
 def _time(name: str, raw: str) -> dt.time:

@@ -53,6 +53,7 @@ from .models import (
 KIND = "openreferral"
 MAX_LISTED = 100
 MAX_SERVICES = 100_000
+MAX_FEED_BYTES = 1024 * 1024 * 1024  # every document of one feed read over the web, together
 PER_PAGE = 200
 DEFAULT_CATEGORY = Category.VOLUNTEERING_COMMUNITY
 
@@ -147,11 +148,23 @@ def services_from_url(
     ``fetch_url`` (looked up when called, so tests can stand in for the network)."""
     fetch = fetch or fetch_url
     base = base.rstrip("/")
+    read = 0
+
+    def get(url: str) -> Any:
+        nonlocal read
+        raw = fetch(url)
+        read += len(raw)
+        if read > MAX_FEED_BYTES:
+            raise FeedError(
+                f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024):,} MB in all"
+            )
+        return _json(raw, url)
+
     ids: list[str] = []
     page = 1
     while True:
         url = f"{base}/services?page={page}&per_page={PER_PAGE}"
-        document = _json(fetch(url), url)
+        document = get(url)
         if not isinstance(document, dict) or not isinstance(document.get("contents"), list):
             raise FeedError(f"{url} is not an Open Referral UK v3 page of services")
         ids.extend(
@@ -168,7 +181,7 @@ def services_from_url(
     services = []
     for done, sid in enumerate(ids, start=1):
         url = f"{base}/services/{urllib.parse.quote(sid, safe='')}"
-        services.append(_json(fetch(url), url))
+        services.append(get(url))
         if on_progress:
             on_progress(done, len(ids))
     return services

@@ -236,6 +236,7 @@ ORUK_QUERIES: list[tuple[str, str]] = [
     ("services, page 50", "services?page=50"),
     ("services, search", "services?search=walking"),
     ("services near, within 2 km", "services?postcode={pc}&proximity=2000"),
+    ("services near, all by distance", "services?postcode={pc}"),
     ("services by category term", "services?taxonomy_term_id={term}"),
     ("services modified after", "services?modified_after=2020-01-01"),
     ("service at locations near", "service_at_locations?postcode={pc}"),

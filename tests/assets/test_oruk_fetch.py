@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
     def do_GET(self) -> None:
+        Handler.hosts.append(self.headers.get("Host", ""))
         status, headers, body = self.routes.get(self.path, (404, {}, b"{}"))
         self.send_response(status)
         for k, v in headers.items():
@@ -243,3 +245,16 @@ def test_the_import_says_why_nothing_was_imported(dns):
         oruk_import.fetch_url("http://metadata.example.org/")
     with pytest.raises(FeedError, match="not a web address"):
         oruk_import.fetch_url("file:///etc/passwd")
+
+
+def test_a_feed_larger_than_the_limit_in_all_stops(monkeypatch):
+    monkeypatch.setattr(oruk_import, "MAX_FEED_BYTES", 2000)
+    page = json.dumps({"contents": [{"id": f"s{i}"} for i in range(50)], "last_page": True})
+
+    def fetch(url: str) -> bytes:
+        if "?page=" in url:
+            return page.encode()
+        return json.dumps({"id": url, "name": "x" * 100}).encode()
+
+    with pytest.raises(FeedError, match="larger than"):
+        oruk_import.services_from_url("https://feed.example.org/oruk", fetch=fetch)
