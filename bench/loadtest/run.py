@@ -157,6 +157,20 @@ def cpu_and_rss(pids: list[int]) -> tuple[float, float]:
     return cpu, rss
 
 
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the load test's database (on this machine;
+    with persistent connections they live as long as the gunicorn workers)."""
+    config = postgres_config(url)
+    try:
+        with admin_connection(config) as admin:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [config["NAME"]]
+            ).fetchall()
+    except Exception:  # the figure is left out, the run goes on
+        return []
+    return [int(pid) for (pid,) in rows]
+
+
 class Sampler(threading.Thread):
     """Samples the server's CPU (cores busy) and memory every second, and the load average."""
 
@@ -165,6 +179,13 @@ class Sampler(threading.Thread):
         self.root = root
         self.samples: list[tuple[float, float, float, float]] = []
         self.stopping = threading.Event()
+
+    def cpu_seconds(self, url: str) -> tuple[float, float]:
+        """CPU seconds used so far by the app server and by its database backends."""
+        return (
+            cpu_and_rss(processes_under(self.root))[0],
+            cpu_and_rss(database_backends(url))[0],
+        )
 
     def run(self) -> None:
         last_cpu, last_t = cpu_and_rss(processes_under(self.root))[0], time.monotonic()
@@ -204,12 +225,20 @@ def locust(
             pages[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "p50": float(row["50%"] or 0),
-                "p95": float(row["95%"] or 0),
-                "p99": float(row["99%"] or 0),
-                "rps": float(row["Requests/s"] or 0),
+                "p50": _number(row["50%"]),
+                "p95": _number(row["95%"]),
+                "p99": _number(row["99%"]),
+                "rps": _number(row["Requests/s"]),
             }
     return pages
+
+
+def _number(text: str) -> float:
+    """A figure of Locust's CSV ("N/A" when no request finished: 0)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def table(title: str, pages: dict[str, dict[str, Any]], server: dict[str, float]) -> str:
@@ -228,6 +257,14 @@ def table(title: str, pages: dict[str, dict[str, Any]], server: dict[str, float]
         f"mean, {server['cpu_cores_max']} max; server RSS {server['rss_mb_max']} MB max; "
         f"load average {server['load_average_mean']} mean, {server['load_average_max']} max"
     )
+    if "app_cpu_ms_per_page" in server:
+        per_page = server["app_cpu_ms_per_page"] + server["db_cpu_ms_per_page"]
+        lines.append(
+            f"CPU per page: app {server['app_cpu_ms_per_page']} ms + database "
+            f"{server['db_cpu_ms_per_page']} ms; on {os.cpu_count()} cores of its own the "
+            f"server would top out near {1000 * (os.cpu_count() or 1) / max(per_page, 0.1):.0f} "
+            "pages/s"
+        )
     return "\n".join(lines)
 
 
@@ -290,23 +327,36 @@ def main(argv: list[str] | None = None) -> None:
                 ("saturation", args.saturation_users, 0.0, args.saturation_time or args.time)
             )
         for label, users, think, run_time in runs:
+            # The previous run's queue drains first: the server answers at once again.
+            wait_for(f"{host}/healthz", 300)
             rate = args.ramp or max(1.0, users / 30)  # the ramp: all users in about 30 s
             print(f"\n{label}: {users} users, {think:g}s think time, {run_time}, {rate:g}/s ramp")
             began = time.monotonic()
+            app0, db0 = sampler.cpu_seconds(url)
             pages = locust(
                 host=host, users=users, rate=rate, run_time=run_time, think=think,
                 users_path=users_path, out=str(work / label),
             )  # fmt: skip
+            app1, db1 = sampler.cpu_seconds(url)
             figures = sampler.summary(since=began + users / rate)
+            # CPU per page served: what the throughput on dedicated cores would be bounded by.
+            served = max(1, pages.get("Aggregated", {}).get("requests", 0))
+            figures["app_cpu_ms_per_page"] = round((app1 - app0) * 1000 / served, 1)
+            figures["db_cpu_ms_per_page"] = round((db1 - db0) * 1000 / served, 1)
             results[label] = {"users": users, "think": think, "pages": pages, "server": figures}
             print(table(f"\n{label}: {users} users, think {think:g}s", pages, figures))
         sampler.stopping.set()
     finally:
+        # Workers still busy with a queued request when gunicorn is told to stop are stopped too.
+        started = processes_under(server.pid)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
+        for pid in started:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
     print("JSON " + json.dumps(results))
 
 
