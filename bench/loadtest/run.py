@@ -7,7 +7,7 @@ page, pages a second, and the server's CPU and memory, sampled from /proc.
 
 LOADTEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socialrx_load) is created
 when missing and migrated; the world is generated unless the database already holds it at this
-scale (``--regenerate`` forces it; ``--fresh`` drops the database first).
+scale (``--regenerate`` drops the database and makes it again; ``--fresh`` is the same).
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ def setup_child(scale: float, regenerate: bool, users_path: str) -> None:
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
     months = list(range(month_of(today) - 24, month_of(today)))
+    if (
+        not world.world_present(scale)
+        and world.User.objects.filter(username__startswith=world.USER_PREFIX).exists()
+    ):
+        # The load users' own records (audit entries, conversations) hold on to them: a world
+        # at another scale is made in a new database.
+        raise SystemExit("The database holds a world at another scale: add --regenerate.")
     if regenerate or not world.world_present(scale):
         print(f"Generating the world at scale {scale}:", flush=True)
         began = time.monotonic()
@@ -286,8 +293,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=["day", "saturation"], help="one of the two runs")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--regenerate", action="store_true")
-    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--regenerate", action="store_true", help="drop the database, remake")
+    parser.add_argument("--fresh", action="store_true", help="the same as --regenerate")
     parser.add_argument("--setup-only", action="store_true", help="make the world, run nothing")
     parser.add_argument("--setup-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -297,14 +304,16 @@ def main(argv: list[str] | None = None) -> None:
 
     url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_URL)
     env = server_env(url)
-    database_ensure(url, fresh=args.fresh)
+    database_ensure(url, fresh=args.fresh or args.regenerate)
     work = Path(tempfile.mkdtemp(prefix="socialrx-load-"))
     users_path = str(work / "users.json")
-    subprocess.run(
+    setup = subprocess.run(
         [sys.executable, "-m", "bench.loadtest.run", "--setup-child",
          str(args.scale), "1" if args.regenerate else "0", users_path],
-        env=env, cwd=ROOT, check=True,
+        env=env, cwd=ROOT, check=False,
     )  # fmt: skip
+    if setup.returncode:
+        raise SystemExit(setup.returncode)
     if args.setup_only:
         return
     port = args.port or free_port()
