@@ -7,7 +7,7 @@ page, pages a second, and the server's CPU and memory, sampled from /proc.
 
 LOADTEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socialrx_load) is created
 when missing and migrated; the world is generated unless the database already holds it at this
-scale (``--regenerate`` forces it; ``--fresh`` drops the database first).
+scale (``--regenerate`` drops the database and makes it again; ``--fresh`` is the same).
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ def setup_child(scale: float, regenerate: bool, users_path: str) -> None:
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
     months = list(range(month_of(today) - 24, month_of(today)))
+    if (
+        not world.world_present(scale)
+        and world.User.objects.filter(username__startswith=world.USER_PREFIX).exists()
+    ):
+        # The load users' own records (audit entries, conversations) hold on to them: a world
+        # at another scale is made in a new database.
+        raise SystemExit("The database holds a world at another scale: add --regenerate.")
     if regenerate or not world.world_present(scale):
         print(f"Generating the world at scale {scale}:", flush=True)
         began = time.monotonic()
@@ -157,13 +164,30 @@ def cpu_and_rss(pids: list[int]) -> tuple[float, float]:
     return cpu, rss
 
 
-class Sampler(threading.Thread):
-    """Samples the server's CPU (cores busy) and memory every second, and the load average."""
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the load test's database (on this machine;
+    with persistent connections they live as long as the gunicorn workers)."""
+    config = postgres_config(url)
+    try:
+        with admin_connection(config) as admin:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [config["NAME"]]
+            ).fetchall()
+    except Exception:  # the figure is left out, the run goes on
+        return []
+    return [int(pid) for (pid,) in rows]
 
-    def __init__(self, root: int) -> None:
+
+class Sampler(threading.Thread):
+    """Samples every second the server's CPU (cores busy) and memory, the load average, and
+    the CPU seconds used so far by the app server and by its database backends."""
+
+    def __init__(self, root: int, url: str) -> None:
         super().__init__(daemon=True)
         self.root = root
+        self.url = url
         self.samples: list[tuple[float, float, float, float]] = []
+        self.totals: list[tuple[float, float, float]] = []  # (time, app CPU s, database CPU s)
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -173,7 +197,15 @@ class Sampler(threading.Thread):
             now = time.monotonic()
             load = float(Path("/proc/loadavg").read_text().split()[0])
             self.samples.append(((cpu - last_cpu) / (now - last_t), rss, load, now))
+            self.totals.append((now, cpu, cpu_and_rss(database_backends(self.url))[0]))
             last_cpu, last_t = cpu, now
+
+    def cpu_since(self, since: float) -> tuple[float, float]:
+        """CPU seconds of the app server and of its database since ``since``."""
+        rows = [t for t in self.totals if t[0] >= since]
+        if len(rows) < 2:
+            return 0.0, 0.0
+        return rows[-1][1] - rows[0][1], rows[-1][2] - rows[0][2]
 
     def summary(self, since: float = 0.0) -> dict[str, float]:
         rows = [s for s in self.samples if s[3] >= since] or [(0.0, 0.0, 0.0, 0.0)]
@@ -189,13 +221,15 @@ class Sampler(threading.Thread):
 def locust(
     *, host: str, users: int, rate: float, run_time: str, think: float, users_path: str, out: str
 ) -> dict[str, Any]:
-    """One headless Locust run; its per-page figures from the CSV it writes."""
+    """One headless Locust run; its per-page figures from the CSV it writes. The figures
+    count from the end of the ramp (``--reset-stats``): the sign-ins of the ramp (each a
+    deliberately slow password hash) are not the steady state measured."""
     env = dict(os.environ, LOADTEST_USERS=users_path, LOADTEST_THINK=str(think))
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
         "--host", host, "-u", str(users), "-r", str(rate), "-t", run_time,
-        "--csv", out, "--only-summary", "--loglevel", "WARNING",
+        "--csv", out, "--only-summary", "--loglevel", "WARNING", "--reset-stats",
     ]  # fmt: skip
     subprocess.run(command, env=env, cwd=ROOT, check=False)
     pages: dict[str, dict[str, Any]] = {}
@@ -204,12 +238,20 @@ def locust(
             pages[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "p50": float(row["50%"] or 0),
-                "p95": float(row["95%"] or 0),
-                "p99": float(row["99%"] or 0),
-                "rps": float(row["Requests/s"] or 0),
+                "p50": _number(row["50%"]),
+                "p95": _number(row["95%"]),
+                "p99": _number(row["99%"]),
+                "rps": _number(row["Requests/s"]),
             }
     return pages
+
+
+def _number(text: str) -> float:
+    """A figure of Locust's CSV ("N/A" when no request finished: 0)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def table(title: str, pages: dict[str, dict[str, Any]], server: dict[str, float]) -> str:
@@ -228,6 +270,14 @@ def table(title: str, pages: dict[str, dict[str, Any]], server: dict[str, float]
         f"mean, {server['cpu_cores_max']} max; server RSS {server['rss_mb_max']} MB max; "
         f"load average {server['load_average_mean']} mean, {server['load_average_max']} max"
     )
+    if "app_cpu_ms_per_page" in server:
+        per_page = server["app_cpu_ms_per_page"] + server["db_cpu_ms_per_page"]
+        lines.append(
+            f"CPU per page: app {server['app_cpu_ms_per_page']} ms + database "
+            f"{server['db_cpu_ms_per_page']} ms; on {os.cpu_count()} cores of its own the "
+            f"server would top out near {1000 * (os.cpu_count() or 1) / max(per_page, 0.1):.0f} "
+            "pages/s"
+        )
     return "\n".join(lines)
 
 
@@ -243,8 +293,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=["day", "saturation"], help="one of the two runs")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--regenerate", action="store_true")
-    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--regenerate", action="store_true", help="drop the database, remake")
+    parser.add_argument("--fresh", action="store_true", help="the same as --regenerate")
     parser.add_argument("--setup-only", action="store_true", help="make the world, run nothing")
     parser.add_argument("--setup-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -254,14 +304,16 @@ def main(argv: list[str] | None = None) -> None:
 
     url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_URL)
     env = server_env(url)
-    database_ensure(url, fresh=args.fresh)
+    database_ensure(url, fresh=args.fresh or args.regenerate)
     work = Path(tempfile.mkdtemp(prefix="socialrx-load-"))
     users_path = str(work / "users.json")
-    subprocess.run(
+    setup = subprocess.run(
         [sys.executable, "-m", "bench.loadtest.run", "--setup-child",
          str(args.scale), "1" if args.regenerate else "0", users_path],
-        env=env, cwd=ROOT, check=True,
+        env=env, cwd=ROOT, check=False,
     )  # fmt: skip
+    if setup.returncode:
+        raise SystemExit(setup.returncode)
     if args.setup_only:
         return
     port = args.port or free_port()
@@ -280,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     try:
         wait_for(f"{host}/healthz")
-        sampler = Sampler(server.pid)
+        sampler = Sampler(server.pid, url)
         sampler.start()
         runs = []
         if args.only != "saturation":
@@ -290,6 +342,8 @@ def main(argv: list[str] | None = None) -> None:
                 ("saturation", args.saturation_users, 0.0, args.saturation_time or args.time)
             )
         for label, users, think, run_time in runs:
+            # The previous run's queue drains first: the server answers at once again.
+            wait_for(f"{host}/healthz", 300)
             rate = args.ramp or max(1.0, users / 30)  # the ramp: all users in about 30 s
             print(f"\n{label}: {users} users, {think:g}s think time, {run_time}, {rate:g}/s ramp")
             began = time.monotonic()
@@ -297,16 +351,27 @@ def main(argv: list[str] | None = None) -> None:
                 host=host, users=users, rate=rate, run_time=run_time, think=think,
                 users_path=users_path, out=str(work / label),
             )  # fmt: skip
+            # Figures from the end of the ramp, as Locust's (--reset-stats).
             figures = sampler.summary(since=began + users / rate)
+            app, db = sampler.cpu_since(began + users / rate)
+            # CPU per page served: what the throughput on dedicated cores would be bounded by.
+            served = max(1, pages.get("Aggregated", {}).get("requests", 0))
+            figures["app_cpu_ms_per_page"] = round(app * 1000 / served, 1)
+            figures["db_cpu_ms_per_page"] = round(db * 1000 / served, 1)
             results[label] = {"users": users, "think": think, "pages": pages, "server": figures}
             print(table(f"\n{label}: {users} users, think {think:g}s", pages, figures))
         sampler.stopping.set()
     finally:
+        # Workers still busy with a queued request when gunicorn is told to stop are stopped too.
+        started = processes_under(server.pid)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
+        for pid in started:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
     print("JSON " + json.dumps(results))
 
 

@@ -177,6 +177,26 @@ def test_overview_without_swemwbs_leaves_wellbeing_out(
     assert client.get("/outcomes/metrics/wellbeing/").status_code == 404
 
 
+def test_overview_cards_are_made_once_per_computation(snapshots, client_for, commissioner):
+    """The second request shows the cards the first made, without loading the rows again; a
+    recomputation (new rows under a new time) makes them afresh."""
+    import outcomes.views as views
+
+    def cards(html: bytes) -> str:
+        text = html.decode()
+        return text[text.index('id="card-friends"') : text.index("</main>")]
+
+    client = client_for(commissioner)
+    first = cards(client.get(OVERVIEW).content)
+    with mock.patch.object(views, "overview_rows_list", side_effect=AssertionError) as rows:
+        assert cards(client.get(OVERVIEW).content) == first
+        assert rows.call_count == 0
+    MetricSnapshot.objects.filter(metric="friends").update(computed_at=timezone.now())
+    with mock.patch.object(views, "overview_rows_list", wraps=views.overview_rows_list) as rows:
+        assert client.get(OVERVIEW).status_code == 200
+        assert rows.call_count == 1
+
+
 def test_overview_query_count(snapshots, client_for, commissioner, django_assert_max_num_queries):
     demo_snapshots(start=YEAR[0], end=YEAR[1], practices=("A00001",), pcns=("U00001",))
     client = client_for(commissioner)
