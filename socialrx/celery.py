@@ -32,6 +32,7 @@ TASK_QUEUES = {
     "outcomes.tasks.metrics_refresh_task": BULK,
     "funding.tasks.capacity_snapshot_task": BULK,
     "privacy.tasks.retention_apply_task": BULK,
+    "socialrx.tasks.webhook_deliveries_prune_task": BULK,
     "referrals.tasks.referral_notify_link_worker_task": MESSAGES,
     "referrals.tasks.feedback_notice_send_task": MESSAGES,
     "referrals.tasks.message_send_task": MESSAGES,

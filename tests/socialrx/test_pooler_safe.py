@@ -14,7 +14,10 @@ APPS = ("socialrx", "outcomes", "referrals", "assets", "champions", "funding", "
 FORBIDDEN = {
     # pg_advisory_xact_lock / pg_try_advisory_xact_lock end with the transaction; these do not.
     "session-level advisory lock": re.compile(r"pg_(try_)?advisory_lock(_shared)?\s*\("),
-    "session-wide SET (use SET LOCAL)": re.compile(r"""["']\s*SET\s+(?!LOCAL\b)(SESSION\s+)?\w+"""),
+    # A statement that starts with SET (not "... DO UPDATE SET col = ..." inside a string).
+    "session-wide SET (use SET LOCAL)": re.compile(
+        r"""["']\s*SET\s+(?!LOCAL\b)(SESSION\s+)?\w+\b(?!\s*=\s*EXCLUDED\.)"""
+    ),
     "cursor held across transactions": re.compile(r"WITH\s+HOLD", re.IGNORECASE),
     "LISTEN": re.compile(r"""["']\s*LISTEN\s"""),
 }
