@@ -10,6 +10,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
     def do_GET(self) -> None:
-        Handler.hosts.append(self.headers.get("Host", ""))
-        status, headers, body = self.routes.get(self.path, (404, {}, b"{}"))
+        # The server's own route table and log (the same objects as the class's while its test
+        # runs), so a request never lands in another test's.
+        server: Any = self.server
+        server.hosts.append(self.headers.get("Host", ""))
+        status, headers, body = server.routes.get(self.path, (404, {}, b"{}"))
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -42,10 +46,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[int]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.routes = Handler.routes = {}
+    httpd.hosts = Handler.hosts = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    Handler.routes, Handler.hosts = {}, []
     yield httpd.server_address[1]
     httpd.shutdown()
     httpd.server_close()
