@@ -408,6 +408,7 @@ NOT_PAGES = {
     "api-docs": "Swagger UI for developers: checked on its own in tests/browser/test_api_docs.py",
     "api_directory": "JSON",
     "api_directory_openreferral": "JSON",
+    "fhir_metadata": "the FHIR CapabilityStatement (application/fhir+json)",
     **{
         name: "Open Referral UK JSON"
         for name in (
