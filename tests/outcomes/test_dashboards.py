@@ -180,7 +180,7 @@ def test_overview_without_swemwbs_leaves_wellbeing_out(
 def test_overview_cards_are_made_once_per_computation(snapshots, client_for, commissioner):
     """The second request shows the cards the first made, without loading the rows again; a
     recomputation (new rows under a new time) makes them afresh."""
-    import outcomes.views as views
+    import outcomes.overview as views
 
     def cards(html: bytes) -> str:
         text = html.decode()
