@@ -27,6 +27,8 @@ PAGES = (
     f"/outcomes/metrics/friends/csv/?{PERIOD}",
     "/outcomes/",
     f"/outcomes/?{PERIOD}",
+    "/outcomes/metrics/friends/trend/",
+    "/api/v1/metrics/friends/?start=2026-01-01&end=2026-03-31",
 )
 
 
