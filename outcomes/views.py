@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +20,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from socialrx.access import role_required
 from socialrx.db_routing import pin_to_primary, reads_from_replica
-from socialrx.disclosure import SMALLEST_SHOWN
 from socialrx.http import SignedInRequest, get_in_scope_or_404, render_page, wants_partial
 
 from .downloads import CsvContext, metric_csv_rows
@@ -38,12 +35,12 @@ from .metrics.periods import (
 )
 from .metrics.registry import metric_shown, metrics_enabled, metrics_sharing
 from .models import Run
+from .overview import overview_cards, overview_shown
 from .presentation import (
     Table,
     cell_text,
     gradient_words,
     metric_url,
-    overview_card,
     table_and_chart,
 )
 from .selectors import (
@@ -53,7 +50,6 @@ from .selectors import (
     metric_run_latest,
     metric_runs,
     metric_runs_for_period,
-    overview_rows_list,
     period_computed,
     period_latest,
     practices_list,
@@ -87,40 +83,18 @@ def overview(request: SignedInRequest) -> HttpResponse:
         return render(request, "outcomes/overview.html", context)
     level, code = form.where()
     chosen = form.cleaned_data["period"]
-    shown: dict[str, Period | None] = {}
-    for i in infos:
-        if chosen is None:
-            candidates = periods
-        else:
-            candidates = [p for p in periods if (p.start, p.end) == chosen]
-        shown[i.name] = period_latest(
-            periods=candidates, metric=i.name, window=i.window_for(None), today=today
-        )
+    shown = overview_shown(infos=infos, periods=periods, chosen=chosen, today=today)
     name = str(form.names.get(code, code))
-    key = _cards_key(shown, periods, practices, exact=exact, level=level, code=code, name=name)
-    packed = cache.get(key)
-    if packed is not None:
-        by_name = {i.name: i for i in infos}
-        cards = [{**card, "info": by_name[card["info"]]} for card in packed]
-    else:
-        rows = overview_rows_list(periods=[p for p in shown.values() if p is not None])
-        by_period: dict[tuple, list[dict]] = {}
-        for row in rows:
-            by_period.setdefault((row["start"], row["end"], row["window"]), []).append(row)
-        cards = [
-            overview_card(
-                i,
-                shown[i.name],
-                _period_rows(i, shown[i.name], by_period),
-                exact,
-                level=level,
-                code=code,
-                name=name,
-            )
-            for i in infos
-        ]
-        packed = [{**card, "info": card["info"].name} for card in cards]
-        cache.set(key, packed, OVERVIEW_CARDS_SECONDS)
+    cards = overview_cards(
+        infos=infos,
+        shown=shown,
+        periods=periods,
+        practices=practices,
+        exact=exact,
+        level=level,
+        code=code,
+        name=name,
+    )
     missing = [i for i in infos if shown[i.name] is None]
     if chosen is not None and missing:
         runs = metric_runs_for_period(start=chosen[0], end=chosen[1])
@@ -137,31 +111,6 @@ def overview(request: SignedInRequest) -> HttpResponse:
         }
     context.update(inquiry_cards=cards[:4], other_cards=cards[4:], level=level, code=code)
     return render(request, "outcomes/overview.html", context)
-
-
-# The overview's cards depend only on the snapshot rows of the periods shown (and of the
-# metrics sharing a count with them), which a computation replaces all at once under a new
-# time: the periods' latest computation times and row counts, the practices' PCNs and who is
-# asking identify them. Kept under that key, the cards are built once per computation instead
-# of loading and deciding suppression over every row of every level on each request.
-OVERVIEW_CARDS_SECONDS = 24 * 60 * 60
-
-
-def _cards_key(
-    shown: dict[str, Period | None],
-    periods: list[Period],
-    practices: list[tuple[str, str, str, str]],
-    **where: Any,
-) -> str:
-    spans = {(p.start, p.end, p.window) for p in shown.values() if p is not None}
-    used = sorted(
-        (p.metric, p.start, p.end, p.window, p.computed_at, p.rows)
-        for p in periods
-        if (p.start, p.end, p.window) in spans
-    )
-    chosen = sorted((m, p and (p.start, p.end, p.window)) for m, p in shown.items())
-    basis = repr((SMALLEST_SHOWN, sorted(where.items()), chosen, used, practices))
-    return f"outcomes:overview-cards:v1:{hashlib.sha256(basis.encode()).hexdigest()}"
 
 
 def _waiting(run: Run | None) -> bool:
@@ -214,19 +163,6 @@ def _compute_problem(
     return render(
         request, "outcomes/compute_error.html", {"form": form, "back": back}, status=status
     )
-
-
-def _period_rows(info: Metric, period: Period | None, by_period: dict) -> list[dict]:
-    """The rows suppression needs for a metric's period: its own and those of the metrics
-    sharing a count with it, for the same period."""
-    if period is None:
-        return []
-    wanted = {info.name, *metrics_sharing(metric=info.name)}
-    return [
-        r
-        for r in by_period.get((period.start, period.end, period.window), [])
-        if r["metric"] in wanted
-    ]
 
 
 # --- one metric ----------------------------------------------------------------------------

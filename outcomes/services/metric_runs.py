@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -28,6 +29,7 @@ from outcomes.services.run_leases import (
     run_finish,
     run_heartbeat,
 )
+from outcomes.services.warming import dashboards_warm
 from outcomes.trends import trend_quarters_missing
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ def metric_run_compute(
     rows written (0 when the Run was already finished or given up: a message delivered twice).
     Raises ``RunBusyError`` when another worker still holds the Run."""
     if run_id is None:
-        return metric_compute(metric=metric, start=start, end=end, window=window)
+        written = metric_compute(metric=metric, start=start, end=end, window=window)
+        _warm_when_committed(metric=metric, start=start, end=end, window=window)
+        return written
     claim = run_claim(run_id=run_id)
     if claim is Claim.FINISHED:
         return 0
@@ -52,6 +56,8 @@ def metric_run_compute(
     try:
         with run_heartbeat(run_id=run_id):
             written = metric_compute(metric=metric, start=start, end=end, window=window)
+            # Before the Run is marked done: the page polling it reloads as soon as it is.
+            _warm_when_committed(metric=metric, start=start, end=end, window=window)
     except Exception as error:
         logger.exception("metric %s for %s..%s failed", metric, start, end)
         run_finish(
@@ -64,6 +70,14 @@ def metric_run_compute(
         run_id=run_id, status=Run.Status.DONE, progress=F("progress") + 1, result={"rows": written}
     )
     return written
+
+
+def _warm_when_committed(*, metric: str, start: dt.date, end: dt.date, window: int) -> None:
+    """Warm the dashboards' caches for the period once its rows are committed (at once when
+    no transaction is open, as in a worker). ``dashboards_warm`` never raises."""
+    transaction.on_commit(
+        partial(dashboards_warm, metric=metric, start=start, end=end, window=window)
+    )
 
 
 def metrics_refresh_enqueue(*, today: dt.date, window: int = DEFAULT_WINDOW) -> int:

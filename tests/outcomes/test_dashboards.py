@@ -180,7 +180,7 @@ def test_overview_without_swemwbs_leaves_wellbeing_out(
 def test_overview_cards_are_made_once_per_computation(snapshots, client_for, commissioner):
     """The second request shows the cards the first made, without loading the rows again; a
     recomputation (new rows under a new time) makes them afresh."""
-    import outcomes.views as views
+    import outcomes.overview as overview
 
     def cards(html: bytes) -> str:
         text = html.decode()
@@ -188,11 +188,13 @@ def test_overview_cards_are_made_once_per_computation(snapshots, client_for, com
 
     client = client_for(commissioner)
     first = cards(client.get(OVERVIEW).content)
-    with mock.patch.object(views, "overview_rows_list", side_effect=AssertionError) as rows:
+    with mock.patch.object(overview, "overview_rows_list", side_effect=AssertionError) as rows:
         assert cards(client.get(OVERVIEW).content) == first
         assert rows.call_count == 0
     MetricSnapshot.objects.filter(metric="friends").update(computed_at=timezone.now())
-    with mock.patch.object(views, "overview_rows_list", wraps=views.overview_rows_list) as rows:
+    with mock.patch.object(
+        overview, "overview_rows_list", wraps=overview.overview_rows_list
+    ) as rows:
         assert client.get(OVERVIEW).status_code == 200
         assert rows.call_count == 1
 
