@@ -8,7 +8,7 @@ FHIRPath ``expression``; all of them are reported at once.
 What is read (docs/api.md, "FHIR"):
 
 - ``identifier[0]``: the sender's own identifier of the referral (system and value); the same
-  identifier sent again makes no second referral;
+  identifier sent again by the same practice makes no second referral;
 - ``subject``: a contained ``Patient`` (NHS number under ``https://fhir.nhs.uk/Id/nhs-number``,
   name, birth date, postcode, phone, email, registered practice as ``generalPractitioner``,
   ethnic category as UK Core's ``Extension-UKCore-EthnicCategory``);
@@ -79,21 +79,6 @@ class ReferralSent:
     consents: dict[str, bool] = field(default_factory=dict)
     # The intake's field names → where they came from in the resource.
     expressions: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def submission_token(self) -> str:
-        if not self.identifier_value:
-            return ""
-        return f"fhir:{self.identifier_system}|{self.identifier_value}"
-
-    @property
-    def identifier(self) -> dict[str, str] | None:
-        if not self.identifier_value:
-            return None
-        ident = {"value": self.identifier_value}
-        if self.identifier_system:
-            ident = {"system": self.identifier_system, **ident}
-        return ident
 
 
 def _model_path(loc: tuple[Any, ...]) -> str:
