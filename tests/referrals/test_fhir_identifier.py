@@ -9,11 +9,12 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from referrals.models import Person, Referral
 from referrals.services import intake as intake_service
 from tests.referrals.test_fhir import fhir_valid, post, service_request, token_client
-from tests.socialrx.factories import PracticeStaffFactory
+from tests.socialrx.factories import AdminFactory, PracticeStaffFactory
 
 SYSTEM = "https://gp-system.example/referrals"
 
@@ -138,6 +139,19 @@ def test_the_rest_api_idempotency_key_stays_per_user(practice_staff, colleague, 
     assert [a.status_code for a in answers] == [201, 201]
     assert Referral.objects.count() == 2
     assert not Referral.objects.exclude(sender_identifier_value="").exists()
+
+
+@pytest.mark.django_db
+def test_django_admin_finds_a_referral_by_the_practices_identifier_and_cannot_change_it(
+    client_for, practice_staff, practice_a
+):
+    made = post(token_client(practice_staff), service_request(identifier="R-42")).json()
+    client = client_for(AdminFactory(username="root", is_superuser=True))
+    found = client.get(reverse("admin:referrals_referral_changelist"), {"q": "R-42"})
+    assert f"/referrals/referral/{made['id']}/change/" in found.content.decode()
+    page = client.get(reverse("admin:referrals_referral_change", args=[made["id"]]))
+    content = page.content.decode()
+    assert "R-42" in content and 'name="sender_identifier_value"' not in content
 
 
 # --- PostgreSQL: the constraint, and two users at once -------------------------------------
