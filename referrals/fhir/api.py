@@ -28,6 +28,7 @@ from ..services.intake import (
     EnquiryKept,
     ReferralDetails,
     ReferralMade,
+    referral_identifier_adopt,
     referral_intake,
     submission_differs,
 )
@@ -129,6 +130,9 @@ class ServiceRequestCreateApi(FhirApi):
             referrer_email=sent.referrer_email or user.email,
             identifier_system=sent.identifier_system,
             identifier_value=sent.identifier_value,
+        )
+        referral_identifier_adopt(
+            legacy_token=sent.legacy_submission_token, by=user, details=details
         )
         try:
             result = referral_intake(

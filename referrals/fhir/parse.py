@@ -80,6 +80,14 @@ class ReferralSent:
     # The intake's field names → where they came from in the resource.
     expressions: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def legacy_submission_token(self) -> str:
+        """The identifier as it was once keyed (hashed with its sender) before it was kept
+        with the referral."""
+        if not self.identifier_value:
+            return ""
+        return f"fhir:{self.identifier_system}|{self.identifier_value}"
+
 
 def _model_path(loc: tuple[Any, ...]) -> str:
     path = "ServiceRequest"

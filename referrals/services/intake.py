@@ -145,6 +145,28 @@ def referral_for_identifier(*, details: ReferralDetails) -> Referral | None:
     ).first()
 
 
+def referral_identifier_adopt(*, legacy_token: str, by: Any, details: ReferralDetails) -> None:
+    """A referral the practice sent before identifiers were kept has only the hashed key of
+    its identifier with who sent it: when that sender sends the identifier again, the
+    referral takes the identifier as its own (and is found by it from then on)."""
+    key = submission_key_for(token=legacy_token, by=by)
+    practice = details.referring_practice or getattr(by, "practice", None)
+    if not key or not details.identifier_value or practice is None:
+        return
+    try:
+        with transaction.atomic():
+            Referral.objects.filter(
+                submission_key=key,
+                referring_practice=practice,
+                sender_identifier_value="",
+            ).update(
+                sender_identifier_system=details.identifier_system,
+                sender_identifier_value=details.identifier_value,
+            )
+    except IntegrityError:
+        pass  # another referral of the practice already holds it
+
+
 def _earlier(*, key: str, details: ReferralDetails) -> Referral | None:
     return referral_for_submission(key=key) or referral_for_identifier(details=details)
 

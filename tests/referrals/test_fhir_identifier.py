@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from referrals.models import Person, Referral
 from referrals.services import intake as intake_service
+from referrals.services.intake import submission_key_for
 from tests.referrals.test_fhir import fhir_valid, post, service_request, token_client
 from tests.socialrx.factories import AdminFactory, PracticeStaffFactory
 
@@ -139,6 +140,25 @@ def test_the_rest_api_idempotency_key_stays_per_user(practice_staff, colleague, 
     assert [a.status_code for a in answers] == [201, 201]
     assert Referral.objects.count() == 2
     assert not Referral.objects.exclude(sender_identifier_value="").exists()
+
+
+@pytest.mark.django_db
+def test_a_referral_sent_before_identifiers_were_kept_takes_its_identifier_when_resent(
+    practice_staff, colleague, practice_a
+):
+    made = post(token_client(practice_staff), service_request(identifier="R-old")).json()
+    # As it was kept before: only the identifier hashed with its sender.
+    Referral.objects.filter(pk=made["id"]).update(
+        sender_identifier_system="",
+        sender_identifier_value="",
+        submission_key=submission_key_for(token=f"fhir:{SYSTEM}|R-old", by=practice_staff),
+    )
+    again = post(token_client(practice_staff), service_request(identifier="R-old"))
+    assert again.status_code == 200 and again.json()["id"] == made["id"]
+    assert fhir_valid(again.json())["identifier"] == [{"system": SYSTEM, "value": "R-old"}]
+    by_colleague = post(token_client(colleague), service_request(identifier="R-old"))
+    assert by_colleague.status_code == 200 and by_colleague.json()["id"] == made["id"]
+    assert Referral.objects.count() == 1
 
 
 @pytest.mark.django_db
