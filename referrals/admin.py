@@ -76,7 +76,10 @@ class PersonAdmin(admin.ModelAdmin):
 class ReferralAdmin(admin.ModelAdmin):
     list_display = ["id", "referral_ref", "source", "status", "received_on", "team"]
     list_filter = ["status", "source", "team"]
-    search_fields = ["=id", "=referral_ref"]
+    # The referring practice's own identifier (FHIR ServiceRequest.identifier) finds a referral
+    # they ask about.
+    search_fields = ["=id", "=referral_ref", "=sender_identifier_value"]
+    readonly_fields = ["sender_identifier_system", "sender_identifier_value"]
     raw_id_fields = [
         "person",
         "referring_practice",

@@ -407,6 +407,11 @@ class Referral(Audited, models.Model):
     submission_key = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # The referrer's own identifier of the referral (FHIR ``ServiceRequest.identifier``):
+    # one referral per identifier per referring practice, whoever at the practice sends it,
+    # and given back on every read of the ServiceRequest and its Task.
+    sender_identifier_system = models.CharField(max_length=150, blank=True, editable=False)
+    sender_identifier_value = models.CharField(max_length=150, blank=True, editable=False)
     status = models.CharField(
         max_length=20,
         choices=ReferralStatus.choices,
@@ -460,7 +465,18 @@ class Referral(Audited, models.Model):
                 name="referral_closed_on_matches_status",
                 condition=models.Q(status__in=ENDED_STATUSES, closed_on__isnull=False)
                 | models.Q(status__in=OPEN_STATUSES, closed_on__isnull=True),
-            )
+            ),
+            # The same identifier sent twice by one practice, even at the same instant, makes
+            # one referral; another practice's identifier with the same value is its own.
+            models.UniqueConstraint(
+                fields=[
+                    "referring_practice",
+                    "sender_identifier_system",
+                    "sender_identifier_value",
+                ],
+                name="referral_sender_identifier_unique_per_practice",
+                condition=~models.Q(sender_identifier_value=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from ..services.intake import (
     EnquiryKept,
     ReferralDetails,
     ReferralMade,
+    referral_identifier_adopt,
     referral_intake,
     submission_differs,
 )
@@ -76,7 +77,8 @@ class MetadataApi(FhirApi):
 
 class ServiceRequestCreateApi(FhirApi):
     """``POST /fhir/ServiceRequest``: a referral. 201 with the ServiceRequest made and its
-    Location; 200 with the first one when the same identifier comes again; 202 with an
+    Location; 200 with the first one when the practice's identifier comes again (from anyone
+    at the practice: the identifier is unique per referring practice); 202 with an
     informational OperationOutcome when the route is closed (kept for an administrator)."""
 
     permission_classes = [IsAuthenticated, CanReferThroughApi]
@@ -126,6 +128,11 @@ class ServiceRequestCreateApi(FhirApi):
             referring_practice=referring_practice,
             referrer_name=sent.referrer_name or user.get_full_name(),
             referrer_email=sent.referrer_email or user.email,
+            identifier_system=sent.identifier_system,
+            identifier_value=sent.identifier_value,
+        )
+        referral_identifier_adopt(
+            legacy_token=sent.legacy_submission_token, by=user, details=details
         )
         try:
             result = referral_intake(
@@ -135,7 +142,6 @@ class ServiceRequestCreateApi(FhirApi):
                 by=user,
                 matching=Matching.AUTOMATIC,
                 enquiry_data=_enquiry_data(sent),
-                submission_token=sent.submission_token,
             )
         except DjangoValidationError as exc:
             raise FhirError(_intake_issues(exc, sent)) from exc
@@ -170,7 +176,7 @@ class ServiceRequestCreateApi(FhirApi):
             )
         referral = referral_get_for_referrer(user=user, pk=result.referral.pk)
         return Response(
-            resources.service_request_for(referral, identifier=sent.identifier),
+            resources.service_request_for(referral),
             status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED,
             headers={
                 "Location": request.build_absolute_uri(

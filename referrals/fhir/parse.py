@@ -8,7 +8,7 @@ FHIRPath ``expression``; all of them are reported at once.
 What is read (docs/api.md, "FHIR"):
 
 - ``identifier[0]``: the sender's own identifier of the referral (system and value); the same
-  identifier sent again makes no second referral;
+  identifier sent again by the same practice makes no second referral;
 - ``subject``: a contained ``Patient`` (NHS number under ``https://fhir.nhs.uk/Id/nhs-number``,
   name, birth date, postcode, phone, email, registered practice as ``generalPractitioner``,
   ethnic category as UK Core's ``Extension-UKCore-EthnicCategory``);
@@ -81,19 +81,12 @@ class ReferralSent:
     expressions: dict[str, str] = field(default_factory=dict)
 
     @property
-    def submission_token(self) -> str:
+    def legacy_submission_token(self) -> str:
+        """The identifier as it was once keyed (hashed with its sender) before it was kept
+        with the referral."""
         if not self.identifier_value:
             return ""
         return f"fhir:{self.identifier_system}|{self.identifier_value}"
-
-    @property
-    def identifier(self) -> dict[str, str] | None:
-        if not self.identifier_value:
-            return None
-        ident = {"value": self.identifier_value}
-        if self.identifier_system:
-            ident = {"system": self.identifier_system, **ident}
-        return ident
 
 
 def _model_path(loc: tuple[Any, ...]) -> str:

@@ -107,7 +107,17 @@ def effective_status(referral: Referral) -> str:
     return referral.status
 
 
-def service_request_for(referral: Referral, *, identifier: Json | None = None) -> Json:
+def sender_identifier(referral: Referral) -> Json | None:
+    """The referrer's own identifier of the referral, as they sent it."""
+    if not referral.sender_identifier_value:
+        return None
+    identifier: Json = {"value": referral.sender_identifier_value}
+    if referral.sender_identifier_system:
+        identifier = {"system": referral.sender_identifier_system, **identifier}
+    return identifier
+
+
+def service_request_for(referral: Referral) -> Json:
     """The referral as its referrer sent it, with contained Patient and requester."""
     contained: list[Json] = [{"id": "patient", **_patient_as_referred(referral)}]
     resource: Json = {
@@ -124,6 +134,7 @@ def service_request_for(referral: Referral, *, identifier: Json | None = None) -
         "subject": {"reference": "#patient"},
         "authoredOn": _instant(referral.created_at),
     }
+    identifier = sender_identifier(referral)
     if identifier:
         resource["identifier"] = [identifier]
     if referral.referring_practice is not None:
@@ -143,11 +154,15 @@ def task_for(referral: Referral) -> Json:
     status = effective_status(referral)
     state = TASK_STATES[status]
     business = ReferralStatus(referral.status)
+    based_on: Json = {"reference": f"ServiceRequest/{referral.pk}"}
+    identifier = sender_identifier(referral)
+    if identifier:
+        based_on["identifier"] = identifier
     task: Json = {
         "resourceType": "Task",
         "id": str(referral.pk),
         "meta": {"lastUpdated": _instant(_last_change(referral))},
-        "basedOn": [{"reference": f"ServiceRequest/{referral.pk}"}],
+        "basedOn": [based_on],
         "focus": {"reference": f"ServiceRequest/{referral.pk}"},
         "status": state.status,
         "businessStatus": {
@@ -552,7 +567,7 @@ def capability_statement() -> Json:
             entry["documentation"] = (
                 "POST a ServiceRequest with the Patient, the requester (Organization with an "
                 "ODS code, or PractitionerRole) and the Consent contained. The same "
-                "identifier sent again makes no second referral."
+                "identifier sent again by the same practice makes no second referral."
             )
             entry["conditionalCreate"] = False
         resources.append(entry)

@@ -6,7 +6,9 @@ confirm.
 
 One submission makes one referral: each form carries a one-time token (the API an
 ``Idempotency-Key``), stored hashed with the referral under a unique constraint. A submission
-sent again, or twice at the same instant, gets the first one's referral back."""
+sent again, or twice at the same instant, gets the first one's referral back. A FHIR
+ServiceRequest's identifier is kept as sent, unique per referring practice: the practice's
+identifier sent again, by anyone at the practice, gets the first referral back."""
 
 from __future__ import annotations
 
@@ -66,6 +68,10 @@ class ReferralDetails:
     referrer_name: str = ""
     referrer_organisation: str = ""
     referrer_email: str = ""
+    # The referrer's own identifier of the referral (FHIR): one referral per identifier per
+    # referring practice.
+    identifier_system: str = ""
+    identifier_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,44 @@ def referral_for_submission(*, key: str) -> Referral | None:
     return Referral.objects.filter(submission_key=key).first() if key else None
 
 
+def referral_for_identifier(*, details: ReferralDetails) -> Referral | None:
+    """The referral the referring practice already sent with this identifier, whoever at the
+    practice sent it."""
+    if not details.identifier_value or details.referring_practice is None:
+        return None
+    return Referral.objects.filter(
+        referring_practice=details.referring_practice,
+        sender_identifier_system=details.identifier_system,
+        sender_identifier_value=details.identifier_value,
+    ).first()
+
+
+def referral_identifier_adopt(*, legacy_token: str, by: Any, details: ReferralDetails) -> None:
+    """A referral the practice sent before identifiers were kept has only the hashed key of
+    its identifier with who sent it: when that sender sends the identifier again, the
+    referral takes the identifier as its own (and is found by it from then on)."""
+    key = submission_key_for(token=legacy_token, by=by)
+    practice = details.referring_practice or getattr(by, "practice", None)
+    if not key or not details.identifier_value or practice is None:
+        return
+    try:
+        with transaction.atomic():
+            Referral.objects.filter(
+                submission_key=key,
+                referring_practice=practice,
+                sender_identifier_value="",
+            ).update(
+                sender_identifier_system=details.identifier_system,
+                sender_identifier_value=details.identifier_value,
+            )
+    except IntegrityError:
+        pass  # another referral of the practice already holds it
+
+
+def _earlier(*, key: str, details: ReferralDetails) -> Referral | None:
+    return referral_for_submission(key=key) or referral_for_identifier(details=details)
+
+
 @acting_user("by", note="intake")
 def referral_intake(
     *,
@@ -161,7 +205,7 @@ def referral_intake(
         # Whoever records it, a self-referral is the public's word: it never attaches.
         matching = Matching.SUGGEST
     key = submission_key_for(token=submission_token, by=by)
-    earlier = referral_for_submission(key=key)
+    earlier = _earlier(key=key, details=referral)
     if earlier is not None:
         return ReferralMade(earlier, replayed=True)
     found = person_match(details=person, matching=matching, choice=choice, within_practice=practice)
@@ -195,6 +239,8 @@ def referral_intake(
                 possible_match=found.possible_match,
                 possible_match_on=found.possible_match_on,
                 submission_key=key,
+                identifier_system=referral.identifier_system,
+                identifier_value=referral.identifier_value,
             )
             consent_record(
                 person=record,
@@ -206,8 +252,9 @@ def referral_intake(
                 referral=made,
             )
     except IntegrityError:
-        # Sent twice at once: the other request committed first and holds the key.
-        earlier = referral_for_submission(key=key)
+        # Sent twice at once: the other request committed first and holds the key (or the
+        # practice's identifier).
+        earlier = _earlier(key=key, details=referral)
         if earlier is None:
             raise
         return ReferralMade(earlier, replayed=True)
@@ -263,6 +310,8 @@ def referral_create(
     possible_match: Person | None = None,
     possible_match_on: str = "",
     submission_key: str = "",
+    identifier_system: str = "",
+    identifier_value: str = "",
     joined_case: Referral | None = None,
 ) -> Referral:
     """The referral itself, for a person already settled on (``referral_intake`` decides
@@ -318,6 +367,8 @@ def referral_create(
             possible_match=possible_match,
             possible_match_on=possible_match_on if possible_match is not None else "",
             submission_key=submission_key or None,
+            sender_identifier_system=identifier_system if identifier_value else "",
+            sender_identifier_value=identifier_value,
             **_entered_fields(entered),
         )
         # Received, then (at once) added to the open case. No note naming the open case: the

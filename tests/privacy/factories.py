@@ -67,6 +67,9 @@ class FullRecord:
     names: list[str]
 
 
+SENDER_IDENTIFIER = "R-2026-0042"
+
+
 def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) -> FullRecord:
     """One person with a row in every table that points at them, an audit trail with
     before/after values, an admin history entry and an enquiry through a closed route."""
@@ -86,6 +89,9 @@ def full_record(*, practice, link_worker, admin, nhs_number: str = VALID_NHS) ->
         closed_on=timezone.localdate(),
         referrer_name="Dr Quennell-Smith",
         link_worker=link_worker,
+        # The referring practice's own identifier of the referral (FHIR ServiceRequest).
+        sender_identifier_system="https://gp-system.example/referrals",
+        sender_identifier_value=SENDER_IDENTIFIER,
     )
     ReferralStatusChange.objects.create(
         referral=referral, to_status=ReferralStatus.CLOSED, by=link_worker, note="Zebedee done"

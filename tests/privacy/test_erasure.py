@@ -18,6 +18,7 @@ from privacy.services.merge import person_merge
 from privacy.services.records import person_owned_models, person_rows
 from referrals.models import ClosedRouteEnquiry, Person, Referral
 from socialrx.models import AuditLog, User
+from tests.privacy.factories import SENDER_IDENTIFIER
 from tests.referrals.factories import PersonFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,8 @@ def test_erasure_leaves_no_row_anywhere_holding_the_name_or_nhs_number(record, a
 
     for name in record.names:
         assert _rows_mentioning(name) == [], name
+    # The practice's identifier of the referral goes with the referral.
+    assert _rows_mentioning(SENDER_IDENTIFIER) == []
     assert not Person.objects.filter(pk=person_id).exists()
     for model in owned:
         assert not model._default_manager.filter(pk__in=before.get(model, set())).exists(), model

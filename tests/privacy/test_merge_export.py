@@ -14,6 +14,7 @@ from privacy.services.merge import merge_confirm, merge_undo, person_merge
 from privacy.services.records import person_owned_models
 from referrals.models import Person, Referral
 from socialrx.models import AuditLog
+from tests.privacy.factories import SENDER_IDENTIFIER
 from tests.referrals.factories import (
     ConversationFactory,
     GoalFactory,
@@ -144,6 +145,9 @@ def test_export_holds_every_section_of_the_record_and_is_audited(record, admin_u
     assert "Token" not in invitations["rows"][0]
     entry = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
     assert entry.person_id == person.pk and "json" in entry.detail
+    # The referring practice's identifier of each referral is part of the referral's row.
+    (referrals,) = [s for s in export["sections"] if s["key"] == "referrals.referral"]
+    assert SENDER_IDENTIFIER in {r.get("Sender identifier value") for r in referrals["rows"]}
 
 
 def test_erasing_a_merged_record_clears_the_duplicates_audit_values_too(pair, admin_user):
