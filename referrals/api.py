@@ -37,7 +37,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialrx.api import ApiErrorSerializer, ErrorResponse, MustBeTrueField
+from socialrx.api import ApiErrorSerializer, MustBeTrueField
 from socialrx.api_auth import ApiClientScope
 from socialrx.models import ApiScope, Practice, Role
 from socialrx.validators import (
@@ -326,11 +326,13 @@ class ReferralCreateApi(APIView):
         ],
         responses={
             200: ReferralPageOutput,
-            400: ErrorResponse,
-            401: ErrorResponse,
-            403: ErrorResponse,
-            404: OpenApiResponse(response=ErrorResponse, description="The cursor is not valid."),
-            429: ErrorResponse,
+            400: ApiErrorSerializer,
+            401: ApiErrorSerializer,
+            403: ApiErrorSerializer,
+            404: OpenApiResponse(
+                response=ApiErrorSerializer, description="The cursor is not valid."
+            ),
+            429: ApiErrorSerializer,
         },
         tags=["referrals"],
     )
@@ -569,10 +571,10 @@ class ReferralDetailApi(APIView):
         summary="A referral's status and the message back",
         responses={
             200: ReferralOutput,
-            401: ErrorResponse,
-            403: ErrorResponse,
-            404: ErrorResponse,
-            429: ErrorResponse,
+            401: ApiErrorSerializer,
+            403: ApiErrorSerializer,
+            404: ApiErrorSerializer,
+            429: ApiErrorSerializer,
         },
         tags=["referrals"],
     )

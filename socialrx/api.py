@@ -53,10 +53,6 @@ class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorBodySerializer()
 
 
-# For an operation's own ``responses`` (the schema class adds the common ones itself).
-ErrorResponse = ApiErrorSerializer
-
-
 @extend_schema_field({"type": "boolean", "enum": [True]})
 class MustBeTrueField(serializers.BooleanField):
     """A boolean that must be ``true`` (a confirmation): ``false`` is refused with 400, and the

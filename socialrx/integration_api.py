@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import ErrorResponse
+from .api import ApiErrorSerializer
 from .api_auth import ApiClientScope, client_token
 from .http import get_in_scope_or_404
 from .integration_models import (
@@ -79,7 +79,7 @@ class DeliveryOutput(serializers.Serializer):
     next_retry_at = serializers.DateTimeField(allow_null=True)
 
 
-_ERROR = ErrorResponse
+_ERROR = ApiErrorSerializer
 _ONLY_CLIENTS = (
     "API client tokens only (Authorization: Bearer), with the scope webhooks:manage; "
     "people's tokens and sessions get 403."
