@@ -27,6 +27,7 @@ from outcomes.models import (
     AppointmentCount,
     AppointmentExtract,
     MetricSnapshot,
+    PatientKey,
     PopulationCell,
     Run,
 )
@@ -118,12 +119,12 @@ def _default_sql(model: Any, field: Any, now: str) -> str:
 
 
 def _indexes_drop(table: str) -> list[str]:
-    """Drop ``table``'s unique constraints and secondary indexes; return the statements that
-    recreate them."""
+    """Drop ``table``'s primary key, unique constraints and secondary indexes; return the
+    statements that recreate them."""
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-               WHERE conrelid = %s::regclass AND contype = 'u'""",
+               WHERE conrelid = %s::regclass AND contype IN ('p', 'u')""",
             [table],
         )
         constraints = cursor.fetchall()
@@ -152,6 +153,7 @@ def _reset() -> None:
         m._meta.db_table
         for m in (
             AppointmentCount,
+            PatientKey,
             AppointmentExtract,
             PopulationCell,
             MetricSnapshot,
@@ -197,18 +199,17 @@ def _practices(n_practices: int, counts: dict[str, int]) -> tuple[Team, list[int
 def _appointments(ids: list[int], months: list[int], *, dense: bool) -> int:
     rows = 0
     for practice_id in ids:
-        rows += demo.execute(
-            demo.appointments_insert_sql(
-                demo.synthetic_patients_cte(
-                    [practice_id],
-                    PATIENTS_PER_PRACTICE,
-                    referred_every=REFERRED_EVERY,
-                    first_month=months[0],
-                ),
-                months,
-                dense=dense,
-            )
+        rows += demo.appointments_insert(
+            demo.synthetic_patients_cte(
+                [practice_id],
+                PATIENTS_PER_PRACTICE,
+                referred_every=REFERRED_EVERY,
+                first_month=months[0],
+            ),
+            months,
+            dense=dense,
         )
+    demo.patient_ids_settle()
     return rows
 
 

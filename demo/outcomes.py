@@ -23,6 +23,7 @@ from outcomes.metrics.periods import month_of, month_start, standard_periods
 from outcomes.metrics.registry import METRIC_NAMES
 from outcomes.metrics.sql import T, is_postgres, month_index
 from outcomes.models import AppointmentExtract, PopulationCell
+from outcomes.partitions import month_partitions_ensure
 from outcomes.services.metrics import metric_compute
 from outcomes.trends import TREND_QUARTERS
 from socialrx.models import Practice
@@ -124,13 +125,18 @@ def _from_mix(seed: str, mix: dict[str, float]) -> str:
     return f"CASE {' '.join(cases)} ELSE 'unknown' END"
 
 
-def appointments_insert_sql(
-    patients_cte: str, months: Sequence[int], *, dense: bool = False
-) -> str:
-    """One INSERT … SELECT of monthly appointment rows for the patients of ``patients_cte``
-    (a CTE named ``patients`` with practice_id, patient_key, seed, tier, m0 — m0 the index
-    month of a referral, or NULL) over ``months``. Only patient-months with at least one
-    appointment get a row, unless ``dense``."""
+def appointments_insert(patients_cte: str, months: Sequence[int], *, dense: bool = False) -> int:
+    """Monthly appointment rows for the patients of ``patients_cte`` (a CTE named ``patients``
+    with practice_id, patient_key, seed, tier, m0 — m0 the index month of a referral, or NULL)
+    over ``months``; how many rows were made. Only patient-months with at least one
+    appointment get a row, unless ``dense``. Each patient's key is stored with its seed as its
+    id (seeds are unique), so the rows need no lookup of the key; ``patient_ids_settle`` moves
+    the id sequence past them once all are made."""
+    month_partitions_ensure([month_start(m) for m in months])
+    execute(
+        f"""INSERT INTO {T["patient_keys"]} (id, key)
+            WITH RECURSIVE {patients_cte} SELECT seed, patient_key FROM patients"""
+    )
     attend = (
         f"CASE WHEN pt.m0 IS NOT NULL AND mo.m > pt.m0 "
         f"THEN {_probability('pt.tier')} * {AFTER_REFERRAL_PER_MILLE} / 1000 "
@@ -140,18 +146,30 @@ def appointments_insert_sql(
         f"CASE WHEN {rnd('pt.seed * 53 + mo.m * 7919 + 17')} < {attend} "
         f"THEN 1 + {rnd('pt.seed * 31 + mo.m * 104729 + 5')} %% {_most('pt.tier')} ELSE 0 END"
     )
-    return f"""
-        INSERT INTO {T["appointments"]} (practice_id, month, patient_key, appointments,
+    return execute(f"""
+        INSERT INTO {T["appointments"]} (practice_id, patient_id, month, appointments,
             age_band, sex)
         WITH RECURSIVE {patients_cte}, {_months_cte(months)}
-        SELECT practice_id, month, patient_key, n, age_band, sex FROM (
-            SELECT pt.practice_id, mo.month, pt.patient_key, {count} AS n,
+        SELECT practice_id, seed, month, n, age_band, sex FROM (
+            SELECT pt.practice_id, pt.seed, mo.month, {count} AS n,
                 {_from_mix("pt.seed * 13 + 1", AGE_MIX)} AS age_band,
                 {_from_mix("pt.seed * 11 + 3", SEX_MIX)} AS sex
             FROM patients pt CROSS JOIN months mo
         ) generated
         {"" if dense else "WHERE n > 0"}
-    """
+    """)
+
+
+def patient_ids_settle() -> None:
+    """After ids were given explicitly (``appointments_insert``), start PostgreSQL's id
+    sequence after the largest, so that keys an import adds later get new ids. (SQLite's
+    AUTOINCREMENT does this by itself.)"""
+    if is_postgres():
+        table = T["patient_keys"]
+        execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        )
 
 
 def synthetic_patients_cte(
@@ -274,12 +292,9 @@ def seed(ctx: Any) -> None:
     # The registered patients never referred, then the people on the caseload (whose
     # patient keys the extracts carry, as a real extract would).
     for practice in practices:
-        execute(
-            appointments_insert_sql(
-                synthetic_patients_cte([practice.pk], sizes[practice.pk]), months
-            )
-        )
-    execute(appointments_insert_sql(referred_people_patients_cte(), months))
+        appointments_insert(synthetic_patients_cte([practice.pk], sizes[practice.pk]), months)
+    appointments_insert(referred_people_patients_cte(), months)
+    patient_ids_settle()
     extracts_create([p.pk for p in practices], months)
     # The last two years by quarter (the trend pages) and the 12 months to today.
     for start, end in standard_periods(today=ctx.today, quarters=TREND_QUARTERS):

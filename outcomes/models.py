@@ -51,14 +51,34 @@ class AppointmentExtract(models.Model):
         ]
 
 
-class AppointmentCount(models.Model):
-    """Appointments of one patient (by patient key) at one practice in one month."""
+class PatientKey(models.Model):
+    """A patient key (the keyed hash of an NHS number, ``socialrx.validators.patient_key``) as
+    a small integer. Appointment rows name their patient by this id: an 8-byte integer instead
+    of a 64-character text, so that the rows are half as wide and the metric jobs group and
+    join integers (docs/performance.md). Made when an extract first names the key; never
+    removed (the same key always has the same id)."""
 
+    key = models.CharField(max_length=64, unique=True)
+
+
+class AppointmentCount(models.Model):
+    """Appointments of one patient (by patient key) at one practice in one month.
+
+    The primary key is (practice, patient, month): the order a person's rows are read (the
+    demand cohort's before and after, the comparison's age band and sex: one practice, one
+    patient, a range of months), and the only index. An import inserts its rows in this order,
+    so they go to a few practices' parts of the index. On PostgreSQL the table is partitioned
+    by month (``outcomes.partitions``): an extract's replace touches one month's partition and
+    a metric job reads only the months it needs."""
+
+    pk = models.CompositePrimaryKey("practice_id", "patient_id", "month")
     practice = models.ForeignKey(
         Practice, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    patient = models.ForeignKey(
+        PatientKey, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     month = models.DateField()
-    patient_key = models.CharField(max_length=64)
     appointments = models.PositiveIntegerField()
     # Optional in the extract (docs/imports.md): the patient's age band and sex as the
     # practice records them that month, "" when the file does not say. The demand comparison
@@ -66,18 +86,6 @@ class AppointmentCount(models.Model):
     # INSERT … SELECT that leave them out still work.
     age_band = models.CharField(max_length=7, blank=True, db_default="")
     sex = models.CharField(max_length=7, blank=True, db_default="")
-
-    class Meta:
-        # One index, the unique one, in the order a person's rows are read (the demand
-        # cohort's before and after, the comparison's age band and sex: one practice, one
-        # key, a range of months). An import inserts its rows sorted in this order, so they
-        # go to a few practices' parts of the index, not to pages all over it; and one index
-        # to maintain instead of two halves the cost of writing an extract.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["practice", "patient_key", "month"], name="appointment_count_unique"
-            )
-        ]
 
 
 class RunQuerySet(models.QuerySet["Run"]):

@@ -106,7 +106,7 @@ PATIENTS_TABLE = "demand_patients"
 @contextmanager
 def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
     """One pass over the appointment rows for the whole demand job: a temporary table of one
-    row per (practice, patient) with the comparison pool's columns (``_wide_columns``) and
+    row per (practice, patient id) with the comparison pool's columns (``_wide_columns``) and
     the attendance skew's 12-month total (``n12``; ``in12`` = 1 when the patient has a row in
     those months), over every month either reads. Both then read it instead of grouping the
     appointment rows twice (docs/performance.md). Yields the table's name; dropped after."""
@@ -125,10 +125,10 @@ def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
         cursor.execute(f"DROP TABLE IF EXISTS {PATIENTS_TABLE}")
         cursor.execute(
             f"""CREATE TEMPORARY TABLE {PATIENTS_TABLE} AS
-                SELECT a.practice_id, a.patient_key, {", ".join(wide)}
+                SELECT a.practice_id, a.patient_id, {", ".join(wide)}
                 FROM {T["appointments"]} a
                 WHERE a.month BETWEEN %s AND %s
-                GROUP BY a.practice_id, a.patient_key""",
+                GROUP BY a.practice_id, a.patient_id""",
             [*params, date_param(month_start(first)), date_param(month_end(last))],
         )
         # The before/after cohort too: both halves read it (one row per person, with the
@@ -178,11 +178,11 @@ def comparison_sql(
     wide, wide_params = _wide_columns(m0s, window)
     before = [date_param(month_start(m0s[0] - window)), date_param(month_start(m0s[-1] - 1))]
     if patients is None:
-        wide_sql = f"""SELECT a.practice_id, a.patient_key, {", ".join(wide)}
+        wide_sql = f"""SELECT a.practice_id, a.patient_id, {", ".join(wide)}
             FROM {T["appointments"]} a
             WHERE a.month BETWEEN %s AND %s
                 AND a.practice_id IN (SELECT practice_id FROM index_month)
-            GROUP BY a.practice_id, a.patient_key"""
+            GROUP BY a.practice_id, a.patient_id"""
         wide_params += [earliest, date_param(month_start(m0s[-1] + window))]
     else:
         wide_sql = f"""SELECT * FROM {patients}
@@ -208,10 +208,10 @@ def comparison_sql(
         treated_attributes AS (
             SELECT b.person_id, b.practice_id, b.m0, b.patient_key, b.pre, b.post,
                 (SELECT MAX(a.age_band) FROM {T["appointments"]} a
-                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
                     AND a.month BETWEEN %s AND %s) AS age_band,
                 (SELECT MAX(a.sex) FROM {T["appointments"]} a
-                 WHERE a.patient_key = b.patient_key AND a.practice_id = b.practice_id
+                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
                     AND a.month BETWEEN %s AND %s) AS sex
             FROM before_after b WHERE b.pre > 0
         ),
@@ -227,31 +227,33 @@ def comparison_sql(
         cell AS (SELECT DISTINCT {cell_key} FROM treated),
         wide AS ({wide_sql}),
         candidate AS (
-            SELECT practice_id, m0, patient_key, pre, post,
+            SELECT practice_id, m0, patient_id, pre, post,
                 {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
             FROM (
-                SELECT w.practice_id, im.m0, w.patient_key, {choose("pre")} AS pre,
+                SELECT w.practice_id, im.m0, w.patient_id, {choose("pre")} AS pre,
                     {choose("post")} AS post, w.age_band, w.sex
                 FROM wide w JOIN index_month im ON im.practice_id = w.practice_id{fence}
             ) long
             WHERE pre > 0
         ),
         referred_key AS (
-            SELECT p.patient_key, MIN({month_index("r.received_on")}) AS m_first
+            SELECT k.id AS patient_id, MIN({month_index("r.received_on")}) AS m_first
             FROM {T["person"]} p JOIN {T["referral"]} r ON r.person_id = p.id
-            WHERE p.patient_key <> '' GROUP BY p.patient_key
+            JOIN {T["patient_keys"]} k ON k.key = p.patient_key
+            WHERE p.patient_key <> '' GROUP BY k.id
         ),
         control AS MATERIALIZED (
             SELECT cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band, cd.pre, cd.post,
                 ROW_NUMBER() OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex,
-                                   cd.band ORDER BY cd.patient_key{key_order}) AS ci,
+                                   cd.band ORDER BY k.key{key_order}) AS ci,
                 COUNT(*) OVER (PARTITION BY cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band)
                     AS nc
             FROM candidate cd
             JOIN cell t ON t.practice_id = cd.practice_id AND t.m0 = cd.m0
                 AND t.m_age = cd.m_age AND t.m_sex = cd.m_sex AND t.band = cd.band
-            LEFT JOIN referred_key rk ON rk.patient_key = cd.patient_key
-            WHERE rk.patient_key IS NULL OR rk.m_first > cd.m0 + %s
+            JOIN {T["patient_keys"]} k ON k.id = cd.patient_id
+            LEFT JOIN referred_key rk ON rk.patient_id = cd.patient_id
+            WHERE rk.patient_id IS NULL OR rk.m_first > cd.m0 + %s
         ),
         pair AS (
             -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in

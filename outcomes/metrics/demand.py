@@ -22,6 +22,7 @@ from outcomes.metrics.sql import (
     grouped,
     is_postgres,
     mean,
+    month_date,
     month_index,
     num,
     person_attributes,
@@ -52,9 +53,16 @@ def cohort_sql(
     with the ``pa`` columns, ``m0``, ``pre`` and ``post``."""
     pa_sql, pa_params = person_attributes(end)
     first, last = cohort_months(start, end)
-    ac_month = month_index("a.month")
-    # pre and post are read per person through the (patient_key, month) index; only the
-    # cohort's own rows are touched, never the whole appointments table.
+
+    def months_sum(low: str, high: str) -> str:
+        # A person's rows are read through the primary key (practice, patient, month), for a
+        # range of plain dates; a person whose key no extract has named has no rows (0).
+        return f"""(SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
+                 WHERE a.practice_id = c.practice_id AND a.patient_id = c.patient_id
+                    AND a.month BETWEEN {month_date(low)} AND {month_date(high)})"""
+
+    # pre and post are read per person; only the cohort's own rows are touched, never the
+    # whole appointments table.
     ctes = f"""
         pa AS ({pa_sql}),
         first_referral AS (
@@ -65,35 +73,27 @@ def cohort_sql(
             SELECT practice_id, {month_index("month")} AS m FROM {T["extract"]}
         ),
         candidates AS (
-            SELECT pa.*, fr.m0 FROM pa JOIN first_referral fr ON fr.person_id = pa.person_id
+            SELECT pa.*, fr.m0, k.id AS patient_id
+            FROM pa JOIN first_referral fr ON fr.person_id = pa.person_id
+            LEFT JOIN {T["patient_keys"]} k ON k.key = pa.patient_key
             WHERE pa.patient_key <> '' AND pa.practice_id IS NOT NULL
                 AND fr.m0 + %s BETWEEN %s AND %s
         ),
         {name} AS MATERIALIZED (
             SELECT c.*,
-                (SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
-                 WHERE a.patient_key = c.patient_key AND a.practice_id = c.practice_id
-                    AND a.month >= %s AND {ac_month} BETWEEN c.m0 - %s AND c.m0 - 1) AS pre,
-                (SELECT COALESCE(SUM(a.appointments), 0) FROM {T["appointments"]} a
-                 WHERE a.patient_key = c.patient_key AND a.practice_id = c.practice_id
-                    AND a.month >= %s AND {ac_month} BETWEEN c.m0 + 1 AND c.m0 + %s) AS post
+                {months_sum(f"c.m0 - {int(window)}", "c.m0 - 1")} AS pre,
+                {months_sum("c.m0 + 1", f"c.m0 + {int(window)}")} AS post
             FROM candidates c
             WHERE (SELECT COUNT(*) FROM extract_month e
                    WHERE e.practice_id = c.practice_id
                        AND e.m BETWEEN c.m0 - %s AND c.m0 + %s) = %s
         )
     """
-    # The earliest month any cohort member can need: a plain bound the index can use.
-    earliest = date_param(month_start(first - 2 * window))
     params = [
         *pa_params,
         window,
         first,
         last,
-        earliest,
-        window,
-        earliest,
-        window,
         window,
         window,
         2 * window + 1,
@@ -135,13 +135,13 @@ def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]
     if patients is None:
         # One pass over the 12 months (the rows a plain aggregate reads); practices without
         # all 12 extracts drop out at the joins with ``list``.
-        totals = f"""SELECT a.practice_id, a.patient_key, SUM(a.appointments) AS n
+        totals = f"""SELECT a.practice_id, a.patient_id, SUM(a.appointments) AS n
             FROM {T["appointments"]} a
             WHERE a.month BETWEEN %s AND %s
-            GROUP BY a.practice_id, a.patient_key"""
+            GROUP BY a.practice_id, a.patient_id"""
         totals_params = [date_param(month_start(first)), date_param(month_end(last))]
     else:
-        totals = f"SELECT practice_id, patient_key, n12 AS n FROM {patients} WHERE in12 = 1"
+        totals = f"SELECT practice_id, patient_id, n12 AS n FROM {patients} WHERE in12 = 1"
         totals_params = []
     sql = f"""
         WITH complete AS (
@@ -173,7 +173,8 @@ def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]
             WHERE c.upto >= l.k GROUP BY c.practice_id
         ),
         referred AS (
-            SELECT DISTINCT p.patient_key FROM {T["person"]} p
+            SELECT DISTINCT k.id AS patient_id FROM {T["person"]} p
+            JOIN {T["patient_keys"]} k ON k.key = p.patient_key
             JOIN {T["referral"]} r ON r.person_id = p.id
             WHERE p.patient_key <> '' AND r.received_on <= %s
                 AND {counted_in_figures("p.id")}
@@ -185,27 +186,28 @@ def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]
         ),
         above AS (
             SELECT t.practice_id, COUNT(*) AS patients, SUM(t.n) AS appointments,
-                SUM(CASE WHEN ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS referred
+                SUM(CASE WHEN ref.patient_id IS NOT NULL THEN 1 ELSE 0 END) AS referred
             FROM totals t
             JOIN list l ON l.practice_id = t.practice_id
             LEFT JOIN threshold th ON th.practice_id = t.practice_id
-            LEFT JOIN referred ref ON ref.patient_key = t.patient_key
+            LEFT JOIN referred ref ON ref.patient_id = t.patient_id
             WHERE t.n > COALESCE(th.t, -1)
             GROUP BY t.practice_id
         ),
         tied AS (
-            SELECT t.practice_id, t.n, t.patient_key,
+            SELECT t.practice_id, t.n, t.patient_id,
                 ROW_NUMBER() OVER (PARTITION BY t.practice_id
-                                   ORDER BY t.patient_key{key_order}) AS rn
+                                   ORDER BY k.key{key_order}) AS rn
             FROM totals t JOIN threshold th ON th.practice_id = t.practice_id AND t.n = th.t
+            JOIN {T["patient_keys"]} k ON k.id = t.patient_id
         ),
         tied_taken AS (
             SELECT ti.practice_id, SUM(ti.n) AS appointments,
-                SUM(CASE WHEN ref.patient_key IS NOT NULL THEN 1 ELSE 0 END) AS referred
+                SUM(CASE WHEN ref.patient_id IS NOT NULL THEN 1 ELSE 0 END) AS referred
             FROM tied ti
             JOIN list l ON l.practice_id = ti.practice_id
             LEFT JOIN above ab ON ab.practice_id = ti.practice_id
-            LEFT JOIN referred ref ON ref.patient_key = ti.patient_key
+            LEFT JOIN referred ref ON ref.patient_id = ti.patient_id
             WHERE ti.rn <= l.k - COALESCE(ab.patients, 0)
             GROUP BY ti.practice_id
         )

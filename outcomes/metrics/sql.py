@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from assets.models import Asset
 from champions.models import Champion
 from outcomes.metrics.dimensions import AGE_BANDS, DIMENSIONS, LEVELS, PERSON_DIMENSIONS, TOTAL
-from outcomes.models import AppointmentCount, AppointmentExtract, PopulationCell
+from outcomes.models import AppointmentCount, AppointmentExtract, PatientKey, PopulationCell
 from referrals.models import (
     Connection,
     Consent,
@@ -54,6 +54,7 @@ T = {
     "population": PopulationCell._meta.db_table,
     "extract": AppointmentExtract._meta.db_table,
     "appointments": AppointmentCount._meta.db_table,
+    "patient_keys": PatientKey._meta.db_table,
 }
 
 
@@ -80,6 +81,17 @@ def month_index(col: str) -> str:
     if is_postgres():
         return f"(CAST(EXTRACT(YEAR FROM {col}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {col}) AS INTEGER) - 1)"
     return f"(CAST(strftime('%%Y', {col}) AS INTEGER) * 12 + CAST(strftime('%%m', {col}) AS INTEGER) - 1)"
+
+
+def month_date(index: str) -> str:
+    """The first day of the month whose month index (``month_index``) is the expression
+    ``index``: a plain date, so that a range of months can use an index (and, on PostgreSQL,
+    prune the appointments table's month partitions while the query runs)."""
+    if is_postgres():
+        return (
+            f"make_date(CAST(({index}) / 12 AS INTEGER), CAST(({index}) %% 12 AS INTEGER) + 1, 1)"
+        )
+    return f"date(printf('%%04d-%%02d-01', ({index}) / 12, ({index}) %% 12 + 1))"
 
 
 def ymd(col: str) -> str:

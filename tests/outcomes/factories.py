@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from outcomes.models import AppointmentCount, AppointmentExtract, PopulationCell, Run
+from outcomes.models import AppointmentCount, AppointmentExtract, PatientKey, PopulationCell, Run
 from referrals.models import SwemwbsResponse
 from tests.referrals.factories import PersonFactory as BasePersonFactory
 from tests.socialrx.factories import PracticeFactory
@@ -39,13 +39,21 @@ class AppointmentExtractFactory(factory.django.DjangoModelFactory):
     month = dt.date(2026, 1, 1)
 
 
+def patient_for(key: str) -> PatientKey:
+    """The patient id of a patient key, made when new (as an import does)."""
+    return PatientKey.objects.get_or_create(key=key)[0]
+
+
 class AppointmentCountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AppointmentCount
 
+    class Params:
+        patient_key = factory.Sequence(lambda n: f"{n:064x}")
+
     practice = factory.SubFactory(PracticeFactory)
     month = dt.date(2026, 1, 1)
-    patient_key = factory.Sequence(lambda n: f"{n:064x}")
+    patient = factory.LazyAttribute(lambda o: patient_for(o.patient_key))
     appointments = 1
 
 

@@ -29,9 +29,9 @@ def practices(db):
 
 def counts() -> set[tuple[str, str, str, int]]:
     return {
-        (c["practice__ods_code"], c["month"].isoformat()[:7], c["patient_key"], c["appointments"])
+        (c["practice__ods_code"], c["month"].isoformat()[:7], c["patient__key"], c["appointments"])
         for c in AppointmentCount.objects.values(
-            "practice__ods_code", "month", "patient_key", "appointments"
+            "practice__ods_code", "month", "patient__key", "appointments"
         )
     }
 
@@ -281,7 +281,7 @@ def test_new_pair_in_a_later_batch_replaces_its_earlier_rows(tmp_path, practices
     assert result.deleted == 1
     assert set(
         AppointmentCount.objects.filter(practice__ods_code="A81002").values_list(
-            "patient_key", "appointments"
+            "patient__key", "appointments"
         )
     ) == {(patient_key(N2), 4)}
     assert AppointmentCount.objects.count() == 20_002
@@ -347,7 +347,7 @@ def test_optional_age_band_and_sex_columns_are_stored(tmp_path, practices):
     )
     result = data_import(kind="appointments", path_or_file=f)
     assert result.ok, messages(result)
-    stored = {c.patient_key: (c.age_band, c.sex) for c in AppointmentCount.objects.all()}
+    stored = {c.patient.key: (c.age_band, c.sex) for c in AppointmentCount.objects.all()}
     assert stored == {patient_key(N1): ("45-54", "female"), patient_key(N2): ("", "")}
 
 

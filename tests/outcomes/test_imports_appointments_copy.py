@@ -71,7 +71,7 @@ def test_a_good_file_goes_through_the_fast_path_only(tmp_path, practices, paths,
     assert paths == ["fast"]
     assert (result.rows, result.created, result.deleted) == (4, 4, 0)
     stored = {
-        (c.practice.ods_code, c.month.isoformat(), c.patient_key, c.appointments, c.age_band, c.sex)
+        (c.practice.ods_code, c.month.isoformat(), c.patient.key, c.appointments, c.age_band, c.sex)
         for c in AppointmentCount.objects.select_related("practice")
     }
     assert stored == {
@@ -121,7 +121,7 @@ def test_the_fast_path_replaces_each_practice_and_month(
     assert result.ok and result.deleted == 2 and paths == ["fast", "fast"]
     assert set(
         AppointmentCount.objects.values_list(
-            "practice__ods_code", "month", "patient_key", "appointments"
+            "practice__ods_code", "month", "patient__key", "appointments"
         )
     ) == {
         ("A81001", first_day("2025-01"), patient_key(N3), 9),
@@ -213,7 +213,7 @@ def test_cells_that_need_tidying_still_import(tmp_path, practices, paths, postgr
     assert result.ok, messages(result)
     assert paths == ["general"]
     assert list(
-        AppointmentCount.objects.values_list("patient_key", "appointments", "age_band")
+        AppointmentCount.objects.values_list("patient__key", "appointments", "age_band")
     ) == [(patient_key(N1), 3, "45-54")]
 
 
@@ -226,15 +226,21 @@ def test_the_module_keeps_the_general_path_for_sqlite(tmp_path, practices, paths
     assert paths == [expected]
 
 
-def test_appointment_rows_have_one_index_unique_by_practice_key_and_month(postgres_required):
-    """Migration 0005: one index to maintain on import, in the order every reader uses."""
+def test_appointment_rows_have_one_index_the_primary_key_by_practice_patient_and_month(
+    postgres_required,
+):
+    """One index to maintain on import (the primary key), in the order every reader uses; no
+    surrogate id; the table partitioned by month."""
     from django.db import connection
+
+    from outcomes.partitions import is_partitioned
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
             [AppointmentCount._meta.db_table],
         )
-        indexes = [d for name, d in cursor.fetchall() if not name.endswith("_pkey")]
+        indexes = [d for (d,) in cursor.fetchall()]
     assert len(indexes) == 1, indexes
-    assert "UNIQUE" in indexes[0] and "(practice_id, patient_key, month)" in indexes[0]
+    assert "UNIQUE" in indexes[0] and "(practice_id, patient_id, month)" in indexes[0]
+    assert is_partitioned()

@@ -18,6 +18,7 @@ from outcomes.models import AppointmentCount
 from tests.outcomes.factories import (
     ALL,
     AppointmentCountFactory,
+    patient_for,
     AppointmentExtractFactory,
     PersonFactory,
     nhs_number,
@@ -187,7 +188,7 @@ def generated_world(practice, *, effect: int, seed: int = 7) -> float:
             AppointmentCount(
                 practice=practice,
                 month=month_start(m),
-                patient_key=patient,
+                patient=patient_for(patient),
                 appointments=n,
                 age_band=age,
                 sex=sex,

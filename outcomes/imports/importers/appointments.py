@@ -1,11 +1,12 @@
 """GP appointment extracts (``appointments.csv``): the big file, 24 million rows at full scale.
 
-Every (practice, month) pair in a file is a whole extract: the pair's earlier rows are deleted
-the first time the pair appears, then its rows are inserted (COPY on PostgreSQL, bulk inserts
-elsewhere). NHS numbers are checked and turned into patient keys on the way in; they are never
-written anywhere. Memory holds one batch and the set of pairs (practices × months), nothing per
-patient: a patient listed twice for one pair is caught by the database's unique constraint, and
-only then is the file read a second time, into a temporary table, to name the lines."""
+Every (practice, month) pair in a file is a whole extract: its rows wait in a temporary staging
+table (COPY on PostgreSQL, bulk inserts elsewhere), and once the whole file is good one merge
+replaces each pair's earlier rows with them (``appointments_copy.staged_merge``). NHS numbers
+are checked and turned into patient keys on the way in; they are never written anywhere. Memory
+holds one batch, nothing per patient: a patient listed twice for one pair is caught by the
+table's primary key, and only then is the file read a second time, into a temporary table, to
+name the lines."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from outcomes.models import AppointmentCount, AppointmentExtract
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number, patient_key
 
 from ..columns import Column, Invalid, choice, integer, month, ods_code, pattern
@@ -24,7 +24,7 @@ from ..importer import Importer, Row
 from ..lookups import PracticeCodes
 from ..reading import PathOrFile, open_binary, read_records
 from ..results import MAX_LISTED_BAD_ROWS, Problem
-from .appointments_copy import import_fast
+from .appointments_copy import STAGING, import_fast, staged_merge, staging_create
 from .population import AGE_BANDS, SEXES
 
 
@@ -70,10 +70,10 @@ class AppointmentsImporter(Importer):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.practices = PracticeCodes()
-        self.pairs: dict[tuple[int, Any], int] = {}  # (practice id, month) -> rows
         self.key_column = "nhs_number"
         self._stack = ExitStack()
         self._copy: Any = None
+        self._staged = False
 
     # The template offers the NHS number; a file of keys already hashed uses patient_key.
     template_leaves_out = ("patient_key",)
@@ -100,6 +100,7 @@ class AppointmentsImporter(Importer):
         row.values["practice_id"] = self.practices.check(self, row)
 
     def write(self, rows: list[Row]) -> None:
+        """Stage the batch (COPY on PostgreSQL, a bulk insert elsewhere); ``finish`` merges."""
         key_column = self.key_column
         records = [
             (
@@ -112,21 +113,10 @@ class AppointmentsImporter(Importer):
             )
             for r in rows
         ]
-        new_pairs = set()
-        for practice_id, first_day, *_ in records:
-            pair = (practice_id, first_day)
-            if pair not in self.pairs:
-                self.pairs[pair] = 0
-                new_pairs.add(pair)
-            self.pairs[pair] += 1
-        if new_pairs:
-            # A COPY in progress must end before the connection can run the deletes.
-            self.close()
-            for practice_id, first_day in new_pairs:
-                deleted, _ = AppointmentCount.objects.filter(
-                    practice_id=practice_id, month=first_day
-                ).delete()
-                self.result.deleted += deleted
+        if not self._staged:
+            with connection.cursor() as cursor:
+                staging_create(cursor)
+            self._staged = True
         if connection.vendor == "postgresql":
             if self._copy is None:
                 self._copy = self._stack.enter_context(_copy_open())
@@ -141,15 +131,10 @@ class AppointmentsImporter(Importer):
         self._stack.close()
 
     def finish(self) -> None:
-        AppointmentExtract.objects.bulk_create(
-            [
-                AppointmentExtract(practice_id=practice_id, month=first_day, rows=rows)
-                for (practice_id, first_day), rows in self.pairs.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["practice", "month"],
-            update_fields=["rows", "imported_at"],
-        )
+        if not self._staged:  # a file of a header alone
+            return
+        with connection.cursor() as cursor:
+            staged_merge(cursor, self.result)
 
     def refused(self, error: Exception, path_or_file: PathOrFile) -> list[Problem]:
         problems = _duplicate_lines(self, path_or_file)
@@ -158,16 +143,14 @@ class AppointmentsImporter(Importer):
 
 @contextmanager
 def _copy_open() -> Iterator[Any]:
-    """One COPY stream kept open across batches while no new (practice, month) pair turns up
-    (files usually come sorted, so it is reopened a few times per file, not per batch). Its
-    writer thread sends rows to the server while this thread parses the next ones."""
+    """One COPY stream into the staging table, kept open across batches. Its writer thread
+    sends rows to the server while this thread parses the next ones."""
     from psycopg.copy import QueuedLibpqWriter
 
-    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         with raw.copy(
-            f"COPY {table} (practice_id, month, patient_key, appointments, age_band, sex) "
+            f"COPY {STAGING} (practice_id, month, patient_key, appointments, age_band, sex) "
             "FROM STDIN",
             writer=QueuedLibpqWriter(raw),
         ) as copy:
@@ -175,13 +158,11 @@ def _copy_open() -> Iterator[Any]:
 
 
 def _insert(records: list[tuple[Any, ...]]) -> None:
-    """Elsewhere (SQLite), one prepared INSERT run for the batch: building a model instance
-    per row would cost more than the insert itself."""
-    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    """Elsewhere (SQLite), one prepared INSERT into the staging table for the batch."""
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} (practice_id, month, patient_key, appointments, age_band, sex) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO {STAGING} (practice_id, month, patient_key, appointments, age_band, "
+            "sex) VALUES (%s, %s, %s, %s, %s, %s)",
             [(p, m.isoformat(), k, n, a, s) for p, m, k, n, a, s in records],
         )
 

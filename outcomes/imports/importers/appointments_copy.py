@@ -25,8 +25,10 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
-from outcomes.models import AppointmentCount, AppointmentExtract
+from outcomes.models import AppointmentCount, AppointmentExtract, PatientKey
+from outcomes.partitions import month_partitions_ensure
 from socialrx.validators import nhs_number_is_valid, normalise_nhs_number
 
 from ..columns import Invalid, parse_month
@@ -94,7 +96,9 @@ def _decoded_lines(f: IO[bytes]) -> Iterator[str]:
         yield from io.StringIO(rest.decode("utf-8"), newline="")
 
 
-def _staging_create(cursor: Any) -> None:
+def staging_create(cursor: Any) -> None:
+    """The temporary table an import's rows wait in until ``staged_merge`` (either path, on
+    either database)."""
     cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {STAGING} (practice_id bigint, month date, "
@@ -153,9 +157,8 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
     rows = 0
     buf: list[str] = []
     append = buf.append
-    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
     with connection.cursor() as cursor:
-        _staging_create(cursor)
+        staging_create(cursor)
         raw = cursor.cursor
         with raw.copy(
             f"COPY {STAGING} (practice_id, month, patient_key, appointments, age_band, sex) "
@@ -223,32 +226,57 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
                 copy.write("".join(buf))
                 buf.clear()
         result.rows = rows
-        _merge(cursor, table, result)
-        cursor.execute(f"DROP TABLE {STAGING}")
+        staged_merge(cursor, result)
 
 
-def _merge(cursor: Any, table: str, result: ImportResult) -> None:
-    """Replace each (practice, month) extract in the staging table, set-based. A patient twice
-    for one pair fails the INSERT on the unique constraint (the general path then names the
-    lines)."""
-    cursor.execute(f"ANALYZE {STAGING}")
-    # The sort below (a file's rows in index order) in memory, not in temporary files.
-    cursor.execute(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")
-    cursor.execute(
-        f"DELETE FROM {table} a USING (SELECT DISTINCT practice_id, month FROM {STAGING}) s "
-        "WHERE a.practice_id = s.practice_id AND a.month = s.month"
+def staged_merge(cursor: Any, result: ImportResult) -> None:
+    """Replace each (practice, month) extract in the staging table, set-based, then drop the
+    staging table: the pairs' earlier rows are deleted (month by month, so that on PostgreSQL
+    each delete reads one partition), keys not seen before get their ids, the rows are
+    inserted in primary-key order, and the extracts' row counts are set. A patient twice for
+    one pair fails the INSERT on the primary key (the general path then names the lines)."""
+    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    keys = connection.ops.quote_name(PatientKey._meta.db_table)
+    extract = connection.ops.quote_name(AppointmentExtract._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        cursor.execute(f"ANALYZE {STAGING}")
+        # The sort below (a file's rows in index order) in memory, not in temporary files.
+        cursor.execute(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")
+    cursor.execute(f"SELECT DISTINCT month FROM {STAGING} ORDER BY month")
+    months = [month for (month,) in cursor.fetchall()]
+    if postgres:
+        month_partitions_ensure(months)
+    for month in months:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE month = %s AND practice_id IN "
+            f"(SELECT DISTINCT practice_id FROM {STAGING} WHERE month = %s)",
+            [month, month],
+        )
+        result.deleted += max(cursor.rowcount, 0)
+    new_keys = (
+        f"SELECT DISTINCT s.patient_key FROM {STAGING} s WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {keys} k WHERE k.key = s.patient_key)"
     )
-    result.deleted = max(cursor.rowcount, 0)
+    if postgres:
+        cursor.execute(
+            f"INSERT INTO {keys} (key) {new_keys} ORDER BY 1 ON CONFLICT (key) DO NOTHING"
+        )
+    else:
+        cursor.execute(f"INSERT OR IGNORE INTO {keys} (key) {new_keys}")
     cursor.execute(
-        f"INSERT INTO {table} (practice_id, month, patient_key, appointments, age_band, sex) "
-        f"SELECT practice_id, month, patient_key, appointments, age_band, sex FROM {STAGING} "
-        'ORDER BY practice_id, patient_key COLLATE "C", month'
+        f"INSERT INTO {table} (practice_id, patient_id, month, appointments, age_band, sex) "
+        f"SELECT s.practice_id, k.id, s.month, s.appointments, s.age_band, s.sex "
+        f"FROM {STAGING} s JOIN {keys} k ON k.key = s.patient_key "
+        "ORDER BY s.practice_id, k.id, s.month"
     )
     result.created = max(cursor.rowcount, 0)
-    extract = connection.ops.quote_name(AppointmentExtract._meta.db_table)
     cursor.execute(
         f"INSERT INTO {extract} (practice_id, month, rows, imported_at) "
-        f"SELECT practice_id, month, COUNT(*), now() FROM {STAGING} GROUP BY practice_id, month "
+        f"SELECT practice_id, month, COUNT(*), %s FROM {STAGING} WHERE 1 = 1 "
+        "GROUP BY practice_id, month "
         "ON CONFLICT (practice_id, month) DO UPDATE "
-        "SET rows = EXCLUDED.rows, imported_at = EXCLUDED.imported_at"
+        "SET rows = EXCLUDED.rows, imported_at = EXCLUDED.imported_at",
+        [connection.ops.adapt_datetimefield_value(timezone.now())],
     )
+    cursor.execute(f"DROP TABLE {STAGING}")
