@@ -18,10 +18,10 @@ from outcomes.models import AppointmentCount
 from tests.outcomes.factories import (
     ALL,
     AppointmentCountFactory,
-    patient_for,
     AppointmentExtractFactory,
     PersonFactory,
     nhs_number,
+    patient_for,
     snapshot_rows,
 )
 from tests.referrals.factories import ReferralFactory
