@@ -131,9 +131,9 @@ def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
                 GROUP BY a.practice_id, a.patient_id""",
             [*params, date_param(month_start(first)), date_param(month_end(last))],
         )
-        # The before/after cohort too: both halves read it (one row per person, with the
-        # per-person "before" and "after" read through the index).
-        cohort, cohort_params = cohort_sql(start, end, window)
+        # The before/after cohort too: both halves read it (one row per person, its "before"
+        # and "after", age band and sex in the extracts read from the per-patient table).
+        cohort, cohort_params = cohort_sql(start, end, window, patients=PATIENTS_TABLE)
         cursor.execute(f"DROP TABLE IF EXISTS {demand.COHORT_TABLE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {demand.COHORT_TABLE} AS WITH {cohort} SELECT * FROM cohort",
@@ -189,6 +189,19 @@ def comparison_sql(
             WHERE practice_id IN (SELECT practice_id FROM index_month)"""
         wide_params = []
 
+    if patients is None:
+        # The referred person's age band and sex in the extracts' "before" months.
+        attributes = f"""(SELECT MAX(a.age_band) FROM {T["appointments"]} a
+                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
+                    AND a.month BETWEEN %s AND %s) AS age_band,
+                (SELECT MAX(a.sex) FROM {T["appointments"]} a
+                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
+                    AND a.month BETWEEN %s AND %s) AS sex"""
+        attribute_params = [*before, *before]
+    else:  # the same, read with the cohort from the per-patient table
+        attributes = "b.extract_age_band AS age_band, b.extract_sex AS sex"
+        attribute_params = []
+
     def choose(column: str) -> str:
         cases = " ".join(f"WHEN {m0} THEN w.{column}_{i}" for i, m0 in enumerate(m0s))
         return f"CASE im.m0 {cases} END"
@@ -207,12 +220,7 @@ def comparison_sql(
         index_month AS (SELECT DISTINCT practice_id, m0 FROM before_after WHERE pre > 0),
         treated_attributes AS (
             SELECT b.person_id, b.practice_id, b.m0, b.patient_key, b.pre, b.post,
-                (SELECT MAX(a.age_band) FROM {T["appointments"]} a
-                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
-                    AND a.month BETWEEN %s AND %s) AS age_band,
-                (SELECT MAX(a.sex) FROM {T["appointments"]} a
-                 WHERE a.practice_id = b.practice_id AND a.patient_id = b.patient_id
-                    AND a.month BETWEEN %s AND %s) AS sex
+                {attributes}
             FROM before_after b WHERE b.pre > 0
         ),
         treated AS MATERIALIZED (
@@ -275,13 +283,7 @@ def comparison_sql(
             WHERE b.pre > 0
         )
     """
-    params = [
-        *params,
-        *before,
-        *before,
-        *wide_params,
-        window,
-    ]
+    params = [*params, *attribute_params, *wide_params, window]
     return ctes, params
 
 

@@ -47,10 +47,13 @@ def cohort_months(start: dt.date, end: dt.date) -> tuple[int, int]:
 
 
 def cohort_sql(
-    start: dt.date, end: dt.date, window: int, *, name: str = "cohort"
+    start: dt.date, end: dt.date, window: int, *, name: str = "cohort", patients: str = ""
 ) -> tuple[str, list[Any]]:
     """CTEs ending in ``name``: the before/after cohort of [start, end], one row per person
-    with the ``pa`` columns, ``m0``, ``pre`` and ``post``."""
+    with the ``pa`` columns, ``m0``, ``patient_id``, ``pre`` and ``post``. With ``patients``
+    (the demand job's per-patient table, ``comparison.patient_pass``), ``pre`` and ``post``
+    are read from it, with the patient's age band and sex in the extracts
+    (``extract_age_band``, ``extract_sex``), instead of from each person's rows."""
     pa_sql, pa_params = person_attributes(end)
     first, last = cohort_months(start, end)
 
@@ -61,8 +64,26 @@ def cohort_sql(
                  WHERE a.practice_id = c.practice_id AND a.patient_id = c.patient_id
                     AND a.month BETWEEN {month_date(low)} AND {month_date(high)})"""
 
-    # pre and post are read per person; only the cohort's own rows are touched, never the
-    # whole appointments table.
+    if patients:
+        # The per-patient table has each index month's "before" and "after" totals; a
+        # cohort member's index month is one of them (m0 + W ends in [start, end]).
+        def choose(column: str) -> str:
+            cases = " ".join(
+                f"WHEN {m0} THEN w.{column}_{i}"
+                for i, m0 in enumerate(range(first - window, last - window + 1))
+            )
+            return f"COALESCE(CASE c.m0 {cases} END, 0)" if cases else "0"
+
+        pre_post = f"""{choose("pre")} AS pre, {choose("post")} AS post,
+                w.age_band AS extract_age_band, w.sex AS extract_sex"""
+        joined = f"""LEFT JOIN {patients} w
+                ON w.practice_id = c.practice_id AND w.patient_id = c.patient_id"""
+    else:
+        # pre and post are read per person; only the cohort's own rows are touched, never
+        # the whole appointments table.
+        pre_post = f"""{months_sum(f"c.m0 - {int(window)}", "c.m0 - 1")} AS pre,
+                {months_sum("c.m0 + 1", f"c.m0 + {int(window)}")} AS post"""
+        joined = ""
     ctes = f"""
         pa AS ({pa_sql}),
         first_referral AS (
@@ -80,10 +101,8 @@ def cohort_sql(
                 AND fr.m0 + %s BETWEEN %s AND %s
         ),
         {name} AS MATERIALIZED (
-            SELECT c.*,
-                {months_sum(f"c.m0 - {int(window)}", "c.m0 - 1")} AS pre,
-                {months_sum("c.m0 + 1", f"c.m0 + {int(window)}")} AS post
-            FROM candidates c
+            SELECT c.*, {pre_post}
+            FROM candidates c {joined}
             WHERE (SELECT COUNT(*) FROM extract_month e
                    WHERE e.practice_id = c.practice_id
                        AND e.m BETWEEN c.m0 - %s AND c.m0 + %s) = %s

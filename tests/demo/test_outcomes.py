@@ -47,7 +47,7 @@ def test_seed_makes_extracts_skewed_attendance_and_full_dashboards():
     rows = AppointmentCount.objects.filter(practice=practice)
     assert 0 < rows.count() < list_size * 24
     assert not rows.filter(appointments=0).exists()
-    assert rows.filter(patient_key=person.patient_key).exists()
+    assert rows.filter(patient__key=person.patient_key).exists()
     assert set(MetricSnapshot.objects.values_list("metric", flat=True)) == set(METRIC_NAMES)
     # The current quarter, the seven before it (the trend pages' two years) and 12 months.
     assert MetricSnapshot.objects.values("start", "end").distinct().count() == 9
