@@ -264,8 +264,9 @@ def _csv_write(path: Path, practice_codes: list[str]) -> int:
 
     codes = ", ".join(f"'{c}'" for c in practice_codes)
     query = f"""COPY (
-        SELECT pr.ods_code, to_char(a.month, 'YYYY-MM'), a.patient_key, a.appointments
+        SELECT pr.ods_code, to_char(a.month, 'YYYY-MM'), k.key, a.appointments
         FROM {T["appointments"]} a JOIN {T["practice"]} pr ON pr.id = a.practice_id
+        JOIN {T["patient_keys"]} k ON k.id = a.patient_id
         WHERE pr.ods_code IN ({codes}) ORDER BY pr.ods_code, a.month
     ) TO STDOUT WITH (FORMAT csv)"""
     lines = 0

@@ -72,11 +72,19 @@ class AppointmentCount(models.Model):
     a metric job reads only the months it needs."""
 
     pk = models.CompositePrimaryKey("practice_id", "patient_id", "month")
+    # No foreign key constraints in the database: an import checks every row's practice and
+    # makes its keys in the same statement that writes the rows, keys are never removed, and
+    # Django deletes a practice's rows with the practice. Checking two constraints per row at
+    # commit would cost more than the rest of writing an extract.
     practice = models.ForeignKey(
-        Practice, on_delete=models.CASCADE, related_name="+", db_index=False
+        Practice, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     patient = models.ForeignKey(
-        PatientKey, on_delete=models.PROTECT, related_name="+", db_index=False
+        PatientKey,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     month = models.DateField()
     appointments = models.PositiveIntegerField()

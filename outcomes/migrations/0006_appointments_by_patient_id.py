@@ -1,7 +1,8 @@
 """Appointment rows name their patient by a small integer (``PatientKey``) instead of the
 64-character key, with (practice, patient, month) as the primary key and no surrogate id; on
 PostgreSQL the table is partitioned by month (range partitions made as extracts arrive, and a
-default partition for anything else). Existing rows are carried over, keys and all."""
+default partition for anything else). Existing rows are carried over, keys and all. The rows
+carry no foreign key constraints (see the model)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -26,10 +27,8 @@ def _old_table_aside(apps, schema_editor):
 
 POSTGRES_TABLE = f"""
     CREATE TABLE {TABLE} (
-        practice_id bigint NOT NULL
-            REFERENCES socialrx_practice (id) DEFERRABLE INITIALLY DEFERRED,
-        patient_id bigint NOT NULL
-            REFERENCES {KEYS} (id) DEFERRABLE INITIALLY DEFERRED,
+        practice_id bigint NOT NULL,
+        patient_id bigint NOT NULL,
         month date NOT NULL,
         appointments integer NOT NULL CHECK (appointments >= 0),
         age_band varchar(7) NOT NULL DEFAULT '',
@@ -124,6 +123,7 @@ class Migration(migrations.Migration):
                         (
                             "patient",
                             models.ForeignKey(
+                                db_constraint=False,
                                 db_index=False,
                                 on_delete=django.db.models.deletion.PROTECT,
                                 related_name="+",
@@ -133,6 +133,7 @@ class Migration(migrations.Migration):
                         (
                             "practice",
                             models.ForeignKey(
+                                db_constraint=False,
                                 db_index=False,
                                 on_delete=django.db.models.deletion.CASCADE,
                                 related_name="+",
