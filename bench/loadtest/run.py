@@ -151,17 +151,41 @@ def processes_under(root: int) -> list[int]:
     return found
 
 
-def cpu_and_rss(pids: list[int]) -> tuple[float, float]:
-    """CPU seconds used so far and resident memory (MB) of ``pids`` together."""
-    cpu = rss = 0.0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of ``pids`` still running."""
+    out = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / CLK_TCK
+            out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
+def cpu_and_rss(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far and resident memory (MB) of ``pids`` together."""
+    cpu = sum(cpu_by_pid(pids).values())
+    rss = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     rss += int(line.split()[1]) / 1024
     return cpu, rss
+
+
+class CpuCounter:
+    """CPU seconds used by a changing set of processes, counted from one sample to the next
+    for each process: a process that ends keeps what it used (a plain sum over the processes
+    running would fall when a database backend exits)."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, float] = {}
+        self.total = 0.0
+
+    def add(self, now: dict[int, float]) -> float:
+        self.total += sum(max(0.0, cpu - self.last.get(pid, cpu)) for pid, cpu in now.items())
+        self.last = now
+        return self.total
 
 
 def database_backends(url: str) -> list[int]:
@@ -191,13 +215,17 @@ class Sampler(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        last_cpu, last_t = cpu_and_rss(processes_under(self.root))[0], time.monotonic()
+        app, database = CpuCounter(), CpuCounter()
+        last_cpu = app.add(cpu_by_pid(processes_under(self.root)))
+        database.add(cpu_by_pid(database_backends(self.url)))
+        last_t = time.monotonic()
         while not self.stopping.wait(1.0):
-            cpu, rss = cpu_and_rss(processes_under(self.root))
+            pids = processes_under(self.root)
+            cpu, rss = app.add(cpu_by_pid(pids)), cpu_and_rss(pids)[1]
             now = time.monotonic()
             load = float(Path("/proc/loadavg").read_text().split()[0])
             self.samples.append(((cpu - last_cpu) / (now - last_t), rss, load, now))
-            self.totals.append((now, cpu, cpu_and_rss(database_backends(self.url))[0]))
+            self.totals.append((now, cpu, database.add(cpu_by_pid(database_backends(self.url)))))
             last_cpu, last_t = cpu, now
 
     def cpu_since(self, since: float) -> tuple[float, float]:

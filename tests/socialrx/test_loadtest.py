@@ -61,3 +61,16 @@ def test_every_path_the_locustfile_asks_for_resolves(path):
 )
 def test_every_page_of_the_scenario_is_a_url_of_the_site(name):
     assert reverse(name, args=EXAMPLE_ARGS.get(name, []))
+
+
+def test_cpu_per_page_counts_what_ended_processes_used():
+    """A database backend that exits keeps the CPU it used; one that starts is counted from
+    its first sample; the total never falls."""
+    from bench.loadtest.run import CpuCounter
+
+    counter = CpuCounter()
+    assert counter.add({1: 10.0, 2: 5.0}) == 0.0
+    assert counter.add({1: 11.0, 2: 7.0}) == 3.0
+    assert counter.add({1: 11.5}) == 3.5  # 2 exited: its 2 s stay counted
+    assert counter.add({1: 12.0, 3: 100.0}) == 4.0  # 3 is new: counted from here
+    assert counter.add({1: 12.0, 3: 101.0}) == 5.0
