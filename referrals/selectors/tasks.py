@@ -30,19 +30,27 @@ def task_get_for(*, user: Any, pk: int) -> Task:
     )
 
 
-def _with_shown_on(tasks: QuerySet[Task]) -> Any:  # annotated: the type checker cannot see shown_on
+def _shown_on(tasks: QuerySet[Task]) -> Any:  # annotated: the type checker cannot see shown_on
     """``shown_on``: the due date, or the snooze date where that is later."""
     return tasks.annotate(
         shown_on=Case(
             When(snoozed_until__gt=F("due_on"), then=F("snoozed_until")),
             default=F("due_on"),
         )
-    ).select_related("person", "assigned_to", "connection__asset")
+    )
+
+
+def _with_shown_on(tasks: QuerySet[Task]) -> Any:
+    return _shown_on(tasks).select_related("person", "assigned_to", "connection__asset")
 
 
 def tasks_open_for_person(*, person: Any) -> QuerySet[Task]:
-    return _with_shown_on(Task.objects.filter(person=person, status=TaskStatus.OPEN)).order_by(
-        "shown_on", "id"
+    # Through the person's own manager: each task points back to ``person`` without joining
+    # the person's row again.
+    return (
+        _shown_on(person.tasks.filter(status=TaskStatus.OPEN))
+        .select_related("assigned_to", "connection__asset")
+        .order_by("shown_on", "id")
     )
 
 

@@ -233,6 +233,8 @@ def caseload(request: SignedInRequest) -> HttpResponse:
 def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> HttpResponse:
     record = person_record(person=person)
     consents = consent_current(person=person)
+    # Read once, for the named link worker's select and the tasks' "give to" lists.
+    link_workers = team_link_workers(team_id=person.team_id)
     latest_attempt = record.contact_attempts[0] if record.contact_attempts else None
     context = {
         "person": person,
@@ -247,7 +249,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "link_worker_form": forms.get("link_worker_form")
         or LinkWorkerForm(
             initial={"link_worker": person.link_worker_id},
-            link_workers=team_link_workers(team_id=person.team_id),
+            link_workers=link_workers,
         ),
         "goal_form": forms.get("goal_form") or GoalForm(),
         "note_form": forms.get("note_form") or CaseNoteForm(),
@@ -258,7 +260,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
             person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
         ),
         "tasks": list(tasks_open_for_person(person=person)),
-        "link_workers": list(team_link_workers(team_id=person.team_id)),
+        "link_workers": list(link_workers),
         "today": timezone.localdate(),
         "back": "person",
         "contact_form": forms.get("contact_form")
