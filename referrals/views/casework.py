@@ -117,6 +117,7 @@ KEEPERS_NOT_ASKED = (
 )
 
 CASELOAD_PAGE_SIZE = 25
+STATUS_LABELS = dict(ReferralStatus.choices)
 T = "referrals/casework/"
 
 
@@ -205,6 +206,7 @@ def caseload(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     for person in page.object_list:
         person.age = _age_on(person.date_of_birth, today)  # type: ignore[attr-defined]
+        person.status_label = STATUS_LABELS.get(person.current_status)  # type: ignore[attr-defined]
     pages = {}
     if page.has_previous():
         params = _caseload_params(values, page=page.previous_page_number())
@@ -222,7 +224,6 @@ def caseload(request: SignedInRequest) -> HttpResponse:
         "pages": pages,
         "columns": _caseload_columns(values),
         "state": _caseload_params(values),
-        "status_choices": ReferralStatus.choices,
     }
     return render_page(request, f"{T}caseload.html", "results", context)
 
