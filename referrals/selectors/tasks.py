@@ -14,7 +14,7 @@ from socialrx.http import get_in_scope_or_404
 from socialrx.models import Practice
 
 from ..access import people_for
-from ..models import Appointment, Referral, ReferralStatus, Task, TaskStatus
+from ..models import Appointment, Connection, Referral, ReferralStatus, Task, TaskStatus
 
 WEEK = 7
 
@@ -44,14 +44,22 @@ def _with_shown_on(tasks: QuerySet[Task]) -> Any:
     return _shown_on(tasks).select_related("person", "assigned_to", "connection__asset")
 
 
-def tasks_open_for_person(*, person: Any) -> QuerySet[Task]:
-    # Through the person's own manager: each task points back to ``person`` without joining
-    # the person's row again.
-    return (
+def tasks_open_for_person(*, person: Any, connections: list[Connection]) -> list[Task]:
+    """The person's open tasks, by when they are shown. ``connections``: the person's
+    connections, already read with their groups for the same page; a task about one of them
+    points to it rather than joining it (and its group's many columns) again. Through the
+    person's own manager, each task points back to ``person`` without joining it either."""
+    tasks = list(
         _shown_on(person.tasks.filter(status=TaskStatus.OPEN))
-        .select_related("assigned_to", "connection__asset")
+        .select_related("assigned_to")
         .order_by("shown_on", "id")
     )
+    read = {c.pk: c for c in connections}
+    for task in tasks:
+        # A task about a connection not among them (there should be none) reads it when shown.
+        if task.connection_id in read:
+            task.connection = read[task.connection_id]
+    return tasks
 
 
 @dataclass

@@ -260,7 +260,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "appointments": list(
             person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
         ),
-        "tasks": list(tasks_open_for_person(person=person)),
+        "tasks": tasks_open_for_person(person=person, connections=record.connections),
         "link_workers": list(link_workers),
         "today": timezone.localdate(),
         "back": "person",
