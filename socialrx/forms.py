@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.forms.renderers import Jinja2
+from django.forms.renderers import BaseRenderer, Jinja2
 from django.forms.widgets import DateTimeBaseInput
 
 from .validators import FREE_TEXT_MAX_LENGTH, validate_uk_phone
@@ -41,7 +41,7 @@ class NhsFormMixin:
     ``required_messages`` says, field by field, what to enter when it is left empty: an error
     summary of three "This field is required." tells nobody which field is meant."""
 
-    default_renderer = WIDGET_RENDERER
+    default_renderer: BaseRenderer | type[BaseRenderer] | None = WIDGET_RENDERER
     required_messages: dict[str, str] = {}
     fields: dict[str, forms.Field]
     add_prefix: Any

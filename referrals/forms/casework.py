@@ -262,8 +262,8 @@ class LinkWorkerForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, link_workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["link_worker"]
-        field.queryset = link_workers  # type: ignore[attr-defined]
+        field = cast(forms.ModelChoiceField, self.fields["link_worker"])
+        field.queryset = link_workers
         field.widget.choices = _ReadOnceChoices(field, link_workers)  # type: ignore[attr-defined]
 
 
