@@ -99,7 +99,6 @@ def caseload_for(
             current_status=_latest_referral("status"),
             current_closed_on=_latest_referral("closed_on"),
             current_received_on=_latest_referral("received_on"),
-            current_referral_id=_latest_referral("id"),
             has_possible_match=Exists(
                 Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
             ),
