@@ -228,6 +228,29 @@ class PersonForm(VersionedFormMixin, _RequiredMessages, NhsFormMixin, forms.Mode
         return format_postcode(value) if value else ""
 
 
+class _ReadOnceChoices(forms.models.ModelChoiceIterator):
+    """A model choice widget's options from the rows of the queryset given, read once (and
+    shared with whoever else reads that queryset): the default iterator queries each time the
+    widget goes through its options, twice a render. The field's own queryset still checks
+    the choice posted."""
+
+    def __init__(self, field: forms.ModelChoiceField, rows: Any) -> None:
+        super().__init__(field)
+        self.rows = rows
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.rows:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.rows) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.rows)
+
+
 class LinkWorkerForm(_RequiredMessages, NhsFormMixin, forms.Form):
     required_messages = {
         "link_worker": "Choose a link worker",
@@ -239,7 +262,9 @@ class LinkWorkerForm(_RequiredMessages, NhsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, link_workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["link_worker"].queryset = link_workers  # type: ignore[attr-defined]
+        field = cast(forms.ModelChoiceField, self.fields["link_worker"])
+        field.queryset = link_workers
+        field.widget.choices = _ReadOnceChoices(field, link_workers)  # type: ignore[attr-defined]
 
 
 class StatusChangeForm(_RequiredMessages, NhsFormMixin, forms.Form):

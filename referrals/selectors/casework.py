@@ -99,7 +99,6 @@ def caseload_for(
             current_status=_latest_referral("status"),
             current_closed_on=_latest_referral("closed_on"),
             current_received_on=_latest_referral("received_on"),
-            current_referral_id=_latest_referral("id"),
             has_possible_match=Exists(
                 Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
             ),
@@ -268,10 +267,10 @@ class PersonRecord:
 
 def person_record(*, person: Person) -> PersonRecord:
     """Everything on a person's page in a fixed number of queries, whatever its length."""
+    # Joined: what the page shows of each row, no more (every column joined is compiled into
+    # the query on each request).
     referrals = list(
-        person.referrals.select_related(
-            "referring_practice", "link_worker", "possible_match"
-        ).prefetch_related(
+        person.referrals.select_related("referring_practice", "possible_match").prefetch_related(
             Prefetch(
                 "status_changes",
                 queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
@@ -284,9 +283,9 @@ def person_record(*, person: Person) -> PersonRecord:
             "held_by", "friends_observation", "swemwbs", "ons4"
         ).order_by("-held_on", "-id")
     )
-    goals = list(person.goals.select_related("created_by").order_by("created_at", "id"))
+    goals = list(person.goals.order_by("created_at", "id"))
     connections = list(
-        person.connections.select_related("asset", "made_by")
+        person.connections.select_related("asset")
         .prefetch_related(
             Prefetch(
                 "outcome_changes",

@@ -246,7 +246,8 @@ def sample_values(*, user: Any) -> dict[str, str]:
 
 
 def messages_for_person(*, person: Person) -> QuerySet[Message]:
-    return person.messages.select_related("sent_by", "appointment").order_by("-created_at", "-id")
+    """The messages on the person's page, newest first, with who sent them."""
+    return person.messages.select_related("sent_by").order_by("-created_at", "-id")
 
 
 def appointments_to_remind(*, person: Person, now: dt.datetime | None = None) -> list[Appointment]:

@@ -14,7 +14,7 @@ from socialrx.http import get_in_scope_or_404
 from socialrx.models import Practice
 
 from ..access import people_for
-from ..models import Appointment, Referral, ReferralStatus, Task, TaskStatus
+from ..models import Appointment, Connection, Referral, ReferralStatus, Task, TaskStatus
 
 WEEK = 7
 
@@ -30,20 +30,36 @@ def task_get_for(*, user: Any, pk: int) -> Task:
     )
 
 
-def _with_shown_on(tasks: QuerySet[Task]) -> Any:  # annotated: the type checker cannot see shown_on
+def _shown_on(tasks: QuerySet[Task]) -> Any:  # annotated: the type checker cannot see shown_on
     """``shown_on``: the due date, or the snooze date where that is later."""
     return tasks.annotate(
         shown_on=Case(
             When(snoozed_until__gt=F("due_on"), then=F("snoozed_until")),
             default=F("due_on"),
         )
-    ).select_related("person", "assigned_to", "connection__asset")
-
-
-def tasks_open_for_person(*, person: Any) -> QuerySet[Task]:
-    return _with_shown_on(Task.objects.filter(person=person, status=TaskStatus.OPEN)).order_by(
-        "shown_on", "id"
     )
+
+
+def _with_shown_on(tasks: QuerySet[Task]) -> Any:
+    return _shown_on(tasks).select_related("person", "assigned_to", "connection__asset")
+
+
+def tasks_open_for_person(*, person: Any, connections: list[Connection]) -> list[Task]:
+    """The person's open tasks, by when they are shown. ``connections``: the person's
+    connections, already read with their groups for the same page; a task about one of them
+    points to it rather than joining it (and its group's many columns) again. Through the
+    person's own manager, each task points back to ``person`` without joining it either."""
+    tasks = list(
+        _shown_on(person.tasks.filter(status=TaskStatus.OPEN))
+        .select_related("assigned_to")
+        .order_by("shown_on", "id")
+    )
+    read = {c.pk: c for c in connections}
+    for task in tasks:
+        # A task about a connection not among them (there should be none) reads it when shown.
+        if task.connection_id in read:
+            task.connection = read[task.connection_id]
+    return tasks
 
 
 @dataclass

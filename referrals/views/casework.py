@@ -117,6 +117,7 @@ KEEPERS_NOT_ASKED = (
 )
 
 CASELOAD_PAGE_SIZE = 25
+STATUS_LABELS = dict(ReferralStatus.choices)
 T = "referrals/casework/"
 
 
@@ -205,6 +206,7 @@ def caseload(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     for person in page.object_list:
         person.age = _age_on(person.date_of_birth, today)  # type: ignore[attr-defined]
+        person.status_label = STATUS_LABELS.get(person.current_status)  # type: ignore[attr-defined]
     pages = {}
     if page.has_previous():
         params = _caseload_params(values, page=page.previous_page_number())
@@ -222,7 +224,6 @@ def caseload(request: SignedInRequest) -> HttpResponse:
         "pages": pages,
         "columns": _caseload_columns(values),
         "state": _caseload_params(values),
-        "status_choices": ReferralStatus.choices,
     }
     return render_page(request, f"{T}caseload.html", "results", context)
 
@@ -233,6 +234,8 @@ def caseload(request: SignedInRequest) -> HttpResponse:
 def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> HttpResponse:
     record = person_record(person=person)
     consents = consent_current(person=person)
+    # Read once, for the named link worker's select and the tasks' "give to" lists.
+    link_workers = team_link_workers(team_id=person.team_id)
     latest_attempt = record.contact_attempts[0] if record.contact_attempts else None
     context = {
         "person": person,
@@ -247,7 +250,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "link_worker_form": forms.get("link_worker_form")
         or LinkWorkerForm(
             initial={"link_worker": person.link_worker_id},
-            link_workers=team_link_workers(team_id=person.team_id),
+            link_workers=link_workers,
         ),
         "goal_form": forms.get("goal_form") or GoalForm(),
         "note_form": forms.get("note_form") or CaseNoteForm(),
@@ -257,8 +260,8 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "appointments": list(
             person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
         ),
-        "tasks": list(tasks_open_for_person(person=person)),
-        "link_workers": list(team_link_workers(team_id=person.team_id)),
+        "tasks": tasks_open_for_person(person=person, connections=record.connections),
+        "link_workers": list(link_workers),
         "today": timezone.localdate(),
         "back": "person",
         "contact_form": forms.get("contact_form")

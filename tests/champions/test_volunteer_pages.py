@@ -411,4 +411,4 @@ def test_groups_include_one_started_while_they_were_referred(client_for, volunte
     AssetFactory(name="Someone else's group")
     content = client_for(volunteer).get(reverse("champions:groups")).content.decode()
     assert started.name in content
-    assert "Someone else&#x27;s group" not in content and "Someone else's group" not in content
+    assert "Someone else" not in content

@@ -393,16 +393,15 @@ def test_person_page_query_count_does_not_grow_with_the_record(
     add_records()
     client.get(reverse("referrals:person", args=[person.pk]))
     # session, user, person, referrals, status changes, feedback, conversations, goals,
-    # connections, outcome changes, groups' answers, notes, contact attempts, consent, audit insert, team link workers (twice: the
-    # select widget peeks at its first choice to decide on the required attribute), open tasks,
-    # the team's link workers once more for the tasks' "give to" choices, appointments, the
-    # places offered for booking (the team's practices, places its appointments used), and
-    # messages sent to them
-    with django_assert_num_queries(23):
+    # connections, outcome changes, groups' answers, notes, contact attempts, consent, audit
+    # insert, the team's link workers (once, for both the named link worker's select and the
+    # tasks' "give to" choices), open tasks, appointments, the places offered for booking (the
+    # team's practices, places its appointments used), and messages sent to them
+    with django_assert_num_queries(21):
         client.get(reverse("referrals:person", args=[person.pk]))
     for _ in range(4):
         add_records()
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(21):
         response = client.get(reverse("referrals:person", args=[person.pk]))
     assert response.content.decode().count("Rang") == 0
     assert response.content.decode().count("Goal agreed") == 5

@@ -102,7 +102,8 @@ def test_volunteer_refers_on_behalf_of_their_group(client_for, volunteer):
     AssetFactory(name="Someone else's group")
     client = client_for(volunteer)
     page = client.get(COMMUNITY).content.decode()
-    assert "Canal Gardeners" in page and "Someone else&#x27;s group" not in page
+    # Up to the apostrophe, which a select's options escape differently from page text.
+    assert "Canal Gardeners" in page and "Someone else" not in page
     client.post(COMMUNITY, community_data(on_behalf="group", referring_asset=str(group.pk)))
     referral = Referral.objects.get()
     assert referral.referring_asset == group
