@@ -173,48 +173,38 @@ def _convert_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
     return sql, params
 
 
+RESOLVED = "appointment_resolved"
+
+
 def staged_merge(cursor: Any, result: ImportResult) -> None:
     """Replace each (practice, month) extract in the staging table, set-based, then drop the
-    staging table: the pairs' earlier rows are deleted (month by month, so that on PostgreSQL
-    each delete reads one partition), keys not seen before get their ids, the rows are
-    inserted in primary-key order, and the extracts' row counts are set. A patient twice for
-    one pair fails the INSERT on the primary key (the general path then names the lines)."""
-    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    staging table. Keys not seen before get their ids; ``result.deleted`` counts the pairs'
+    earlier rows and ``result.created`` the file's rows, whichever way they are written; the
+    extracts' row counts are set. A patient twice for one pair fails with an integrity error
+    (the general path then names the lines)."""
     keys = connection.ops.quote_name(PatientKey._meta.db_table)
     extract = connection.ops.quote_name(AppointmentExtract._meta.db_table)
     postgres = connection.vendor == "postgresql"
     if postgres:
         cursor.execute(f"ANALYZE {STAGING}")
-        # The sort below (a file's rows in index order) in memory, not in temporary files.
+        # The sorts and hashes below in memory, not in temporary files.
         cursor.execute(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")
-    cursor.execute(f"SELECT DISTINCT month FROM {STAGING} ORDER BY month")
-    months = [month for (month,) in cursor.fetchall()]
-    if postgres:
-        month_partitions_ensure(months)
-    for month in months:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE month = %s AND practice_id IN "
-            f"(SELECT DISTINCT practice_id FROM {STAGING} WHERE month = %s)",
-            [month, month],
-        )
-        result.deleted += max(cursor.rowcount, 0)
-    new_keys = (
-        f"SELECT DISTINCT s.patient_key FROM {STAGING} s WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {keys} k WHERE k.key = s.patient_key)"
-    )
-    if postgres:
-        cursor.execute(
-            f"INSERT INTO {keys} (key) {new_keys} ORDER BY 1 ON CONFLICT (key) DO NOTHING"
-        )
-    else:
-        cursor.execute(f"INSERT OR IGNORE INTO {keys} (key) {new_keys}")
     cursor.execute(
-        f"INSERT INTO {table} (practice_id, patient_id, month, appointments, age_band, sex) "
-        f"SELECT s.practice_id, k.id, s.month, s.appointments, s.age_band, s.sex "
-        f"FROM {STAGING} s JOIN {keys} k ON k.key = s.patient_key "
-        "ORDER BY s.practice_id, k.id, s.month"
+        f"SELECT month, practice_id FROM {STAGING} GROUP BY month, practice_id "
+        "ORDER BY month, practice_id"
     )
-    result.created = max(cursor.rowcount, 0)
+    pairs: dict[Any, list[int]] = {}
+    for month, practice_id in cursor.fetchall():
+        pairs.setdefault(month, []).append(practice_id)
+    if postgres:
+        month_partitions_ensure(list(pairs))
+        _changes_write(cursor, result, pairs)
+    else:
+        cursor.execute(
+            f"INSERT OR IGNORE INTO {keys} (key) SELECT DISTINCT s.patient_key FROM {STAGING} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.key = s.patient_key)"
+        )
+        _replace(cursor, result, pairs)
     cursor.execute(
         f"INSERT INTO {extract} (practice_id, month, rows, imported_at) "
         f"SELECT practice_id, month, COUNT(*), %s FROM {STAGING} WHERE 1 = 1 "
@@ -224,3 +214,79 @@ def staged_merge(cursor: Any, result: ImportResult) -> None:
         [connection.ops.adapt_datetimefield_value(timezone.now())],
     )
     cursor.execute(f"DROP TABLE {STAGING}")
+
+
+def _replace(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]]) -> None:
+    """Delete every row of the pairs, then insert the staged rows (SQLite)."""
+    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    keys = connection.ops.quote_name(PatientKey._meta.db_table)
+    for month, practices in pairs.items():
+        marks = ", ".join(["%s"] * len(practices))
+        cursor.execute(
+            f"DELETE FROM {table} WHERE month = %s AND practice_id IN ({marks})",
+            [month, *practices],
+        )
+        result.deleted += max(cursor.rowcount, 0)
+    cursor.execute(
+        f"INSERT INTO {table} (practice_id, patient_id, month, appointments, age_band, sex) "
+        f"SELECT s.practice_id, k.id, s.month, s.appointments, s.age_band, s.sex "
+        f"FROM {STAGING} s JOIN {keys} k ON k.key = s.patient_key "
+        "ORDER BY s.practice_id, k.id, s.month"
+    )
+    result.created = max(cursor.rowcount, 0)
+
+
+def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]]) -> None:
+    """Replace the pairs' rows by writing only what changed (PostgreSQL): rows no longer in
+    the extract are deleted, new rows inserted, rows whose count, age band or sex changed
+    updated, and identical rows left alone. A month's extract imported again unchanged then
+    writes nothing, and no row is deleted and inserted again in one transaction (a unique
+    check against the row just deleted costs a visit to it)."""
+    table = connection.ops.quote_name(AppointmentCount._meta.db_table)
+    keys = connection.ops.quote_name(PatientKey._meta.db_table)
+    cursor.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
+    # Each row with its key's id, found by one hash join (PostgreSQL hashes the file's side
+    # and reads the keys once); keys not seen before get their ids next, and only their rows
+    # are looked up again.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {RESOLVED} AS "
+        f"SELECT s.practice_id, k.id AS patient_id, s.month, s.appointments, s.age_band, s.sex, "
+        f"s.patient_key FROM {STAGING} s LEFT JOIN {keys} k ON k.key = s.patient_key"
+    )
+    result.created = max(cursor.rowcount, 0)
+    cursor.execute(
+        f"INSERT INTO {keys} (key) SELECT DISTINCT patient_key FROM {RESOLVED} "
+        "WHERE patient_id IS NULL ORDER BY 1 ON CONFLICT (key) DO NOTHING"
+    )
+    if cursor.rowcount:
+        cursor.execute(
+            f"UPDATE {RESOLVED} r SET patient_id = k.id FROM {keys} k "
+            "WHERE r.patient_id IS NULL AND k.key = r.patient_key"
+        )
+    # Unique: a patient twice for one practice and month fails here.
+    cursor.execute(f"CREATE UNIQUE INDEX ON {RESOLVED} (practice_id, patient_id, month)")
+    cursor.execute(f"ANALYZE {RESOLVED}")
+    for month, practices in pairs.items():
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE month = %s AND practice_id = ANY(%s)",
+            [month, practices],
+        )
+        result.deleted += cursor.fetchone()[0]
+        cursor.execute(
+            f"DELETE FROM {table} t WHERE t.month = %s AND t.practice_id = ANY(%s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {RESOLVED} r WHERE r.practice_id = t.practice_id "
+            "AND r.patient_id = t.patient_id AND r.month = t.month)",
+            [month, practices],
+        )
+    cursor.execute(
+        f"INSERT INTO {table} AS t "
+        "(practice_id, patient_id, month, appointments, age_band, sex) "
+        f"SELECT practice_id, patient_id, month, appointments, age_band, sex FROM {RESOLVED} "
+        "ORDER BY practice_id, patient_id, month "
+        "ON CONFLICT (practice_id, patient_id, month) DO UPDATE "
+        "SET appointments = EXCLUDED.appointments, age_band = EXCLUDED.age_band, "
+        "sex = EXCLUDED.sex "
+        "WHERE (t.appointments, t.age_band, t.sex) "
+        "IS DISTINCT FROM (EXCLUDED.appointments, EXCLUDED.age_band, EXCLUDED.sex)"
+    )
+    cursor.execute(f"DROP TABLE {RESOLVED}")
