@@ -47,7 +47,12 @@ def cohort_months(start: dt.date, end: dt.date) -> tuple[int, int]:
 
 
 def cohort_sql(
-    start: dt.date, end: dt.date, window: int, *, name: str = "cohort", patients: str = ""
+    start: dt.date,
+    end: dt.date,
+    window: int,
+    *,
+    name: str = "cohort",
+    patients: str | None = None,
 ) -> tuple[str, list[Any]]:
     """CTEs ending in ``name``: the before/after cohort of [start, end], one row per person
     with the ``pa`` columns, ``m0``, ``patient_id``, ``pre`` and ``post``. With ``patients``

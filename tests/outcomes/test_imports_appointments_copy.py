@@ -226,6 +226,48 @@ def test_cells_that_need_tidying_still_import(tmp_path, practices, paths, postgr
     ) == [(patient_key(N1), 3, "45-54")]
 
 
+def test_a_blank_line_is_left_to_the_general_path_which_imports_the_file(
+    tmp_path, practices, paths, postgres_required
+):
+    """COPY refuses a blank line; the general path skips it, as it always has."""
+    path = tmp_path / "a.csv"
+    path.write_text(",".join(HEADER) + f"\nA81001,2025-01,{N1},3,,\n\nA81001,2025-01,{N2},1,,\n")
+    result = data_import(kind="appointments", path_or_file=path)
+    assert result.ok, messages(result)
+    assert paths == ["general"]
+    assert AppointmentCount.objects.count() == 2
+
+
+def test_a_row_short_of_a_cell_is_reported_by_line_and_nothing_changes(
+    tmp_path, practices, paths, postgres_required
+):
+    path = tmp_path / "a.csv"
+    path.write_text(",".join(HEADER) + f"\nA81001,2025-01,{N1},3,,\nA81001,2025-01,{N2}\n")
+    result = data_import(kind="appointments", path_or_file=path)
+    assert not result.ok
+    assert "fast" not in paths
+    assert messages(result) and all(m.startswith("line 3") for m in messages(result))
+    assert AppointmentCount.objects.count() == 0
+
+
+def test_a_patient_key_file_goes_through_the_fast_path(
+    tmp_path, practices, paths, postgres_required
+):
+    rows = [["A81001", "2025-01", patient_key(N1), 3], ["A81002", "2025-02", patient_key(N2), 0]]
+    result = data_import(
+        kind="appointments",
+        path_or_file=write_csv(
+            tmp_path / "a.csv", ["ods_code", "month", "patient_key", "appointments"], rows
+        ),
+    )
+    assert result.ok, messages(result)
+    assert paths == ["fast"]
+    assert set(AppointmentCount.objects.values_list("patient__key", "appointments")) == {
+        (patient_key(N1), 3),
+        (patient_key(N2), 0),
+    }
+
+
 def test_the_module_keeps_the_general_path_for_sqlite(tmp_path, practices, paths):
     rows = [["A81001", "2025-01", N1, 3, "", ""]]
     assert data_import(
