@@ -33,6 +33,7 @@ from outcomes.metrics.sql import (
     mean,
     month_index,
     num,
+    sorted_aggregate,
 )
 
 # Up to this many comparison patients per referred person.
@@ -123,22 +124,24 @@ def patient_pass(start: dt.date, end: dt.date, window: int) -> Iterator[str]:
     last = max(m0s[-1] + window, skew_last)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {PATIENTS_TABLE}")
-        cursor.execute(
-            f"""CREATE TEMPORARY TABLE {PATIENTS_TABLE} AS
-                SELECT a.practice_id, a.patient_id, {", ".join(wide)}
-                FROM {T["appointments"]} a
-                WHERE a.month BETWEEN %s AND %s
-                GROUP BY a.practice_id, a.patient_id""",
-            [*params, date_param(month_start(first)), date_param(month_end(last))],
-        )
+        with sorted_aggregate():
+            cursor.execute(
+                f"""CREATE TEMPORARY TABLE {PATIENTS_TABLE} AS
+                    SELECT a.practice_id, a.patient_id, {", ".join(wide)}
+                    FROM {T["appointments"]} a
+                    WHERE a.month BETWEEN %s AND %s
+                    GROUP BY a.practice_id, a.patient_id""",
+                [*params, date_param(month_start(first)), date_param(month_end(last))],
+            )
         # The before/after cohort too: both halves read it (one row per person, its "before"
         # and "after", age band and sex in the extracts read from the per-patient table).
         cohort, cohort_params = cohort_sql(start, end, window, patients=PATIENTS_TABLE)
         cursor.execute(f"DROP TABLE IF EXISTS {demand.COHORT_TABLE}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {demand.COHORT_TABLE} AS WITH {cohort} SELECT * FROM cohort",
-            cohort_params,
-        )
+        with hash_joins():
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {demand.COHORT_TABLE} AS WITH {cohort} SELECT * FROM cohort",
+                cohort_params,
+            )
         if is_postgres():
             cursor.execute(f"ANALYZE {PATIENTS_TABLE}")
             cursor.execute(f"ANALYZE {demand.COHORT_TABLE}")
@@ -162,13 +165,16 @@ def comparison_sql(
         before_after, params = f"before_after AS (SELECT * FROM {demand.COHORT_TABLE})", []
     m0s = index_months(start, end, window) or [0]
     earliest = date_param(month_start(m0s[0] - window))
-    valid_bands = ", ".join(f"'{band}'" for _, _, band in AGE_BANDS)
+    # Age band and sex as small numbers for matching (0 = unknown): only equality matters
+    # to a cell, and comparing numbers in the sorts and hashes of a million candidates costs
+    # less than comparing their texts.
+    age_codes = " ".join(f"WHEN '{band}' THEN {i}" for i, (_, _, band) in enumerate(AGE_BANDS, 1))
 
     def age(expr: str) -> str:
-        return f"CASE WHEN {expr} IN ({valid_bands}) THEN {expr} ELSE 'unknown' END"
+        return f"CASE {expr} {age_codes} ELSE 0 END"
 
     def sex(expr: str) -> str:
-        return f"CASE WHEN {expr} IN ('female', 'male', 'other') THEN {expr} ELSE 'unknown' END"
+        return f"CASE {expr} WHEN 'female' THEN 1 WHEN 'male' THEN 2 WHEN 'other' THEN 3 ELSE 0 END"
 
     # The pool: one pass over the months of every index month's window, grouped per
     # patient: for each m0 the patient's "before" and "after" totals and their age band and
@@ -213,12 +219,19 @@ def comparison_sql(
     # Keys are lower-case hex: byte order is any locale's order, and cheaper (as in demand).
     key_order = ' COLLATE "C"' if is_postgres() else ""
     cell_key = "practice_id, m0, m_age, m_sex, band"
-    # The same cells for the controls' numbering, their age band and sex compared byte by
-    # byte: only equality matters to a partition, and the database's own collation would
-    # compare the two texts of nearly every pair of the sort (about 4 s at scale 1).
-    control_cell = f"cd.practice_id, cd.m0, cd.m_age{key_order}, cd.m_sex{key_order}, cd.band"
-    same_cell = " AND ".join(f"c.{col} = t.{col}" for col in cell_key.split(", "))
+    control_cell = ", ".join(f"cd.{col}" for col in cell_key.split(", "))
+
+    def same_cell(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{col} = {b}.{col}" for col in cell_key.split(", "))
+
     k = CONTROLS_PER_PERSON
+    # The control positions each referred person takes: the n-th of their k (one SELECT per
+    # n, so that every join stays a hash join on equal values).
+    wanted = " UNION ALL ".join(
+        f"SELECT person_id, {cell_key}, ((ti - 1) * {k} + {n}) %% nc + 1 AS ci"
+        f" FROM treated_cell WHERE nc > {n}"
+        for n in range(k)
+    )
     ctes = f"""
         {before_after},
         index_month AS (SELECT DISTINCT practice_id, m0 FROM before_after WHERE pre > 0),
@@ -260,18 +273,22 @@ def comparison_sql(
                                    ORDER BY k.key{key_order}) AS ci,
                 COUNT(*) OVER (PARTITION BY {control_cell}) AS nc
             FROM candidate cd
-            JOIN cell t ON t.practice_id = cd.practice_id AND t.m0 = cd.m0
-                AND t.m_age = cd.m_age AND t.m_sex = cd.m_sex AND t.band = cd.band
+            JOIN cell t ON {same_cell("t", "cd")}
             JOIN {T["patient_keys"]} k ON k.id = cd.patient_id
             LEFT JOIN referred_key rk ON rk.patient_id = cd.patient_id
             WHERE rk.patient_id IS NULL OR rk.m_first > cd.m0 + %s
         ),
+        cell_size AS (SELECT {cell_key}, nc FROM control WHERE ci = 1),
+        -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in key
+        -- order, wrapping round: no control is used twice until every one has been. A cell
+        -- with fewer than k controls gives each of them once.
+        treated_cell AS (
+            SELECT t.*, s.nc FROM treated t JOIN cell_size s ON {same_cell("s", "t")}
+        ),
+        wanted AS ({wanted}),
         pair AS (
-            -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in
-            -- key order, wrapping round: no control is used twice until every one has been.
-            SELECT t.person_id, c.pre, c.post
-            FROM treated t JOIN control c ON {same_cell}
-            WHERE (c.ci - 1 + c.nc - ((t.ti - 1) * {k}) %% c.nc) %% c.nc < {k}
+            SELECT w.person_id, c.pre, c.post
+            FROM wanted w JOIN control c ON {same_cell("c", "w")} AND c.ci = w.ci
         ),
         matched AS (
             SELECT person_id, COUNT(*) AS controls,

@@ -20,6 +20,7 @@ from outcomes.metrics.sql import (
     date_param,
     grid,
     grouped,
+    hash_joins,
     is_postgres,
     mean,
     month_date,
@@ -152,6 +153,25 @@ def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]
     for practices with all 12 extracts. Keyed by ODS code. ``patients``: a table already
     holding each patient's 12-month total (``n12``, and ``in12`` = 1 when they have a row in
     those months; comparison.patient_pass), read instead of the appointment rows."""
+    sql, params = skew_sql(end, patients)
+    out = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for code, list_size, k, appointments, attenders, top, top_referred in cursor.fetchall():
+            list_size, k, appointments = int(list_size), int(k), int(appointments)
+            out[code] = {
+                "list_size": list_size,
+                "appointments": appointments,
+                "frequent_attenders": k,
+                "frequent_attender_share": share(top, appointments),
+                "frequent_attenders_referred_pct": share(top_referred, k),
+                "zero_attender_pct": share(list_size - int(attenders), list_size),
+            }
+    return out
+
+
+def skew_sql(end: dt.date, patients: str | None = None) -> tuple[str, list[Any]]:
+    """The attendance skew's one query (``_skew``) and its parameters."""
     first, last = skew_months(end)
     # Keys are lower-case hex, so byte order is the same as any locale's order; "C" saves
     # PostgreSQL a locale-aware comparison per pair (SQLite compares bytes already).
@@ -251,20 +271,7 @@ def _skew(end: dt.date, patients: str | None = None) -> dict[str, dict[str, Any]
         *totals_params,
         date_param(end),
     ]
-    out = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for code, list_size, k, appointments, attenders, top, top_referred in cursor.fetchall():
-            list_size, k, appointments = int(list_size), int(k), int(appointments)
-            out[code] = {
-                "list_size": list_size,
-                "appointments": appointments,
-                "frequent_attenders": k,
-                "frequent_attender_share": share(top, appointments),
-                "frequent_attenders_referred_pct": share(top_referred, k),
-                "zero_attender_pct": share(list_size - int(attenders), list_size),
-            }
-    return out
+    return sql, params
 
 
 def demand_values(_key: Key, agg: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +306,11 @@ def compute(
     else:  # the cohort made once for the whole job (comparison.patient_pass)
         ctes, params = f"cohort AS (SELECT * FROM {COHORT_TABLE})", []
     found = grouped(ctes, params, AGGREGATES, dimensions=dimensions, levels=levels)
-    skew = _skew(end, patients)
+    # Only hash joins: the skew's CTEs (the referred patients above all, about 90,000 at
+    # scale 1) are estimated at a few hundred rows, so the planner looped over them for each
+    # tied patient (3 s at scale 1, against 0.1 s hashed; docs/performance.md).
+    with hash_joins():
+        skew = _skew(end, patients)
     rows = []
     for key in grid(groups_of(*dimensions), levels):
         values = demand_values(key, found.get(key, {}))

@@ -51,3 +51,53 @@ def test_the_shared_pass_gives_the_values_of_separate_passes(practice, end):  # 
     total = next(r.values for r in shared if r[:4] == ("practice", "D00001", "total", "all"))
     if end == Q1[1]:
         assert total["comparison_n"] > 0 and total["list_size"] is not None
+
+
+def _plan(sql: str, params: list) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_postgres_pass_groups_by_sorting_and_sets_the_planner_back(
+    practice,  # noqa: F811
+    postgres_required,
+):
+    """The per-patient pass reads each month's rows in key order and groups them as they come
+    (no hash table of every patient, no parallel workers); the settings are set back after."""
+    from django.db import connection
+
+    from outcomes.metrics.sql import T, sorted_aggregate
+
+    generated_world(practice, effect=0)
+    sql = f"""SELECT practice_id, patient_id, SUM(appointments) FROM {T["appointments"]}
+        WHERE month BETWEEN %s AND %s GROUP BY practice_id, patient_id"""
+    params = [dt.date(2025, 1, 1), dt.date(2026, 3, 1)]
+    with metric_session(), connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (workers,) = cursor.fetchone()
+        with sorted_aggregate():
+            plan = _plan(sql, params)
+            cursor.execute("SHOW enable_hashagg")
+            assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW enable_hashagg")
+        assert cursor.fetchone() == ("on",)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == (workers,)
+    assert "GroupAggregate" in plan
+    assert "HashAggregate" not in plan
+    assert "Gather" not in plan
+
+
+def test_postgres_skew_plan_has_no_nested_loop_joins(practice, postgres_required):  # noqa: F811
+    """The skew's CTEs are estimated at a few rows; with hash joins only, as demand.compute
+    runs it, no join loops (a nested loop over the referred patients took seconds at scale)."""
+    from outcomes.metrics.sql import hash_joins
+
+    generated_world(practice, effect=0)
+    with metric_session(), comparison.patient_pass(*Q1, 6) as patients, hash_joins():
+        plan = _plan(*demand.skew_sql(Q1[1], patients))
+    assert "Hash Join" in plan
+    assert "Nested Loop" not in plan
