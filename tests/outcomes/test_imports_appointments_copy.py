@@ -356,3 +356,40 @@ def test_an_extract_imported_again_writes_only_what_changed(
         patient_key(N2)
     ]
     assert versions()[patient_key(N2)] == before[patient_key(N2)]
+
+
+def test_only_the_files_practice_and_month_pairs_are_replaced(
+    tmp_path, practices, paths, postgres_required
+):
+    """A file replaces the extracts it holds, and nothing else: another month of the same
+    practice, and the same month of another practice, keep their rows; a new patient and
+    a vanished one in the same extract are counted as a replace counts them."""
+    first = [
+        ["A81001", "2025-01", N1, 3, "", ""],
+        ["A81001", "2025-01", N2, 2, "", ""],
+        ["A81001", "2025-02", N1, 5, "", ""],
+        ["A81002", "2025-01", N1, 9, "", ""],
+    ]
+    assert data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, first)
+    ).ok
+    second = [
+        ["A81001", "2025-01", N2, 2, "", ""],  # the same
+        ["A81001", "2025-01", N3, 1, "", ""],  # new; N1 has gone from this extract
+    ]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, second)
+    )
+
+    assert result.ok and paths == ["fast", "fast"]
+    assert (result.created, result.deleted) == (2, 2)
+    stored = {
+        (c.practice.ods_code, c.month.isoformat()[:7], c.patient.key, c.appointments)
+        for c in AppointmentCount.objects.select_related("patient", "practice")
+    }
+    assert stored == {
+        ("A81001", "2025-01", patient_key(N2), 2),
+        ("A81001", "2025-01", patient_key(N3), 1),
+        ("A81001", "2025-02", patient_key(N1), 5),
+        ("A81002", "2025-01", patient_key(N1), 9),
+    }
