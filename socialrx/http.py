@@ -13,7 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -55,26 +55,47 @@ def render_page(
     return render(request, name, context, status=status)
 
 
-# An id no row has, reversed in its place and then replaced by each row's.
-_ID_MARK = 9_876_543_210_123
+# Ids no row has, reversed in the place of a URL's id: the URL is made of what is around them.
+_ID_MARKS = (9_876_543_210_123, 7)
 
 
-@functools.lru_cache(maxsize=256)
-def _url_around_id(url_name: str, where: tuple[Any, ...]) -> tuple[str, str]:
-    """``where``: the script prefix and URL configuration the URL is worked out under."""
-    url = reverse(url_name, args=[_ID_MARK])
-    before, mark, after = url.partition(str(_ID_MARK))
-    if not mark or after.find(str(_ID_MARK)) >= 0:
-        raise ValueError(f"{url_name} does not take one id")
+@functools.lru_cache(maxsize=1024)
+def _url_shape(
+    url_name: str, with_id: bool, current_app: str | None, where: tuple[Any, ...]
+) -> tuple[str, str] | None:
+    """What is before and after the id in ``url_name``'s URL (the whole URL and ``""`` without
+    an id); ``None`` when it cannot be reversed so, or when the id is not written as it is
+    (a converter of its own). ``where``: the script prefix and URL configuration."""
+    try:
+        if not with_id:
+            return reverse(url_name, current_app=current_app), ""
+        urls = [reverse(url_name, args=[mark], current_app=current_app) for mark in _ID_MARKS]
+    except NoReverseMatch:
+        return None
+    before, found, after = urls[0].partition(str(_ID_MARKS[0]))
+    if not found or any(
+        url != f"{before}{mark}{after}" for mark, url in zip(_ID_MARKS, urls, strict=True)
+    ):
+        return None
     return before, after
+
+
+def url_shape(
+    url_name: str, *, with_id: bool, current_app: str | None = None
+) -> tuple[str, str] | None:
+    """``reverse(url_name, args=[id])`` is ``f"{before}{id}{after}"`` for any integer id: this
+    gives ``(before, after)``, worked out once per process (``None``: use ``reverse``)."""
+    where = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    return _url_shape(url_name, with_id, current_app, where)
 
 
 def url_with_id(url_name: str) -> Callable[[int], str]:
     """``reverse(url_name, args=[id])`` for many ids (each row of a table): the URL is reversed
     once, and each id put in its place. Only for URLs whose one argument is an integer id."""
-    before, after = _url_around_id(
-        url_name, (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
-    )
+    shape = url_shape(url_name, with_id=True)
+    if shape is None:
+        raise ValueError(f"{url_name} does not take one integer id")
+    before, after = shape
     return lambda pk: f"{before}{int(pk)}{after}"
 
 

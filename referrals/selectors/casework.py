@@ -35,7 +35,7 @@ from ..models import (
     ReferralStatus,
     ReferralStatusChange,
 )
-from .columns import USER_SHOWN, unshown
+from .columns import unshown
 
 # A person stays on the caseload this long after their latest referral ended, so a link worker
 # can still write back to the referrer or pick up a returning person.
@@ -270,24 +270,23 @@ def person_record(*, person: Person) -> PersonRecord:
     """Everything on a person's page in a fixed number of queries, whatever its length."""
     # Joined: what the page shows of each row, no more (every column joined is compiled into
     # the query on each request, and read into a model): of a possible match, their name; of a
-    # group, its name; of whoever made a change, their name.
+    # group, its name. (Leaving out a user's other columns saved nothing: Django spends as long
+    # working out which columns to leave out.)
     referrals = list(
         person.referrals.select_related("referring_practice", "possible_match")
         .defer(*unshown("possible_match", Person, ("given_name", "family_name")))
         .prefetch_related(
             Prefetch(
                 "status_changes",
-                queryset=ReferralStatusChange.objects.select_related("by")
-                .defer(*unshown("by", User, USER_SHOWN))
-                .order_by("at", "id"),
+                queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
             ),
             "feedback",
         )
     )
     conversations = list(
-        person.conversations.select_related("held_by", "friends_observation", "swemwbs", "ons4")
-        .defer(*unshown("held_by", User, USER_SHOWN))
-        .order_by("-held_on", "-id")
+        person.conversations.select_related(
+            "held_by", "friends_observation", "swemwbs", "ons4"
+        ).order_by("-held_on", "-id")
     )
     goals = list(person.goals.order_by("created_at", "id"))
     connections = list(
@@ -296,23 +295,15 @@ def person_record(*, person: Person) -> PersonRecord:
         .prefetch_related(
             Prefetch(
                 "outcome_changes",
-                queryset=ConnectionOutcomeChange.objects.select_related("by")
-                .defer(*unshown("by", User, USER_SHOWN))
-                .order_by("at", "id"),
+                queryset=ConnectionOutcomeChange.objects.select_related("by").order_by("at", "id"),
             ),
             "group_answers",
         )
         .order_by("-made_on", "-id")
     )
-    notes = list(
-        person.notes.select_related("by")
-        .defer(*unshown("by", User, USER_SHOWN))
-        .order_by("-at", "-id")
-    )
+    notes = list(person.notes.select_related("by").order_by("-at", "-id"))
     contact_attempts = list(
-        person.contact_attempts.select_related("by")
-        .defer(*unshown("by", User, USER_SHOWN))
-        .order_by("-attempted_at", "-id")
+        person.contact_attempts.select_related("by").order_by("-attempted_at", "-id")
     )
 
     tz = timezone.get_current_timezone()

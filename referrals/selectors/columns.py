@@ -1,13 +1,10 @@
 """What a page reads of the rows it joins. Django compiles every joined column into the query
-on each request and reads each into a model: a page that shows a user's name needs three of
-their fifteen columns (docs/performance.md, "Page server time")."""
+on each request and reads each into a model: a page that shows a group's name needs one of its
+forty-odd columns (docs/performance.md, "Page server time")."""
 
 from __future__ import annotations
 
 from django.db.models import Model
-
-# What pages show of a user who did something: ``{{ user }}`` (the username) or their full name.
-USER_SHOWN = ("username", "first_name", "last_name")
 
 
 def unshown(relation: str, model: type[Model], shown: tuple[str, ...]) -> list[str]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from socialrx.models import User
-
 from ..models import Consent, ConsentPurpose, Person
-from .columns import USER_SHOWN, unshown
 
 
 def consent_latest(purpose: str) -> Subquery:
@@ -24,12 +21,7 @@ def consent_latest(purpose: str) -> Subquery:
 def consent_current(*, person: Person) -> dict[str, Consent | None]:
     """The latest row per purpose (None when the purpose was never asked), in purpose order."""
     current: dict[str, Consent | None] = dict.fromkeys(ConsentPurpose.values)
-    rows = (
-        person.consents.select_related("recorded_by")
-        .defer(*unshown("recorded_by", User, USER_SHOWN))
-        .order_by("recorded_at", "id")
-    )
-    for row in rows:
+    for row in person.consents.select_related("recorded_by").order_by("recorded_at", "id"):
         current[row.purpose] = row
     return current
 

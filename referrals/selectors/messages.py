@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from socialrx.models import Role, Team, User
+from socialrx.models import Role, Team
 
 from ..messaging import Wording, default_wording
 from ..models import (
@@ -27,7 +27,6 @@ from ..models import (
     MessageTemplate,
     Person,
 )
-from .columns import USER_SHOWN, unshown
 from .consent import consent_current
 
 _CHANNEL_PURPOSE: dict[str, str] = {
@@ -248,11 +247,7 @@ def sample_values(*, user: Any) -> dict[str, str]:
 
 def messages_for_person(*, person: Person) -> QuerySet[Message]:
     """The messages on the person's page, newest first, with who sent them."""
-    return (
-        person.messages.select_related("sent_by")
-        .defer(*unshown("sent_by", User, USER_SHOWN))
-        .order_by("-created_at", "-id")
-    )
+    return person.messages.select_related("sent_by").order_by("-created_at", "-id")
 
 
 def appointments_to_remind(*, person: Person, now: dt.datetime | None = None) -> list[Appointment]:

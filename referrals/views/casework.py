@@ -31,7 +31,7 @@ from socialrx.http import (
     url_with_id,
     wants_partial,
 )
-from socialrx.models import Role, User
+from socialrx.models import Role
 
 from ..forms.casework import (
     CASELOAD_SORTS,
@@ -78,7 +78,6 @@ from ..selectors.casework import (
     referral_for_case,
     team_link_workers,
 )
-from ..selectors.columns import USER_SHOWN, unshown
 from ..selectors.consent import consent_current, consent_given, consent_history
 from ..selectors.messages import channel_checks, messages_for_person
 from ..selectors.tasks import appointment_places, tasks_open_for_person
@@ -275,9 +274,7 @@ def _person_page(request: SignedInRequest, person: Person, **forms: Any) -> Http
         "appointment_form": forms.get("appointment_form") or AppointmentForm(),
         "appointment_places": appointment_places(team_id=person.team_id),
         "appointments": list(
-            person.appointments.filter(starts_at__gte=timezone.now())
-            .select_related("link_worker")
-            .defer(*unshown("link_worker", User, USER_SHOWN))
+            person.appointments.filter(starts_at__gte=timezone.now()).select_related("link_worker")
         ),
         "tasks": tasks_open_for_person(person=person, connections=record.connections),
         "link_workers": list(link_workers),

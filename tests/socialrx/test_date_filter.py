@@ -87,5 +87,6 @@ def test_templates_use_it_and_convert_to_local_time() -> None:
     context = Context({"when": dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC), "day": None})
     with timezone.override(LONDON):
         assert template.render(context) == "2 Jul 2026, 00:30 "
-    name, library = "date", template.engine.template_builtins[-1]
-    assert library.filters[name] is fast_date
+    # The last library of built-ins to define a filter is the one templates use.
+    libraries = [lib for lib in template.engine.template_builtins if "date" in lib.filters]
+    assert libraries[-1].filters["date"] is fast_date
