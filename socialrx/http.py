@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -65,7 +66,7 @@ def _url_shape(
 ) -> tuple[str, str] | None:
     """What is before and after the id in ``url_name``'s URL (the whole URL and ``""`` without
     an id); ``None`` when it cannot be reversed so, or when the id is not written as it is
-    (a converter of its own). ``where``: the script prefix and URL configuration."""
+    (a converter of its own). ``where``: the script prefix, URL configuration and language."""
     try:
         if not with_id:
             return reverse(url_name, current_app=current_app), ""
@@ -85,7 +86,8 @@ def url_shape(
 ) -> tuple[str, str] | None:
     """``reverse(url_name, args=[id])`` is ``f"{before}{id}{after}"`` for any integer id: this
     gives ``(before, after)``, worked out once per process (``None``: use ``reverse``)."""
-    where = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    # The language too: a URL configuration may translate its paths or prefix them with it.
+    where = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, get_language())
     return _url_shape(url_name, with_id, current_app, where)
 
 
