@@ -1,7 +1,9 @@
 """Server time of the main pages, measured in-process with Django's test client on the demo data
 (``python manage.py seed_demo``): the median of ``--runs`` requests per page after warming up,
 and the queries each page makes. ``--profile PAGE`` prints the page's cProfile instead
-(``--sort tottime|cumulative``), ``--pyinstrument PAGE`` a pyinstrument tree when installed.
+(``--sort tottime|cumulative``), ``--pyinstrument PAGE`` a pyinstrument tree when installed,
+``--split`` where each page's CPU time goes (around the view, its templates, the rest of the
+view: mostly its queries).
 
     DATABASE_URL=postgres://… python -m bench.pages [--runs 50] [--profile caseload]
 """
@@ -85,6 +87,50 @@ def measure(get: Callable[[], Any], runs: int) -> tuple[float, float, int]:
     return statistics.median(times), statistics.median(cpu), len(queries)
 
 
+def split(table: dict[str, tuple[str, str]], runs: int, only: list[str] | None) -> None:
+    """Each page's CPU milliseconds (mean of ``runs``): around the view (middleware, session,
+    audit), rendering its templates, and the rest of the view (its queries, mostly)."""
+    from django.core.handlers.base import BaseHandler
+    from django.template.backends.django import Template
+
+    spent: dict[str, float] = {}
+
+    def timed(cls: Any, name: str, key: str) -> None:
+        original = getattr(cls, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0.0) + time.process_time() - began
+
+        setattr(cls, name, wrapper)
+
+    timed(BaseHandler, "_get_response", "view")
+    timed(Template, "render", "templates")
+    print(f"{'page':<22} {'CPU ms':>7} {'around':>7} {'templates':>10} {'rest of view':>13}")
+    for name, (username, url) in table.items():
+        if only and name not in only:
+            continue
+        client = client_for(username)
+        for _ in range(3):
+            client.get(url)
+        spent.clear()
+        began = time.process_time()
+        for _ in range(runs):
+            client.get(url)
+        total = (time.process_time() - began) * 1000 / runs
+        view = spent["view"] * 1000 / runs
+        templates = spent.get("templates", 0.0) * 1000 / runs
+        print(
+            f"{name:<22} {total:>7.1f} {total - view:>7.1f} {templates:>10.1f} "
+            f"{view - templates:>13.1f}",
+            flush=True,
+        )
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=30)
@@ -92,9 +138,15 @@ def main() -> None:
     parser.add_argument("--profile", help="print this page's cProfile")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--pyinstrument", help="print this page's pyinstrument tree")
+    parser.add_argument(
+        "--split", action="store_true", help="where each page's CPU time goes (no medians)"
+    )
     args = parser.parse_args()
     django_setup()
     table = pages()
+    if args.split:
+        split(table, args.runs, args.only)
+        return
     if args.profile or args.pyinstrument:
         name = args.profile or args.pyinstrument
         username, url = table[name]

@@ -4,12 +4,17 @@ to fetch an object in the user's scope (or answer 404), and one way to put a ser
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -49,6 +54,51 @@ def render_page(
     """The whole page, or only its named inline partial when htmx asks for a piece."""
     name = f"{template}#{partial}" if wants_partial(request) else template
     return render(request, name, context, status=status)
+
+
+# Ids no row has, reversed in the place of a URL's id: the URL is made of what is around them.
+_ID_MARKS = (9_876_543_210_123, 7)
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_shape(
+    url_name: str, with_id: bool, current_app: str | None, where: tuple[Any, ...]
+) -> tuple[str, str] | None:
+    """What is before and after the id in ``url_name``'s URL (the whole URL and ``""`` without
+    an id); ``None`` when it cannot be reversed so, or when the id is not written as it is
+    (a converter of its own). ``where``: the script prefix, URL configuration and language."""
+    try:
+        if not with_id:
+            return reverse(url_name, current_app=current_app), ""
+        urls = [reverse(url_name, args=[mark], current_app=current_app) for mark in _ID_MARKS]
+    except NoReverseMatch:
+        return None
+    before, found, after = urls[0].partition(str(_ID_MARKS[0]))
+    if not found or any(
+        url != f"{before}{mark}{after}" for mark, url in zip(_ID_MARKS, urls, strict=True)
+    ):
+        return None
+    return before, after
+
+
+def url_shape(
+    url_name: str, *, with_id: bool, current_app: str | None = None
+) -> tuple[str, str] | None:
+    """``reverse(url_name, args=[id])`` is ``f"{before}{id}{after}"`` for any integer id: this
+    gives ``(before, after)``, worked out once per process (``None``: use ``reverse``)."""
+    # The language too: a URL configuration may translate its paths or prefix them with it.
+    where = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, get_language())
+    return _url_shape(url_name, with_id, current_app, where)
+
+
+def url_with_id(url_name: str) -> Callable[[int], str]:
+    """``reverse(url_name, args=[id])`` for many ids (each row of a table): the URL is reversed
+    once, and each id put in its place. Only for URLs whose one argument is an integer id."""
+    shape = url_shape(url_name, with_id=True)
+    if shape is None:
+        raise ValueError(f"{url_name} does not take one integer id")
+    before, after = shape
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 def get_in_scope_or_404(scope: QuerySet[M], *, what: str = "record", **lookup: Any) -> M:

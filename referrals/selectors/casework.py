@@ -35,6 +35,7 @@ from ..models import (
     ReferralStatus,
     ReferralStatusChange,
 )
+from .columns import unshown
 
 # A person stays on the caseload this long after their latest referral ended, so a link worker
 # can still write back to the referrer or pick up a returning person.
@@ -268,9 +269,13 @@ class PersonRecord:
 def person_record(*, person: Person) -> PersonRecord:
     """Everything on a person's page in a fixed number of queries, whatever its length."""
     # Joined: what the page shows of each row, no more (every column joined is compiled into
-    # the query on each request).
+    # the query on each request, and read into a model): of a possible match, their name; of a
+    # group, its name. (Leaving out a user's other columns saved nothing: Django spends as long
+    # working out which columns to leave out.)
     referrals = list(
-        person.referrals.select_related("referring_practice", "possible_match").prefetch_related(
+        person.referrals.select_related("referring_practice", "possible_match")
+        .defer(*unshown("possible_match", Person, ("given_name", "family_name")))
+        .prefetch_related(
             Prefetch(
                 "status_changes",
                 queryset=ReferralStatusChange.objects.select_related("by").order_by("at", "id"),
@@ -286,6 +291,7 @@ def person_record(*, person: Person) -> PersonRecord:
     goals = list(person.goals.order_by("created_at", "id"))
     connections = list(
         person.connections.select_related("asset")
+        .defer(*unshown("asset", Asset, ("name",)))
         .prefetch_related(
             Prefetch(
                 "outcome_changes",

@@ -24,7 +24,13 @@ from django_htmx.http import reswap, retarget
 
 from socialrx.access import role_required
 from socialrx.concurrency import EditConflict
-from socialrx.http import SignedInRequest, form_add_service_errors, render_page, wants_partial
+from socialrx.http import (
+    SignedInRequest,
+    form_add_service_errors,
+    render_page,
+    url_with_id,
+    wants_partial,
+)
 from socialrx.models import Role
 
 from ..forms.casework import (
@@ -118,6 +124,13 @@ KEEPERS_NOT_ASKED = (
 
 CASELOAD_PAGE_SIZE = 25
 STATUS_LABELS = dict(ReferralStatus.choices)
+# A status's NHS.UK tag colour, as referrals/casework/_status_tag.html gives it.
+STATUS_TAGS = {
+    ReferralStatus.RECEIVED: "blue",
+    ReferralStatus.CONTACTED: "aqua-green",
+    ReferralStatus.ACTIVE: "green",
+    ReferralStatus.CLOSED: "grey",
+}
 T = "referrals/casework/"
 
 
@@ -204,9 +217,12 @@ def caseload(request: SignedInRequest) -> HttpResponse:
     )
     page = Paginator(people, CASELOAD_PAGE_SIZE).get_page(data.get("page"))
     today = timezone.localdate()
+    person_url = url_with_id("referrals:person")
     for person in page.object_list:
         person.age = _age_on(person.date_of_birth, today)  # type: ignore[attr-defined]
         person.status_label = STATUS_LABELS.get(person.current_status)  # type: ignore[attr-defined]
+        person.status_tag = STATUS_TAGS.get(person.current_status, "orange")  # type: ignore[attr-defined]
+        person.page_url = person_url(person.pk)  # type: ignore[attr-defined]
     pages = {}
     if page.has_previous():
         params = _caseload_params(values, page=page.previous_page_number())

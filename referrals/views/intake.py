@@ -20,6 +20,7 @@ from socialrx.http import (
     form_add_service_errors,
     get_in_scope_or_404,
     render_page,
+    url_with_id,
     wants_partial,
 )
 from socialrx.models import Role, StaffType
@@ -184,6 +185,9 @@ def practice_referrals(request: SignedInRequest) -> HttpResponse:
     query = search_form.cleaned_data["q"] if searching and search_form.is_valid() else ""
     referrals = practice_referral_list(user=request.user, status=status, query=query)
     page = Paginator(referrals, 25).get_page(data.get("page"))
+    referral_url = url_with_id("referrals:practice_referral_detail")
+    for referral in page.object_list:
+        referral.page_url = referral_url(referral.pk)  # type: ignore[attr-defined]
     context = {
         "page": page,
         "status": status,

@@ -105,7 +105,13 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # socialrx's ``date`` filter and ``url`` tag replace Django's (the same output,
+            # faster): socialrx/templatetags/dates.py and urls.py.
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "socialrx.templatetags.dates",
+                "socialrx.templatetags.urls",
+            ],
         },
     }
 ]
