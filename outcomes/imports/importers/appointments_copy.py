@@ -161,14 +161,18 @@ def _convert_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
             "CASE WHEN length(n.v) = 10 AND n.v !~ '[^0-9]' "
             f"THEN (11 - ({weighted}) %% 11) %% 11 = {digit[9]} ELSE FALSE END"
         )
-        key = "encode(sha256(%s::bytea || sha256(%s::bytea || convert_to(n.v, 'UTF8'))), 'hex')"
+        source = "n.v"
+        key = (
+            "encode(sha256(%s::bytea || sha256(%s::bytea || convert_to(d.source, 'UTF8'))), 'hex')"
+        )
         inner, outer = hmac_pads(settings.PATIENT_KEY_PEPPER)
         params = [outer, inner]
     else:
         key_ok = "length(r.patient_key) = 64 AND r.patient_key !~ '[^0-9a-f]'"
-        key = "r.patient_key"
-    sql = f"""
-        SELECT r.practice_id, to_date(r.month, 'YYYY-MM') AS month, {key} AS patient_key,
+        source = "r.patient_key"
+        key = ""
+    checked = f"""
+        SELECT r.practice_id, to_date(r.month, 'YYYY-MM') AS month, {source} AS source,
             CAST(r.appointments AS integer) AS appointments,
             CAST({optional("age_band")} AS varchar(7)) AS age_band,
             CAST({optional("sex")} AS varchar(7)) AS sex
@@ -186,6 +190,21 @@ def _convert_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
             AND length(r.appointments) BETWEEN 1 AND 9 AND r.appointments !~ '[^0-9]'
             AND {key_ok}
             AND {allowed("age_band", AGE_BANDS)} AND {allowed("sex", SEXES)}
+    """
+    columns = "c.practice_id, c.month, {key} AS patient_key, c.appointments, c.age_band, c.sex"
+    if key_column != "nhs_number":
+        sql = f"SELECT {columns.format(key='c.source')} FROM ({checked}) c"
+        return sql, params
+    # Each NHS number is hashed once, however many months the file has it in (a file of a
+    # practice's last two years names each patient up to 24 times).
+    sql = f"""
+        WITH checked AS MATERIALIZED ({checked}),
+        hashed AS (
+            SELECT d.source, {key} AS patient_key
+            FROM (SELECT DISTINCT source FROM checked) d
+        )
+        SELECT {columns.format(key="h.patient_key")}
+        FROM checked c JOIN hashed h ON h.source = c.source
     """
     return sql, params
 
