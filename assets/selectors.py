@@ -287,7 +287,8 @@ class RankedPages:
     and all, joined to its organisation) before sorting them by rank, and a second query
     scanned every match again to count them; for a common word (a third of 20,000 listings)
     those were most of the page's database time. ``page`` is the page the request asks for, so
-    the count comes with its ids; a page out of range falls back to a plain count.
+    the count comes with its ids; a first page with no ids has no matches, and a later page
+    out of range falls back to a plain count.
 
     Django's ``Paginator`` (and REST framework's) needs only ``count()`` and slicing."""
 
@@ -312,6 +313,9 @@ class RankedPages:
             if rows:
                 self._count = rows[0][1]
                 self._ids = (start, [pk for pk, _ in rows])
+            elif start == 0:  # no first page: nothing matches
+                self._count = 0
+                self._ids = (0, [])
             else:
                 self._count = self.queryset.count()
         return self._count

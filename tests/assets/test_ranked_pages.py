@@ -67,6 +67,18 @@ def test_a_search_with_no_matches_counts_none(anon_client):
     assert "0 listings" in response.content.decode()
 
 
+def test_no_first_page_means_no_matches_without_counting_again(django_assert_num_queries):
+    _walking_groups(3)
+    pages = RankedPages(
+        directory_search(search=DirectorySearch(q="nothing-is-called-this")).assets,
+        per_page=20,
+        page=1,
+    )
+    with django_assert_num_queries(1):  # the ranked ids only, no second count
+        assert pages.count() == 0
+        assert pages[0:20] == []
+
+
 def test_distance_results_page_in_two_steps_with_their_distance(anon_client):
     Postcode.objects.create(postcode="M11AE", latitude=53.4808, longitude=-2.2426)
     Postcode.objects.create(postcode="M144PX", latitude=53.4490, longitude=-2.2200)
