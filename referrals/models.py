@@ -455,7 +455,14 @@ class Referral(Audited, models.Model):
         ordering = ["-received_on", "-id"]
         indexes = [
             models.Index(fields=["referring_practice", "-received_on"]),
-            models.Index(fields=["person", "received_on"]),
+            # A person's latest referral (the caseload works it out for every person of the
+            # team): read from the index alone, in order, with what the caseload shows of it
+            # (PostgreSQL; other databases leave out the included columns).
+            models.Index(
+                fields=["person", "-received_on", "-id"],
+                include=["status", "closed_on"],
+                name="referral_person_latest_idx",
+            ),
             # The API's list of a practice's referrals changed since a time.
             models.Index(fields=["referring_practice", "updated_at", "id"]),
         ]

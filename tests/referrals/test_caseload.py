@@ -278,3 +278,34 @@ def test_search_query_count_is_the_same_for_3_and_60_people(
     with django_assert_max_num_queries(6) as many:
         client.post(URL, {"q": "jones", "sort": "date_of_birth"})
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_postgres_reads_each_persons_latest_referral_from_one_index(
+    link_worker, practice_a, postgres_required
+):
+    """The caseload works out every person's latest referral (status, date ended, date
+    received): on PostgreSQL one index holds them in that order with what the caseload reads,
+    so each is found without sorting the person's referrals (and, once the table has been
+    vacuumed, without visiting them)."""
+    from django.db import connection
+
+    from referrals.selectors.casework import caseload_for
+
+    for _ in range(3):
+        ReferralFactory(person=PersonFactory(team=link_worker.team, practice=practice_a))
+    sql, params = caseload_for(user=link_worker).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'referral_person_latest_idx'"
+        )
+        (definition,) = cursor.fetchone()
+        # Without sorting, the latest referral can only come from that index (a tiny test
+        # table would otherwise be read any way at all).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_sort = on")
+    assert "(person_id, received_on DESC, id DESC) INCLUDE (status, closed_on)" in definition
+    assert "Scan using referral_person_latest_idx" in plan
