@@ -188,6 +188,16 @@ class MetricSnapshot(models.Model):
     group = models.CharField(max_length=40)
     values = models.JSONField()
     computed_at = models.DateTimeField()
+    # The practice whose ODS code a row's code is (practice rows): a join for reading the
+    # practice's PCN with the rows, not a column and not a constraint.
+    practice = models.ForeignObject(
+        "socialrx.Practice",
+        on_delete=models.DO_NOTHING,
+        from_fields=["code"],
+        to_fields=["ods_code"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [

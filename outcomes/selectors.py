@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from socialrx.models import PCN, Practice
 
@@ -64,8 +64,9 @@ def period_latest(
 
 
 # The PCN of a practice row (its code is the practice's ODS code), for suppression: practices
-# add up to their PCN. Read with the rows, in the same query.
-_PCN_OF_CODE = Subquery(Practice.objects.filter(ods_code=OuterRef("code")).values("pcn__code")[:1])
+# add up to their PCN. Read with the rows, in the same query, by a join (a subquery for each
+# row cost 150 ms for the 16,666 rows of an overview at scale 1, the rows themselves 7 ms).
+_PCN_OF_CODE = F("practice__pcn__code")
 _ROW_FIELDS = ("metric", "level", "code", "dimension", "group", "values", "computed_at", "pcn")
 
 

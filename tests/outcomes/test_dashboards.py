@@ -753,3 +753,54 @@ def test_demand_opens_on_the_window_computed_when_the_default_is_not(db, client_
     html = client_for(commissioner).get("/outcomes/metrics/demand/").content.decode()
     assert re.search(r'<option value="12" selected', html)
     assert ["People in the cohort", "30"] in _cells(html)
+
+
+def test_rows_carry_their_practices_pcn_read_by_one_join(
+    db, practice_a, pcn, django_assert_num_queries
+):
+    """Each practice row comes with its practice's PCN (suppression adds practices up to
+    their PCN); other rows, and a row naming no known practice, with none. One query."""
+    import datetime as dt
+
+    from outcomes.selectors import Period, overview_rows_list, snapshot_rows_list
+
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+    now = timezone.now()
+    for level, code in (("all", ""), ("pcn", pcn.code), ("practice", practice_a.ods_code)):
+        MetricSnapshot.objects.create(
+            metric="friends",
+            start=start,
+            end=end,
+            level=level,
+            code=code,
+            dimension="total",
+            group="all",
+            values={"n": 1},
+            computed_at=now,
+        )
+    MetricSnapshot.objects.create(
+        metric="friends",
+        start=start,
+        end=end,
+        level="practice",
+        code="Z99999",
+        dimension="total",
+        group="all",
+        values={"n": 1},
+        computed_at=now,
+    )
+    with django_assert_num_queries(1):
+        rows = snapshot_rows_list(metric="friends", start=start, end=end, window=0)
+    expected = {
+        ("all", ""): None,
+        ("pcn", pcn.code): None,
+        ("practice", practice_a.ods_code): pcn.code,
+        ("practice", "Z99999"): None,
+    }
+    assert {(r["level"], r["code"]): r["pcn"] for r in rows} == expected
+    period = Period(metric="friends", start=start, end=end, window=0, computed_at=now)
+    with django_assert_num_queries(1):
+        rows = overview_rows_list(periods=[period])
+    assert {(r["level"], r["code"]): r["pcn"] for r in rows if r["metric"] == "friends"} == (
+        expected
+    )
