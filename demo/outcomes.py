@@ -127,15 +127,16 @@ def _from_mix(seed: str, mix: dict[str, float]) -> str:
 
 def appointments_insert(patients_cte: str, months: Sequence[int], *, dense: bool = False) -> int:
     """Monthly appointment rows for the patients of ``patients_cte`` (a CTE named ``patients``
-    with practice_id, patient_key, seed, tier, m0 — m0 the index month of a referral, or NULL)
-    over ``months``; how many rows were made. Only patient-months with at least one
-    appointment get a row, unless ``dense``. Each patient's key is stored with its seed as its
-    id (seeds are unique), so the rows need no lookup of the key; ``patient_ids_settle`` moves
-    the id sequence past them once all are made."""
+    with practice_id, patient_key, id, seed, tier, m0 — m0 the index month of a referral, or
+    NULL) over ``months``; how many rows were made. Only patient-months with at least one
+    appointment get a row, unless ``dense``. Each patient's key is stored with the given id
+    (unique: registered patients and people on the caseload take ids from ranges apart), so the
+    rows need no lookup of the key; ``patient_ids_settle`` moves the id sequence past them once
+    all are made. ``seed`` only drives the made-up figures."""
     month_partitions_ensure([month_start(m) for m in months])
     execute(
         f"""INSERT INTO {T["patient_keys"]} (id, key)
-            WITH RECURSIVE {patients_cte} SELECT seed, patient_key FROM patients"""
+            WITH RECURSIVE {patients_cte} SELECT id, patient_key FROM patients"""
     )
     attend = (
         f"CASE WHEN pt.m0 IS NOT NULL AND mo.m > pt.m0 "
@@ -150,8 +151,8 @@ def appointments_insert(patients_cte: str, months: Sequence[int], *, dense: bool
         INSERT INTO {T["appointments"]} (practice_id, patient_id, month, appointments,
             age_band, sex)
         WITH RECURSIVE {patients_cte}, {_months_cte(months)}
-        SELECT practice_id, seed, month, n, age_band, sex FROM (
-            SELECT pt.practice_id, pt.seed, mo.month, {count} AS n,
+        SELECT practice_id, id, month, n, age_band, sex FROM (
+            SELECT pt.practice_id, pt.id, mo.month, {count} AS n,
                 {_from_mix("pt.seed * 13 + 1", AGE_MIX)} AS age_band,
                 {_from_mix("pt.seed * 11 + 3", SEX_MIX)} AS sex
             FROM patients pt CROSS JOIN months mo
@@ -192,10 +193,15 @@ def synthetic_patients_cte(
     )
     return f"""{series("seq", per_practice)},
         patients AS MATERIALIZED (
-            SELECT pr.id AS practice_id, {synthetic_key(seed)} AS patient_key, {seed} AS seed,
-                {tier} AS tier, {m0} AS m0
+            SELECT pr.id AS practice_id, {synthetic_key(seed)} AS patient_key, {seed} AS id,
+                {seed} AS seed, {tier} AS tier, {m0} AS m0
             FROM {T["practice"]} pr CROSS JOIN seq s WHERE pr.id IN ({ids})
         )"""
+
+
+# The ids of the keys of people on the caseload start here, far past any registered patient's
+# (practice id × 10,000,000 + number): their seeds alone could meet once practice ids pass 90.
+REFERRED_IDS = 10**15
 
 
 def referred_people_patients_cte() -> str:
@@ -203,7 +209,7 @@ def referred_people_patients_cte() -> str:
     referral's month is m0, and they attend more than most."""
     seed = "(900000000 + p.id)"
     return f"""patients AS MATERIALIZED (
-            SELECT p.practice_id, p.patient_key, {seed} AS seed,
+            SELECT p.practice_id, p.patient_key, {REFERRED_IDS} + p.id AS id, {seed} AS seed,
                 {REFERRED_TIER_FLOOR} + {rnd(seed)} %% {1000 - REFERRED_TIER_FLOOR} AS tier,
                 (SELECT {month_index("MIN(r.received_on)")} FROM {T["referral"]} r
                  WHERE r.person_id = p.id) AS m0

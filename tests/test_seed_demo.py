@@ -294,6 +294,28 @@ def test_seed_demo_refuses_when_a_demo_username_is_taken(empty):
     assert not Practice.objects.exists()
 
 
+def test_seed_demo_whatever_ids_the_practices_get(empty):
+    """Registered patients' key ids (practice id × 10,000,000 + their number) and those of
+    the people on the caseload never meet: with practice ids from 90, the first practice's
+    patients would otherwise take the caseload's ids (900,000,000 + person id)."""
+    from django.db import connection
+
+    from outcomes.models import AppointmentCount, PatientKey
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('socialrx_practice', 'id'), 89)")
+    else:  # AUTOINCREMENT: the next id follows the largest ever given
+        Practice.objects.create(id=89, ods_code="Z00089", name="Gone").delete()
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert Practice.objects.order_by("id").values_list("id", flat=True)[0] == 90
+    keyed = Person.objects.exclude(patient_key="").exclude(practice=None)
+    assert PatientKey.objects.filter(key__in=keyed.values("patient_key")).count() == keyed.count()
+    assert AppointmentCount.objects.filter(patient__key__in=keyed.values("patient_key")).exists()
+
+
 def test_if_empty_seeds_an_empty_database(empty):
     assert not Practice.objects.exists()
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())
