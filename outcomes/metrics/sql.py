@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -133,39 +133,12 @@ def metric_session() -> Iterator[None]:
 
 
 @contextmanager
-def hash_joins() -> Iterator[None]:
-    """On PostgreSQL, only hash joins for the queries inside. A metric's CTEs (a cohort
-    filtered by consent through a correlated subquery, first and latest answers by window
-    functions) are estimated at a row or two when they hold thousands, so the planner would
-    otherwise nest loops over them: the people of a change metric compared one by one with
-    every cohort row (minutes at a large integrated care system's scale, against about a
-    second). Hash joins are right at every scale here; per-row lookups written as subqueries
-    stay index scans. Set inside a savepoint, and set back on after."""
+def planner(**settings: str) -> Iterator[None]:
+    """On PostgreSQL, these planner settings for the queries inside (in a savepoint, so an
+    error takes them back too), each set back to what it was after. Elsewhere, nothing."""
     if not is_postgres():
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-        yield
-        cursor.execute("SET LOCAL enable_nestloop = on")
-        cursor.execute("SET LOCAL enable_mergejoin = on")
-
-
-@contextmanager
-def sorted_aggregate() -> Iterator[None]:
-    """On PostgreSQL, group by sorting rather than hashing, without parallel workers, for the
-    queries inside. For a grouping by the appointment rows' primary key (practice, patient)
-    over many month partitions, the rows then come in key order from each partition's index
-    (a merge of the partitions) and each group is finished as soon as its last row is read:
-    twice as fast at an integrated care system's scale as a hash table of a million groups,
-    which parallel workers could not share (each saw every patient in its months, so the
-    final hash merged two million partial groups), and with no memory to speak of
-    (docs/performance.md). Settings set back after."""
-    if not is_postgres():
-        yield
-        return
-    settings = {"enable_hashagg": "off", "max_parallel_workers_per_gather": "0"}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join("current_setting(%s)" for _ in settings), list(settings)
@@ -176,6 +149,29 @@ def sorted_aggregate() -> Iterator[None]:
         yield
         for name, value in before.items():
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def hash_joins() -> AbstractContextManager[None]:
+    """On PostgreSQL, only hash joins for the queries inside. A metric's CTEs (a cohort
+    filtered by consent through a correlated subquery, first and latest answers by window
+    functions) are estimated at a row or two when they hold thousands, so the planner would
+    otherwise nest loops over them: the people of a change metric compared one by one with
+    every cohort row (minutes at a large integrated care system's scale, against about a
+    second). Hash joins are right at every scale here; per-row lookups written as subqueries
+    stay index scans."""
+    return planner(enable_nestloop="off", enable_mergejoin="off")
+
+
+def sorted_aggregate() -> AbstractContextManager[None]:
+    """On PostgreSQL, group by sorting rather than hashing, without parallel workers, for the
+    queries inside. For a grouping by the appointment rows' primary key (practice, patient)
+    over many month partitions, the rows then come in key order from each partition's index
+    (a merge of the partitions) and each group is finished as soon as its last row is read:
+    twice as fast at an integrated care system's scale as a hash table of a million groups,
+    which parallel workers could not share (each saw every patient in its months, so the
+    final hash merged two million partial groups), and with no memory to speak of
+    (docs/performance.md)."""
+    return planner(enable_hashagg="off", max_parallel_workers_per_gather="0")
 
 
 def date_param(value: dt.date) -> Any:

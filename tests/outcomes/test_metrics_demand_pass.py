@@ -101,3 +101,22 @@ def test_postgres_skew_plan_has_no_nested_loop_joins(practice, postgres_required
         plan = _plan(*demand.skew_sql(Q1[1], patients))
     assert "Hash Join" in plan
     assert "Nested Loop" not in plan
+
+
+def test_postgres_planner_sets_back_what_was_there_even_after_an_error(db, postgres_required):
+    from django.db import DatabaseError, connection, transaction
+
+    from outcomes.metrics.sql import planner
+
+    def nestloop(cursor) -> str:
+        cursor.execute("SHOW enable_nestloop")
+        return cursor.fetchone()[0]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        with planner(enable_nestloop="on"):
+            assert nestloop(cursor) == "on"
+        assert nestloop(cursor) == "off"
+        with pytest.raises(DatabaseError), planner(enable_nestloop="on"):
+            cursor.execute("SELECT 1 / 0")
+        assert nestloop(cursor) == "off"

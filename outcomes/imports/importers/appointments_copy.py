@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from outcomes.metrics.sql import planner
 from outcomes.models import AppointmentCount, AppointmentExtract, PatientKey
 from outcomes.partitions import month_partitions_ensure
 from socialrx.models import Practice
@@ -117,15 +118,14 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
         cursor.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
         # The keys by hashing: the checks make the planner expect a few rows, and a loop
         # would look each row's key up in the keys' index (1.5 s at 777,000 rows).
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {RESOLVED} AS "
-            "SELECT c.practice_id, k.id AS patient_id, c.month, c.appointments, c.age_band, "
-            f"c.sex, c.patient_key FROM ({sql}) c LEFT JOIN {keys} k ON k.key = c.patient_key",
-            params,
-        )
-        converted = cursor.rowcount
-        cursor.execute("SET LOCAL enable_nestloop = on")
+        with planner(enable_nestloop="off"):
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {RESOLVED} AS "
+                "SELECT c.practice_id, k.id AS patient_id, c.month, c.appointments, c.age_band, "
+                f"c.sex, c.patient_key FROM ({sql}) c LEFT JOIN {keys} k ON k.key = c.patient_key",
+                params,
+            )
+            converted = cursor.rowcount
         if converted != result.rows:  # a row the check did not pass
             raise GiveUpError
         result.created = result.rows
@@ -334,21 +334,20 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
     cursor.execute(f"DROP TABLE IF EXISTS {CHANGES}")
     # By hashing: the earlier rows are estimated at a few thousand when they can be every
     # row of the file, and a loop over them would look each one up (seconds at 777,000).
-    cursor.execute("SET LOCAL enable_nestloop = off")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {CHANGES} AS "
-        "SELECT r.practice_id, r.patient_id, r.month, r.appointments, r.age_band, r.sex, "
-        "e.practice_id AS old_practice_id, e.patient_id AS old_patient_id, "
-        "e.month AS old_month "
-        f"FROM (SELECT t.* FROM {table} t WHERE t.month = ANY(%s) AND t.practice_id = ANY(%s) "
-        f"AND (t.practice_id, t.month) IN (VALUES {pair_values})) e "
-        f"FULL JOIN {RESOLVED} r ON e.practice_id = r.practice_id "
-        "AND e.patient_id = r.patient_id AND e.month = r.month "
-        "WHERE e.patient_id IS NULL OR r.patient_id IS NULL "
-        "OR (e.appointments, e.age_band, e.sex) IS DISTINCT FROM (r.appointments, r.age_band, r.sex)",
-        [months, practices, *(v for pair in pair_list for v in pair)],
-    )
-    cursor.execute("SET LOCAL enable_nestloop = on")
+    with planner(enable_nestloop="off"):
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHANGES} AS "
+            "SELECT r.practice_id, r.patient_id, r.month, r.appointments, r.age_band, r.sex, "
+            "e.practice_id AS old_practice_id, e.patient_id AS old_patient_id, "
+            "e.month AS old_month "
+            f"FROM (SELECT t.* FROM {table} t WHERE t.month = ANY(%s) AND t.practice_id = ANY(%s) "
+            f"AND (t.practice_id, t.month) IN (VALUES {pair_values})) e "
+            f"FULL JOIN {RESOLVED} r ON e.practice_id = r.practice_id "
+            "AND e.patient_id = r.patient_id AND e.month = r.month "
+            "WHERE e.patient_id IS NULL OR r.patient_id IS NULL "
+            "OR (e.appointments, e.age_band, e.sex) IS DISTINCT FROM (r.appointments, r.age_band, r.sex)",
+            [months, practices, *(v for pair in pair_list for v in pair)],
+        )
     cursor.execute(
         "SELECT COALESCE(SUM(CASE WHEN old_patient_id IS NULL THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN patient_id IS NULL THEN 1 ELSE 0 END), 0) "
