@@ -393,3 +393,75 @@ def test_only_the_files_practice_and_month_pairs_are_replaced(
         ("A81001", "2025-02", patient_key(N1), 5),
         ("A81002", "2025-01", patient_key(N1), 9),
     }
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    ["A" * 64, "a" * 63, "a" * 65, "g" + "a" * 63, ""],
+    ids=["upper-case", "short", "long", "not-hex", "empty"],
+)
+def test_a_new_patient_key_of_the_wrong_form_is_refused_beside_known_ones(
+    tmp_path, practices, paths, postgres_required, bad_key
+):
+    """Keys already in the keys table are taken as they are; a key not seen before is
+    checked, so one of the wrong form sends the file to the general path, which refuses it."""
+    header = ["ods_code", "month", "patient_key", "appointments"]
+    known = [patient_key(n) for n in (N1, N2)]
+    first = [["A81001", "2025-01", key, 1] for key in known]
+    assert data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", header, first)
+    ).ok
+    before = (table(AppointmentCount), table(AppointmentExtract))
+    paths.clear()
+    rows = [["A81001", "2025-02", key, 2] for key in known] + [["A81001", "2025-02", bad_key, 1]]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", header, rows)
+    )
+    assert not result.ok
+    assert "fast" not in paths
+    assert [(p.line, p.column) for p in result.problems] == [(4, "patient_key")]
+    assert (table(AppointmentCount), table(AppointmentExtract)) == before
+
+
+@pytest.mark.parametrize("month", ["2025-13", "2025-1", "25-01", "2025-00", ""])
+def test_a_month_of_the_wrong_form_is_refused_by_line(
+    tmp_path, practices, paths, postgres_required, month
+):
+    """The months are checked once per distinct value on the fast path: one bad month among
+    good ones still sends the file to the general path, which names the line."""
+    rows = [["A81001", "2025-01", N1, 1, "", ""], ["A81001", month, N2, 1, "", ""]]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    )
+    assert not result.ok
+    assert "fast" not in paths
+    assert [(p.line, p.column) for p in result.problems] == [(3, "month")]
+    assert not AppointmentCount.objects.exists()
+
+
+def test_new_and_changed_rows_are_counted_and_written_apart(
+    tmp_path, practices, paths, postgres_required
+):
+    """New rows are inserted and changed ones updated; the counts say how many rows the file
+    replaced."""
+    rows = [["A81001", "2025-01", n, 1, "", ""] for n in (N1, N2)]
+    assert data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "a.csv", HEADER, rows)
+    ).ok
+    rows = [
+        ["A81001", "2025-01", N1, 1, "", ""],
+        ["A81001", "2025-01", N2, 5, "", ""],
+        ["A81001", "2025-01", N3, 2, "", ""],
+    ]
+    result = data_import(
+        kind="appointments", path_or_file=write_csv(tmp_path / "b.csv", HEADER, rows)
+    )
+    assert result.ok, messages(result)
+    assert paths[-1] == "fast"
+    assert (result.rows, result.created, result.deleted) == (3, 3, 2)
+    assert set(AppointmentCount.objects.values_list("patient__key", "appointments")) == {
+        (patient_key(N1), 1),
+        (patient_key(N2), 5),
+        (patient_key(N3), 2),
+    }
+    assert AppointmentExtract.objects.get(practice__ods_code="A81001").rows == 3

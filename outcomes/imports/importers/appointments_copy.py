@@ -90,6 +90,9 @@ def import_fast(
 
 
 RAW = "appointment_raw"
+# The file's distinct (practice code, month, count) cells with how many rows have each:
+# checked and converted once per value, not once per row.
+VALUES = "appointment_values"
 
 
 def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[..., None]) -> None:
@@ -107,37 +110,55 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
                 # About the rows sent so far (a quoted cell may hold a line break).
                 rows += block.count(b"\n")
                 progress(rows)
-        cursor.execute(f"SELECT COUNT(*) FROM {RAW}")
-        result.rows = cursor.fetchone()[0]
-        cursor.execute(f"ANALYZE {RAW}")
+        # COPY reports how many rows it read.
+        result.rows = cursor.rowcount
         cursor.execute(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")
-        # Checked, converted and given their keys' ids in one statement, straight into the
+        # No JIT compilation: each statement runs once, and compiling it costs more than
+        # it saves.
+        cursor.execute("SET LOCAL jit = off")
+        # The practice, month and count are checked and converted once per distinct
+        # (practice code, month, count) of the file: a few thousand cells however many rows.
+        # A value that does not pass leaves its rows out, so the counts no longer add up.
+        cursor.execute(f"DROP TABLE IF EXISTS {VALUES}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {VALUES} AS "
+            "SELECT v.ods_code, v.month, v.appointments, v.rows, p.id AS practice_id, "
+            "to_date(v.month, 'YYYY-MM') AS month_date, "
+            "CAST(v.appointments AS integer) AS appointments_number "
+            "FROM (SELECT ods_code, month, appointments, COUNT(*) AS rows "
+            f"FROM {RAW} GROUP BY ods_code, month, appointments OFFSET 0) v "
+            f"JOIN {connection.ops.quote_name(Practice._meta.db_table)} p "
+            "ON p.ods_code = v.ods_code "
+            "WHERE v.month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' AND v.month >= '0001' "
+            "AND length(v.appointments) BETWEEN 1 AND 9 AND v.appointments !~ '[^0-9]'"
+        )
+        cursor.execute(f"SELECT COALESCE(SUM(rows), 0) FROM {VALUES}")
+        if cursor.fetchone()[0] != result.rows:  # a practice, month or count that failed
+            raise GiveUpError
+        cursor.execute(f"ANALYZE {VALUES}")
+        # The rows, checked and given their keys' ids in one statement, straight into the
         # table the merge reads (no staging table in between).
-        keys = connection.ops.quote_name(PatientKey._meta.db_table)
-        sql, params = _convert_sql(importer.key_column, present)
+        sql, params = _resolve_sql(importer.key_column, present)
         cursor.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
-        # The keys by hashing: the checks make the planner expect a few rows, and a loop
-        # would look each row's key up in the keys' index (1.5 s at 777,000 rows).
-        with planner(enable_nestloop="off"):
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {RESOLVED} AS "
-                "SELECT c.practice_id, k.id AS patient_id, c.month, c.appointments, c.age_band, "
-                f"c.sex, c.patient_key FROM ({sql}) c LEFT JOIN {keys} k ON k.key = c.patient_key",
-                params,
-            )
+        # The keys by hashing or merging: the checks make the planner expect a few rows,
+        # and a loop would look each row's key up in the keys' index (1.5 s at 777,000 rows).
+        with planner(enable_nestloop="off", enable_mergejoin="off"):
+            cursor.execute(f"CREATE TEMPORARY TABLE {RESOLVED} AS {sql}", params)
             converted = cursor.rowcount
         if converted != result.rows:  # a row the check did not pass
             raise GiveUpError
         result.created = result.rows
         cursor.execute(f"DROP TABLE {RAW}")
-        resolved_merge(cursor, result)
+        resolved_merge(cursor, result, VALUES)
 
 
-def _convert_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
-    """SELECT the raw rows that pass every check, converted to the staging table's columns
-    (practice_id, month, patient_key, appointments, age_band, sex). (Forms
-    are checked by length and a negated character class: PostgreSQL's regular expressions
-    with a counted repetition such as ``{64}`` cost about 25 µs a row, ten times as much.)"""
+def _resolve_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
+    """SELECT the raw rows that pass every check, converted to the resolved table's columns
+    (practice_id, patient_id, month, appointments, age_band, sex, patient_key): the
+    practice, month and count from the checked values (``VALUES``), the key's id from the
+    keys table. (Forms are checked by length and a negated character class: PostgreSQL's
+    regular expressions with a counted repetition such as ``{64}`` cost about 25 µs a row,
+    ten times as much.)"""
     from .population import AGE_BANDS, SEXES
 
     def allowed(column: str, values: tuple[str, ...]) -> str:
@@ -149,62 +170,55 @@ def _convert_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
     def optional(column: str) -> str:
         return f"COALESCE(r.{column}, '')" if column in present else "''"
 
+    keys = connection.ops.quote_name(PatientKey._meta.db_table)
     params: list[Any] = []
-    lateral = ""
     if key_column == "nhs_number":
-        # Spaces and dashes between the digits are dropped, as the general path drops them;
+        # Each NHS number is checked and hashed once, however many months the file has it
+        # in (a file of a practice's last two years names each patient up to 24 times):
+        # ``ids`` has one row per distinct number (``source``) that passes, with its key and
+        # the key's id (NULL for a key not seen before). Spaces and dashes between the digits are dropped, as the general path drops them;
         # anything else that is not 10 digits is left to the general path.
-        lateral = "CROSS JOIN LATERAL (SELECT translate(r.nhs_number, ' -', '') AS v) n"
         digit = [f"(ascii(substr(n.v, {i}, 1)) - 48)" for i in range(1, 11)]
         weighted = " + ".join(f"{11 - i} * {d}" for i, d in enumerate(digit[:9], start=1))
-        key_ok = (
+        number_ok = (
             "CASE WHEN length(n.v) = 10 AND n.v !~ '[^0-9]' "
             f"THEN (11 - ({weighted}) %% 11) %% 11 = {digit[9]} ELSE FALSE END"
         )
-        source = "n.v"
-        key = (
-            "encode(sha256(%s::bytea || sha256(%s::bytea || convert_to(d.source, 'UTF8'))), 'hex')"
-        )
+        hashed = "encode(sha256(%s::bytea || sha256(%s::bytea || convert_to(n.v, 'UTF8'))), 'hex')"
         inner, outer = hmac_pads(settings.PATIENT_KEY_PEPPER)
         params = [outer, inner]
+        ids = f"""SELECT h.source, h.patient_key, k.id AS patient_id
+            FROM (SELECT n.nhs_number AS source, {hashed} AS patient_key
+                  FROM (SELECT d.nhs_number, translate(d.nhs_number, ' -', '') AS v
+                        FROM (SELECT DISTINCT nhs_number FROM {RAW} OFFSET 0) d) n
+                  WHERE {number_ok}) h
+            LEFT JOIN {keys} k ON k.key = h.patient_key"""
+        key_join = f"JOIN ({ids}) i ON i.source = r.nhs_number"
+        key_ok = "TRUE"
     else:
-        key_ok = "length(r.patient_key) = 64 AND r.patient_key !~ '[^0-9a-f]'"
-        source = "r.patient_key"
-        key = ""
-    checked = f"""
-        SELECT r.practice_id, to_date(r.month, 'YYYY-MM') AS month, {source} AS source,
-            CAST(r.appointments AS integer) AS appointments,
-            CAST({optional("age_band")} AS varchar(7)) AS age_band,
-            CAST({optional("sex")} AS varchar(7)) AS sex
-        FROM (
-            -- OFFSET 0: the practices are joined first, by hashing (the checks below, if
-            -- pushed under the join, would make the planner expect a row or two and loop
-            -- over every practice for each row).
-            SELECT raw.*, p.id AS practice_id
-            FROM {RAW} raw JOIN {connection.ops.quote_name(Practice._meta.db_table)} p
-                ON p.ods_code = raw.ods_code
-            OFFSET 0
-        ) r
-        {lateral}
-        WHERE r.month ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$' AND r.month >= '0001'
-            AND length(r.appointments) BETWEEN 1 AND 9 AND r.appointments !~ '[^0-9]'
-            AND {key_ok}
-            AND {allowed("age_band", AGE_BANDS)} AND {allowed("sex", SEXES)}
-    """
-    columns = "c.practice_id, c.month, {key} AS patient_key, c.appointments, c.age_band, c.sex"
-    if key_column != "nhs_number":
-        sql = f"SELECT {columns.format(key='c.source')} FROM ({checked}) c"
-        return sql, params
-    # Each NHS number is hashed once, however many months the file has it in (a file of a
-    # practice's last two years names each patient up to 24 times).
-    sql = f"""
-        WITH checked AS MATERIALIZED ({checked}),
-        hashed AS (
-            SELECT d.source, {key} AS patient_key
-            FROM (SELECT DISTINCT source FROM checked) d
+        # Looked up for every row (by hashing the keys table once): taking the file's
+        # distinct keys first costs more than it saves. A key already in the keys table has the
+        # right form; only new ones are checked.
+        key_join = f"LEFT JOIN {keys} k ON k.key = r.patient_key"
+        key_ok = (
+            "(k.id IS NOT NULL OR (octet_length(r.patient_key) = 64 "
+            "AND r.patient_key !~ '[^0-9a-f]'))"
         )
-        SELECT {columns.format(key="h.patient_key")}
-        FROM checked c JOIN hashed h ON h.source = c.source
+    nhs = key_column == "nhs_number"
+    patient_id, patient_key = (
+        ("i.patient_id", "i.patient_key") if nhs else ("k.id", "r.patient_key")
+    )
+    sql = f"""
+        SELECT v.practice_id, {patient_id} AS patient_id, v.month_date AS month,
+            v.appointments_number AS appointments,
+            CAST({optional("age_band")} AS varchar(7)) AS age_band,
+            CAST({optional("sex")} AS varchar(7)) AS sex,
+            CAST({patient_key} AS varchar(64)) AS patient_key
+        FROM {RAW} r
+        JOIN {VALUES} v ON v.ods_code = r.ods_code AND v.month = r.month
+            AND v.appointments = r.appointments
+        {key_join}
+        WHERE {key_ok} AND {allowed("age_band", AGE_BANDS)} AND {allowed("sex", SEXES)}
     """
     return sql, params
 
@@ -246,39 +260,50 @@ def staged_merge(cursor: Any, result: ImportResult) -> None:
     cursor.execute(f"DROP TABLE {STAGING}")
 
 
-def _pairs(cursor: Any, staged: str) -> dict[Any, list[int]]:
-    """The file's (practice, month) pairs: month -> practice ids."""
+def _pairs(cursor: Any, staged: str, month: str = "month") -> dict[Any, list[int]]:
+    """The file's (practice, month) pairs: month -> practice ids (``month``: the column
+    holding the month as a date)."""
     cursor.execute(
-        f"SELECT month, practice_id FROM {staged} GROUP BY month, practice_id "
-        "ORDER BY month, practice_id"
+        f"SELECT {month}, practice_id FROM {staged} GROUP BY {month}, practice_id "
+        f"ORDER BY {month}, practice_id"
     )
     pairs: dict[Any, list[int]] = {}
-    for month, practice_id in cursor.fetchall():
-        pairs.setdefault(month, []).append(practice_id)
+    for value, practice_id in cursor.fetchall():
+        pairs.setdefault(value, []).append(practice_id)
     return pairs
 
 
-def _extracts_set(cursor: Any, staged: str) -> None:
-    """Each of the file's extracts, with its row count and the time it was imported."""
+def _extracts_set(cursor: Any, staged: str, month: str = "month", rows: str = "COUNT(*)") -> None:
+    """Each of the file's extracts, with its row count and the time it was imported
+    (``month`` and ``rows``: the columns or aggregate giving them in ``staged``)."""
     extract = connection.ops.quote_name(AppointmentExtract._meta.db_table)
     cursor.execute(
         f"INSERT INTO {extract} (practice_id, month, rows, imported_at) "
-        f"SELECT practice_id, month, COUNT(*), %s FROM {staged} WHERE 1 = 1 "
-        "GROUP BY practice_id, month "
+        f"SELECT practice_id, {month}, {rows}, %s FROM {staged} WHERE 1 = 1 "
+        f"GROUP BY practice_id, {month} "
         "ON CONFLICT (practice_id, month) DO UPDATE "
         "SET rows = EXCLUDED.rows, imported_at = EXCLUDED.imported_at",
         [connection.ops.adapt_datetimefield_value(timezone.now())],
     )
 
 
-def resolved_merge(cursor: Any, result: ImportResult) -> None:
+def resolved_merge(cursor: Any, result: ImportResult, values: str | None = None) -> None:
     """PostgreSQL: replace the extracts of the rows in the resolved table (each staged row
     with its key's id, NULL for a key not seen before: ``result.created`` already counts
-    them), then drop it. See ``staged_merge``."""
-    pairs = _pairs(cursor, RESOLVED)
+    them), then drop it. See ``staged_merge``. ``values``: the fast path's table of checked
+    (practice, month, count) cells with their row counts, from which the pairs and each
+    extract's rows are read instead of from every row."""
+    if values is None:
+        pairs = _pairs(cursor, RESOLVED)
+    else:
+        pairs = _pairs(cursor, values, month="month_date")
     month_partitions_ensure(list(pairs))
     _changes_write(cursor, result, pairs)
-    _extracts_set(cursor, RESOLVED)
+    if values is None:
+        _extracts_set(cursor, RESOLVED)
+    else:
+        _extracts_set(cursor, values, month="month_date", rows="SUM(rows)")
+        cursor.execute(f"DROP TABLE {values}")
     cursor.execute(f"DROP TABLE {RESOLVED}")
 
 
@@ -322,7 +347,6 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
         )
     # Unique: a patient twice for one practice and month fails here.
     cursor.execute(f"CREATE UNIQUE INDEX ON {RESOLVED} (practice_id, patient_id, month)")
-    cursor.execute(f"ANALYZE {RESOLVED}")
     # What changes, found by one join of the file's rows with the rows its extracts held
     # before (reading only those months' partitions: the months and practices are
     # constants): rows new or changed, and rows no longer in the extract. An extract
@@ -363,14 +387,22 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
             "AND t.patient_id = c.old_patient_id AND t.month = c.old_month",
             [months],
         )
+    if result.created - new:
+        # Rows whose count, age band or sex changed.
+        cursor.execute(
+            f"UPDATE {table} t SET appointments = c.appointments, age_band = c.age_band, "
+            f"sex = c.sex FROM {CHANGES} c WHERE c.patient_id IS NOT NULL "
+            "AND c.old_patient_id IS NOT NULL AND t.month = ANY(%s) "
+            "AND t.practice_id = c.practice_id AND t.patient_id = c.patient_id "
+            "AND t.month = c.month",
+            [months],
+        )
+    # New rows: a plain insert, half the time of an upsert (each is known not to be there:
+    # no other appointments import runs at the same time, ``engine.kind_lock``).
     cursor.execute(
-        f"INSERT INTO {table} AS t "
-        "(practice_id, patient_id, month, appointments, age_band, sex) "
+        f"INSERT INTO {table} (practice_id, patient_id, month, appointments, age_band, sex) "
         "SELECT practice_id, patient_id, month, appointments, age_band, sex "
-        f"FROM {CHANGES} WHERE patient_id IS NOT NULL "
-        "ORDER BY practice_id, patient_id, month "
-        "ON CONFLICT (practice_id, patient_id, month) DO UPDATE "
-        "SET appointments = EXCLUDED.appointments, age_band = EXCLUDED.age_band, "
-        "sex = EXCLUDED.sex"
+        f"FROM {CHANGES} WHERE patient_id IS NOT NULL AND old_patient_id IS NULL "
+        "ORDER BY month, practice_id, patient_id"
     )
     cursor.execute(f"DROP TABLE {CHANGES}")
