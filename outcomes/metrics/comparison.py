@@ -219,7 +219,7 @@ def comparison_sql(
     # Keys are lower-case hex: byte order is any locale's order, and cheaper (as in demand).
     key_order = ' COLLATE "C"' if is_postgres() else ""
     cell_key = "practice_id, m0, m_age, m_sex, band"
-    control_cell = ", ".join(f"cd.{col}" for col in cell_key.split(", "))
+    control_cell = ", ".join(f"e.{col}" for col in cell_key.split(", "))
 
     def same_cell(a: str, b: str) -> str:
         return " AND ".join(f"{a}.{col} = {b}.{col}" for col in cell_key.split(", "))
@@ -251,13 +251,17 @@ def comparison_sql(
         ),
         cell AS (SELECT DISTINCT {cell_key} FROM treated),
         wide AS ({wide_sql}),
+        -- Age band and sex as numbers once per patient, before each patient becomes a row
+        -- per index month.
+        coded AS (
+            SELECT w.*, {age("w.age_band")} AS m_age, {sex("w.sex")} AS m_sex FROM wide w{fence}
+        ),
         candidate AS (
-            SELECT practice_id, m0, patient_id, pre, post,
-                {age("age_band")} AS m_age, {sex("sex")} AS m_sex, {_band("pre")} AS band
+            SELECT practice_id, m0, patient_id, pre, post, m_age, m_sex, {_band("pre")} AS band
             FROM (
                 SELECT w.practice_id, im.m0, w.patient_id, {choose("pre")} AS pre,
-                    {choose("post")} AS post, w.age_band, w.sex
-                FROM wide w JOIN index_month im ON im.practice_id = w.practice_id{fence}
+                    {choose("post")} AS post, w.m_age, w.m_sex
+                FROM coded w JOIN index_month im ON im.practice_id = w.practice_id{fence}
             ) long
             WHERE pre > 0
         ),
@@ -267,18 +271,24 @@ def comparison_sql(
             JOIN {T["patient_keys"]} k ON k.key = p.patient_key
             WHERE p.patient_key <> '' GROUP BY k.id
         ),
-        control AS MATERIALIZED (
-            SELECT cd.practice_id, cd.m0, cd.m_age, cd.m_sex, cd.band, cd.pre, cd.post,
-                ROW_NUMBER() OVER (PARTITION BY {control_cell}
-                                   ORDER BY k.key{key_order}) AS ci,
-                COUNT(*) OVER (PARTITION BY {control_cell}) AS nc
-            FROM candidate cd
-            JOIN cell t ON {same_cell("t", "cd")}
-            JOIN {T["patient_keys"]} k ON k.id = cd.patient_id
-            LEFT JOIN referred_key rk ON rk.patient_id = cd.patient_id
-            WHERE rk.patient_id IS NULL OR rk.m_first > cd.m0 + %s
+        -- Candidates in a cell with a referred person (a fraction of them), and only then
+        -- those never referred before m0 + W and their keys: each join sees fewer rows.
+        in_cell AS (
+            SELECT cd.* FROM candidate cd JOIN cell t ON {same_cell("t", "cd")}{fence}
         ),
-        cell_size AS (SELECT {cell_key}, nc FROM control WHERE ci = 1),
+        eligible AS (
+            SELECT ic.* FROM in_cell ic
+            LEFT JOIN referred_key rk ON rk.patient_id = ic.patient_id
+            WHERE rk.patient_id IS NULL OR rk.m_first > ic.m0 + %s{fence}
+        ),
+        control AS MATERIALIZED (
+            SELECT e.practice_id, e.m0, e.m_age, e.m_sex, e.band, e.pre, e.post,
+                ROW_NUMBER() OVER (PARTITION BY {control_cell}
+                                   ORDER BY k.key{key_order}) AS ci
+            FROM eligible e
+            JOIN {T["patient_keys"]} k ON k.id = e.patient_id
+        ),
+        cell_size AS (SELECT {cell_key}, COUNT(*) AS nc FROM control GROUP BY {cell_key}),
         -- The t-th referred person of a cell takes the cell's controls (t-1)k+1 … tk in key
         -- order, wrapping round: no control is used twice until every one has been. A cell
         -- with fewer than k controls gives each of them once.
