@@ -216,12 +216,17 @@ def skew_sql(end: dt.date, patients: str | None = None) -> tuple[str, list[Any]]
             FROM cumulative c JOIN list l ON l.practice_id = c.practice_id
             WHERE c.upto >= l.k GROUP BY c.practice_id
         ),
+        -- Keys' ids looked up one by one through the keys' index (a person's key, a tied
+        -- patient's key): hashing the whole keys table to meet a few thousand costs more.
         referred AS (
-            SELECT DISTINCT k.id AS patient_id FROM {T["person"]} p
-            JOIN {T["patient_keys"]} k ON k.key = p.patient_key
-            JOIN {T["referral"]} r ON r.person_id = p.id
-            WHERE p.patient_key <> '' AND r.received_on <= %s
-                AND {counted_in_figures("p.id")}
+            SELECT DISTINCT patient_id FROM (
+                SELECT (SELECT k.id FROM {T["patient_keys"]} k
+                        WHERE k.key = p.patient_key) AS patient_id
+                FROM {T["person"]} p JOIN {T["referral"]} r ON r.person_id = p.id
+                WHERE p.patient_key <> '' AND r.received_on <= %s
+                    AND {counted_in_figures("p.id")}
+            ) keyed
+            WHERE patient_id IS NOT NULL
         ),
         overall AS (
             SELECT practice_id, SUM(n) AS appointments,
@@ -241,9 +246,9 @@ def skew_sql(end: dt.date, patients: str | None = None) -> tuple[str, list[Any]]
         tied AS (
             SELECT t.practice_id, t.n, t.patient_id,
                 ROW_NUMBER() OVER (PARTITION BY t.practice_id
-                                   ORDER BY k.key{key_order}) AS rn
+                                   ORDER BY (SELECT k.key FROM {T["patient_keys"]} k
+                                             WHERE k.id = t.patient_id){key_order}) AS rn
             FROM totals t JOIN threshold th ON th.practice_id = t.practice_id AND t.n = th.t
-            JOIN {T["patient_keys"]} k ON k.id = t.patient_id
         ),
         tied_taken AS (
             SELECT ti.practice_id, SUM(ti.n) AS appointments,

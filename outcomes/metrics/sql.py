@@ -206,12 +206,19 @@ def counted_in_figures(person_id: str) -> str:
     """SQL condition: the person whose id is the expression ``person_id`` may be counted, that
     is, their latest answer for de-identified figures is not "no" (never asked counts;
     docs/metrics.md, "Consent"). Every metric's cohort passes through it: through
-    ``person_attributes`` for the people-based ones, directly for the rest."""
-    return f"""COALESCE((
-        SELECT CASE WHEN k.given THEN 1 ELSE 0 END FROM {T["consent"]} k
-        WHERE k.person_id = {person_id} AND k.purpose = '{ConsentPurpose.DEIDENTIFIED_FIGURES.value}'
-        ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1
-    ), 1) = 1"""
+    ``person_attributes`` for the people-based ones, directly for the rest. The people whose
+    latest answer is "no" are found once per query (PostgreSQL keeps them in a hash), not
+    looked up person by person."""
+    return f"""{person_id} NOT IN (
+        SELECT latest.person_id FROM (
+            SELECT k.person_id, k.given,
+                ROW_NUMBER() OVER (PARTITION BY k.person_id
+                                   ORDER BY k.recorded_at DESC, k.id DESC) AS rn
+            FROM {T["consent"]} k
+            WHERE k.purpose = '{ConsentPurpose.DEIDENTIFIED_FIGURES.value}'
+        ) latest
+        WHERE latest.rn = 1 AND NOT latest.given
+    )"""
 
 
 def person_attributes(end: dt.date) -> tuple[str, list[Any]]:

@@ -140,3 +140,21 @@ def test_other_purposes_do_not_change_the_figures():
     ConsentFactory(person=people[0], purpose=ConsentPurpose.SHARE_WITH_GROUP, given=False)
     ConsentFactory(person=people[0], purpose=ConsentPurpose.CONTACT, given=False)
     assert snapshot_rows("connections", *Q1) == before
+
+
+def test_the_latest_answer_decides_a_later_no_after_a_yes_and_a_tie_by_the_later_row():
+    """The latest answer by when it was recorded, then by the later row: a "no" after a "yes"
+    leaves the person out; a "yes" recorded at the same moment after a "no" counts them."""
+    people = _world()
+    at = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    ConsentFactory(person=people[0], purpose=FIGURES, given=True, recorded_at=at)
+    ConsentFactory(
+        person=people[0], purpose=FIGURES, given=False, recorded_at=at + dt.timedelta(days=1)
+    )
+    assert snapshot_rows("friends", *Q1)[ALL]["n"] == 2
+    ConsentFactory(person=people[2], purpose=FIGURES, given=False, recorded_at=at)
+    ConsentFactory(person=people[2], purpose=FIGURES, given=True, recorded_at=at)
+    assert snapshot_rows("friends", *Q1)[ALL]["n"] == 2
+    ConsentFactory(person=people[1], purpose=FIGURES, given=True, recorded_at=at)
+    ConsentFactory(person=people[1], purpose=FIGURES, given=False, recorded_at=at)
+    assert snapshot_rows("friends", *Q1)[ALL]["n"] == 1
