@@ -1,7 +1,8 @@
 """socialrx's load test: PostgreSQL at integrated-care-system scale, gunicorn with DEBUG off, and
-Locust headless in two runs: a working day (``--users`` at ``--think`` seconds between pages,
-ramped up) and saturation (``--saturation-users`` with no think time). Prints p50/p95/p99 per
-page, pages a second, and the server's CPU and memory, sampled from /proc.
+Locust headless in three runs: light load (``--light-users`` at ``--light-think`` seconds
+between pages: each page's own server time), a working day (``--users`` at ``--think`` seconds
+between pages, ramped up) and saturation (``--saturation-users`` with no think time). Prints
+p50/p95/p99 per page, pages a second, and the server's CPU and memory, sampled from /proc.
 
     python -m bench.loadtest.run [--scale 1] [--users 200] [--time 120s] [--workers N]
 
@@ -318,7 +319,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ramp", type=float, default=0, help="users started a second")
     parser.add_argument("--saturation-users", type=int, default=50)
     parser.add_argument("--saturation-time", default="", help="default: --time")
-    parser.add_argument("--only", choices=["day", "saturation"], help="one of the two runs")
+    parser.add_argument(
+        "--only", choices=["light", "day", "saturation"], help="one of the three runs"
+    )
+    parser.add_argument("--light-users", type=int, default=10)
+    parser.add_argument("--light-think", type=float, default=2.0)
+    parser.add_argument("--light-time", default="60s")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--regenerate", action="store_true", help="drop the database, remake")
@@ -363,9 +369,13 @@ def main(argv: list[str] | None = None) -> None:
         sampler = Sampler(server.pid, url)
         sampler.start()
         runs = []
-        if args.only != "saturation":
+        if args.only in (None, "light"):
+            # Light load: a few users far apart, so that a page hardly ever waits for another;
+            # its p50 is the page's own server time at this scale.
+            runs.append(("light", args.light_users, args.light_think, args.light_time))
+        if args.only in (None, "day"):
             runs.append(("day", args.users, args.think, args.time))
-        if args.only != "day":
+        if args.only in (None, "saturation"):
             runs.append(
                 ("saturation", args.saturation_users, 0.0, args.saturation_time or args.time)
             )
