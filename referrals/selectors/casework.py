@@ -8,7 +8,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -47,6 +59,25 @@ def _latest_referral(field: str) -> Subquery:
         Referral.objects.filter(person=OuterRef("pk"))
         .order_by("-received_on", "-id")
         .values(field)[:1]
+    )
+
+
+def _latest_referral_on_caseload(cutoff: dt.date) -> Subquery:
+    """True when the person's latest referral is open or ended on or after ``cutoff``: one
+    look at the latest referral per person (the caseload's filter, for every person of the
+    team), where testing its status and its end date apart would look twice."""
+    return Subquery(
+        Referral.objects.filter(person=OuterRef("pk"))
+        .order_by("-received_on", "-id")
+        .annotate(
+            on_caseload=Case(
+                When(Q(status__in=OPEN_STATUSES) | Q(closed_on__gte=cutoff), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("on_caseload")[:1],
+        output_field=BooleanField(),
     )
 
 
@@ -103,8 +134,9 @@ def caseload_for(
             has_possible_match=Exists(
                 Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
             ),
+            on_caseload=_latest_referral_on_caseload(cutoff),
         )
-        .filter(Q(current_status__in=OPEN_STATUSES) | Q(current_closed_on__gte=cutoff))
+        .filter(on_caseload=True)
     )
     if status:
         people = people.filter(current_status=status)

@@ -309,3 +309,32 @@ def test_postgres_reads_each_persons_latest_referral_from_one_index(
         cursor.execute("SET LOCAL enable_sort = on")
     assert "(person_id, received_on DESC, id DESC) INCLUDE (status, closed_on)" in definition
     assert "Scan using referral_person_latest_idx" in plan
+
+
+def test_the_latest_referral_decides_who_is_on_the_caseload_to_the_day(link_worker, practice_a):
+    """On the caseload: the latest referral open, or ended on or after the day RECENT_DAYS
+    ago; an earlier referral's status does not count."""
+    from referrals.selectors.casework import RECENT_DAYS, caseload_for
+
+    def person(name, *referrals):
+        p = PersonFactory(team=link_worker.team, practice=practice_a, given_name=name)
+        for received_days_ago, status, closed_days_ago in referrals:
+            ReferralFactory(
+                person=p,
+                received_on=TODAY - dt.timedelta(days=received_days_ago),
+                status=status,
+                closed_on=None
+                if closed_days_ago is None
+                else TODAY - dt.timedelta(days=closed_days_ago),
+            )
+        return p
+
+    closed = ReferralStatus.CLOSED
+    person("Open", (5, ReferralStatus.ACTIVE, None))
+    person("Boundary", (400, closed, RECENT_DAYS))
+    person("Daylate", (400, closed, RECENT_DAYS + 1))
+    person("Reopened", (400, closed, 300), (3, ReferralStatus.RECEIVED, None))
+    person("Earlieropen", (400, ReferralStatus.ACTIVE, None), (200, closed, 150))
+    PersonFactory(team=link_worker.team, practice=practice_a, given_name="Noreferral")
+    names = set(caseload_for(user=link_worker, today=TODAY).values_list("given_name", flat=True))
+    assert names == {"Open", "Boundary", "Reopened"}
