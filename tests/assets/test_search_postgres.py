@@ -168,3 +168,29 @@ def test_a_word_search_adds_one_query_whatever_the_results(
             response = anon_client.get("/directory/", {"q": q})
         assert response.status_code == 200
         assert "25 listings" in response.content.decode()
+
+
+def test_near_spellings_are_looked_up_through_the_trigram_index(postgres_required):
+    """A word that matches no listing as spelt is matched against names by word similarity:
+    its operator carries the cost of comparing every word of a name, so that the planner reads
+    the trigram and full-text indexes instead of testing every listing."""
+    from django.db import connection
+
+    Asset.objects.bulk_create(
+        [
+            Asset(name=f"Bench group {i}", category="music_singing", led_by="vcse")
+            for i in range(5000)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assets_asset")
+        cursor.execute(
+            "SELECT procost FROM pg_proc WHERE proname IN "
+            "('word_similarity_op', 'word_similarity_commutator_op')"
+        )
+        assert [cost for (cost,) in cursor.fetchall()] == [100, 100]
+        qs = directory_search(search=DirectorySearch(q="walking")).assets
+        sql, params = qs.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "assets_asset_name_trgm" in plan and "assets_asset_search_gin" in plan, plan
