@@ -285,11 +285,12 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
     if not here:
         return state
     state.computed_at = max(r["computed_at"] for r in here)
-    shown = [
-        r
-        for r in rows_present_cached(metric=info.name, rows=rows, exact=exact_for(request.user))
-        if r["level"] == state.level and r["code"] == state.code
-    ]
+    shown = rows_present_cached(
+        metric=info.name,
+        rows=rows,
+        exact=exact_for(request.user),
+        only=(state.level, state.code),
+    )
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is not None:
         state.cohort = [

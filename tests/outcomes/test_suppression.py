@@ -400,3 +400,45 @@ def test_every_page_of_a_period_decides_suppression_once_for_the_same_rows():
         changed = [{**rows[0], "values": {"n": 30}}]
         rows_present_cached(metric="friends", rows=changed, exact=False)
         assert present.call_count == 3
+
+
+def test_the_rows_of_one_level_and_code_are_decided_over_every_row_and_remembered_apart():
+    """``only`` gives the shown rows of one level and code, exactly those of the whole answer
+    (decided over every row given), and remembers them apart; other rows are decided afresh."""
+    from unittest import mock
+
+    import outcomes.suppression as suppression
+    from outcomes.suppression import rows_present_cached
+
+    def row(level, code, n):
+        return {
+            "level": level,
+            "code": code,
+            "dimension": "total",
+            "group": "all",
+            "values": {"n": n},
+        }
+
+    rows = [row("all", "", 30), row("practice", "A81001", 3), row("practice", "A81002", 27)]
+    with mock.patch.object(suppression, "rows_present", wraps=suppression.rows_present) as present:
+        whole = rows_present_cached(metric="friends", rows=rows, exact=False)
+        one = rows_present_cached(
+            metric="friends", rows=rows, exact=False, only=("practice", "A81002")
+        )
+        assert one == [r for r in whole if r["code"] == "A81002"]
+        # 27 is 30 less the small 3: withheld with it, though 27 alone is not small.
+        assert one[0]["withheld"] == ["n"]
+        assert present.call_count == 1
+        assert (
+            rows_present_cached(
+                metric="friends", rows=list(rows), exact=False, only=("practice", "A81002")
+            )
+            == one
+        )
+        assert present.call_count == 1
+        changed = [row("all", "", 30), row("practice", "A81001", 10), row("practice", "A81002", 20)]
+        fresh = rows_present_cached(
+            metric="friends", rows=changed, exact=False, only=("practice", "A81002")
+        )
+        assert present.call_count == 2
+        assert fresh[0]["withheld"] == []
