@@ -198,7 +198,11 @@ class Person(Audited, models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [
-            models.Index(fields=["team", "-last_activity_at"]),
+            # The caseload's default order (newest activity, then newest record): its first
+            # page is read from this index, testing only as many people as the page needs.
+            models.Index(
+                fields=["team", "-last_activity_at", "-id"], name="person_team_activity_idx"
+            ),
             models.Index(fields=["family_name", "given_name", "date_of_birth"]),
         ]
         constraints = [

@@ -338,3 +338,27 @@ def test_the_latest_referral_decides_who_is_on_the_caseload_to_the_day(link_work
     PersonFactory(team=link_worker.team, practice=practice_a, given_name="Noreferral")
     names = set(caseload_for(user=link_worker, today=TODAY).values_list("given_name", flat=True))
     assert names == {"Open", "Boundary", "Reopened"}
+
+
+def test_postgres_reads_the_caseloads_newest_page_in_index_order(
+    link_worker, practice_a, postgres_required
+):
+    """The default order (newest activity, then newest record) is the order of an index on
+    (team, last activity, id): the first page is read from it without sorting the team, and the
+    caseload's test runs only for the people the page needs."""
+    from django.db import connection
+
+    from referrals.selectors.casework import caseload_for
+
+    for _ in range(3):
+        ReferralFactory(person=PersonFactory(team=link_worker.team, practice=practice_a))
+    sql, params = caseload_for(user=link_worker)[:20].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_sort = on")
+    assert "Index Scan using person_team_activity_idx" in plan, plan
+    assert "Sort Key" not in plan.split("SubPlan")[0], plan
