@@ -280,6 +280,22 @@ def test_search_query_count_is_the_same_for_3_and_60_people(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def _plan_in_index_order(queryset) -> str:
+    """PostgreSQL's plan for ``queryset`` when it may neither scan a table nor sort: what only
+    an index can then give (a tiny test table would otherwise be read any way at all)."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_sort = on")
+    return plan
+
+
 def test_postgres_reads_each_persons_latest_referral_from_one_index(
     link_worker, practice_a, postgres_required
 ):
@@ -293,20 +309,12 @@ def test_postgres_reads_each_persons_latest_referral_from_one_index(
 
     for _ in range(3):
         ReferralFactory(person=PersonFactory(team=link_worker.team, practice=practice_a))
-    sql, params = caseload_for(user=link_worker).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'referral_person_latest_idx'"
         )
         (definition,) = cursor.fetchone()
-        # Without sorting, the latest referral can only come from that index (a tiny test
-        # table would otherwise be read any way at all).
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(line for (line,) in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = on")
-        cursor.execute("SET LOCAL enable_sort = on")
+    plan = _plan_in_index_order(caseload_for(user=link_worker))
     assert "(person_id, received_on DESC, id DESC) INCLUDE (status, closed_on)" in definition
     assert "Scan using referral_person_latest_idx" in plan
 
@@ -346,19 +354,11 @@ def test_postgres_reads_the_caseloads_newest_page_in_index_order(
     """The default order (newest activity, then newest record) is the order of an index on
     (team, last activity, id): the first page is read from it without sorting the team, and the
     caseload's test runs only for the people the page needs."""
-    from django.db import connection
 
     from referrals.selectors.casework import caseload_for
 
     for _ in range(3):
         ReferralFactory(person=PersonFactory(team=link_worker.team, practice=practice_a))
-    sql, params = caseload_for(user=link_worker)[:20].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(line for (line,) in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = on")
-        cursor.execute("SET LOCAL enable_sort = on")
+    plan = _plan_in_index_order(caseload_for(user=link_worker)[:20])
     assert "Index Scan using person_team_activity_idx" in plan, plan
     assert "Sort Key" not in plan.split("SubPlan")[0], plan
