@@ -54,29 +54,26 @@ from .columns import unshown
 RECENT_DAYS = 90
 
 
+def _latest_referrals() -> QuerySet[Referral]:
+    """The outer person's referrals, latest first (``[:1]`` is the latest)."""
+    return Referral.objects.filter(person=OuterRef("pk")).order_by("-received_on", "-id")
+
+
 def _latest_referral(field: str) -> Subquery:
-    return Subquery(
-        Referral.objects.filter(person=OuterRef("pk"))
-        .order_by("-received_on", "-id")
-        .values(field)[:1]
-    )
+    return Subquery(_latest_referrals().values(field)[:1])
 
 
 def _latest_referral_on_caseload(cutoff: dt.date) -> Subquery:
     """True when the person's latest referral is open or ended on or after ``cutoff``: one
     look at the latest referral per person (the caseload's filter, for every person of the
     team), where testing its status and its end date apart would look twice."""
+    on_caseload = Case(
+        When(Q(status__in=OPEN_STATUSES) | Q(closed_on__gte=cutoff), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     return Subquery(
-        Referral.objects.filter(person=OuterRef("pk"))
-        .order_by("-received_on", "-id")
-        .annotate(
-            on_caseload=Case(
-                When(Q(status__in=OPEN_STATUSES) | Q(closed_on__gte=cutoff), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .values("on_caseload")[:1],
+        _latest_referrals().annotate(on_caseload=on_caseload).values("on_caseload")[:1],
         output_field=BooleanField(),
     )
 
@@ -95,18 +92,17 @@ def caseload_search_kind(*, query: str) -> str | None:
     return "by NHS number" if _is_nhs_number(query) else "by name"
 
 
-_CASELOAD_ORDER: dict[str, tuple[Any, ...]] = {
-    "name": (Lower("family_name"), Lower("given_name")),
-    "date_of_birth": (F("date_of_birth"),),
-    "status": (F("current_status"),),
-    "practice": (Lower("practice__name"),),
-    "last_activity": (F("last_activity_at"),),
-    "received": (F("current_received_on"),),
+# Each sort: its columns, and whether a person may have no value in them (those come last
+# either way). A column always filled is sorted plainly: the default, newest activity, is then
+# the order of the index on (team, last activity, id), and its first page is read from it.
+_CASELOAD_ORDER: dict[str, tuple[tuple[Any, ...], bool]] = {
+    "name": ((Lower("family_name"), Lower("given_name")), True),
+    "date_of_birth": ((F("date_of_birth"),), True),
+    "status": ((F("current_status"),), True),
+    "practice": ((Lower("practice__name"),), True),
+    "last_activity": ((F("last_activity_at"),), False),
+    "received": ((F("current_received_on"),), True),
 }
-
-
-# Sorts on a column that always has a value: no "last either way" for empties needed.
-_NEVER_EMPTY = frozenset({"last_activity"})
 
 
 def caseload_for(
@@ -138,8 +134,8 @@ def caseload_for(
             has_possible_match=Exists(
                 Referral.objects.filter(person=OuterRef("pk"), possible_match__isnull=False)
             ),
-            on_caseload=_latest_referral_on_caseload(cutoff),
         )
+        .alias(on_caseload=_latest_referral_on_caseload(cutoff))
         .filter(on_caseload=True)
     )
     if status:
@@ -162,15 +158,9 @@ def caseload_for(
                 people = people.filter(
                     Q(given_name__icontains=term) | Q(family_name__icontains=term)
                 )
-    sort = sort if sort in _CASELOAD_ORDER else "last_activity"
-    keys = _CASELOAD_ORDER[sort]
-    if sort in _NEVER_EMPTY:
-        # In the order of the index on (team, last activity): the newest page is read from
-        # the index, the caseload's test made only for as many people as the page needs.
-        ordering = [k.desc() if descending else k.asc() for k in keys]
-    else:
-        # People without the value (no date of birth, no practice) come last either way.
-        ordering = [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+    keys, may_be_empty = _CASELOAD_ORDER.get(sort, _CASELOAD_ORDER["last_activity"])
+    empties_last = {"nulls_last": True} if may_be_empty else {}
+    ordering = [k.desc(**empties_last) if descending else k.asc(**empties_last) for k in keys]
     tiebreak = F("id").desc() if descending else F("id").asc()
     return people.order_by(*ordering, tiebreak)
 

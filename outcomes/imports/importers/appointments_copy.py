@@ -140,8 +140,9 @@ def _run(importer: Any, f: IO[bytes], header: list[str], progress: Callable[...,
         # table the merge reads (no staging table in between).
         sql, params = _resolve_sql(importer.key_column, present)
         cursor.execute(f"DROP TABLE IF EXISTS {RESOLVED}")
-        # The keys by hashing or merging: the checks make the planner expect a few rows,
-        # and a loop would look each row's key up in the keys' index (1.5 s at 777,000 rows).
+        # The keys and the checked values by hashing: the checks make the planner expect a
+        # few rows, and a loop would look each row's key up in the keys' index (1.5 s at
+        # 777,000 rows), a merge would sort the file's rows by key first.
         with planner(enable_nestloop="off", enable_mergejoin="off"):
             cursor.execute(f"CREATE TEMPORARY TABLE {RESOLVED} AS {sql}", params)
             converted = cursor.rowcount
@@ -176,8 +177,9 @@ def _resolve_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
         # Each NHS number is checked and hashed once, however many months the file has it
         # in (a file of a practice's last two years names each patient up to 24 times):
         # ``ids`` has one row per distinct number (``source``) that passes, with its key and
-        # the key's id (NULL for a key not seen before). Spaces and dashes between the digits are dropped, as the general path drops them;
-        # anything else that is not 10 digits is left to the general path.
+        # the key's id (NULL for a key not seen before). Spaces and dashes between the digits
+        # are dropped, as the general path drops them; anything else that is not 10 digits is
+        # left to the general path.
         digit = [f"(ascii(substr(n.v, {i}, 1)) - 48)" for i in range(1, 11)]
         weighted = " + ".join(f"{11 - i} * {d}" for i, d in enumerate(digit[:9], start=1))
         number_ok = (
@@ -195,6 +197,7 @@ def _resolve_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
             LEFT JOIN {keys} k ON k.key = h.patient_key"""
         key_join = f"JOIN ({ids}) i ON i.source = r.nhs_number"
         key_ok = "TRUE"
+        patient_id, patient_key = "i.patient_id", "i.patient_key"
     else:
         # Looked up for every row (by hashing the keys table once): taking the file's
         # distinct keys first costs more than it saves. A key already in the keys table has the
@@ -204,10 +207,7 @@ def _resolve_sql(key_column: str, present: set[str]) -> tuple[str, list[Any]]:
             "(k.id IS NOT NULL OR (octet_length(r.patient_key) = 64 "
             "AND r.patient_key !~ '[^0-9a-f]'))"
         )
-    nhs = key_column == "nhs_number"
-    patient_id, patient_key = (
-        ("i.patient_id", "i.patient_key") if nhs else ("k.id", "r.patient_key")
-    )
+        patient_id, patient_key = "k.id", "r.patient_key"
     sql = f"""
         SELECT v.practice_id, {patient_id} AS patient_id, v.month_date AS month,
             v.appointments_number AS appointments,
@@ -374,10 +374,12 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
         )
     cursor.execute(
         "SELECT COALESCE(SUM(CASE WHEN old_patient_id IS NULL THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN patient_id IS NULL THEN 1 ELSE 0 END), 0) "
+        "COALESCE(SUM(CASE WHEN patient_id IS NULL THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN patient_id IS NOT NULL AND old_patient_id IS NOT NULL "
+        "THEN 1 ELSE 0 END), 0) "
         f"FROM {CHANGES}"
     )
-    new, vanished = cursor.fetchone()
+    new, vanished, changed = cursor.fetchone()
     # The pairs' earlier rows: those the file's rows matched, and those it no longer has.
     result.deleted += result.created - new + vanished
     if vanished:
@@ -387,7 +389,7 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
             "AND t.patient_id = c.old_patient_id AND t.month = c.old_month",
             [months],
         )
-    if result.created - new:
+    if changed:
         # Rows whose count, age band or sex changed.
         cursor.execute(
             f"UPDATE {table} t SET appointments = c.appointments, age_band = c.age_band, "
@@ -399,10 +401,12 @@ def _changes_write(cursor: Any, result: ImportResult, pairs: dict[Any, list[int]
         )
     # New rows: a plain insert, half the time of an upsert (each is known not to be there:
     # no other appointments import runs at the same time, ``engine.kind_lock``).
-    cursor.execute(
-        f"INSERT INTO {table} (practice_id, patient_id, month, appointments, age_band, sex) "
-        "SELECT practice_id, patient_id, month, appointments, age_band, sex "
-        f"FROM {CHANGES} WHERE patient_id IS NOT NULL AND old_patient_id IS NULL "
-        "ORDER BY month, practice_id, patient_id"
-    )
+    if new:
+        cursor.execute(
+            f"INSERT INTO {table} "
+            "(practice_id, patient_id, month, appointments, age_band, sex) "
+            "SELECT practice_id, patient_id, month, appointments, age_band, sex "
+            f"FROM {CHANGES} WHERE patient_id IS NOT NULL AND old_patient_id IS NULL "
+            "ORDER BY month, practice_id, patient_id"
+        )
     cursor.execute(f"DROP TABLE {CHANGES}")
