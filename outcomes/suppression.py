@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from django.core.cache import cache
@@ -376,11 +376,9 @@ def rows_present_cached(
     # cheap enough for the overview's thousands of rows on every request.
     encode = json.JSONEncoder(sort_keys=True, default=repr, separators=(",", ":")).encode
     digest = hashlib.sha256("\n".join(sorted(map(encode, rows))).encode()).hexdigest()
-    # The rule's threshold is in the key, so a deployment that changes it never reads an
-    # answer decided under the old one.
-    key = f"outcomes:present:v2:{SMALLEST_SHOWN}:{metric}:{int(exact)}:{digest}"
+    key = _present_key(metric=metric, exact=exact, digest=digest)
     if only is not None:
-        part_key = f"{key}:{hashlib.sha256(json.dumps(list(only)).encode()).hexdigest()}"
+        part_key = f"{key}:{_only_digest(only)}"
         part = cache.get(part_key)
         if part is None:
             level, code = only
@@ -396,6 +394,36 @@ def rows_present_cached(
         found = rows_present(metric=metric, rows=rows, exact=exact)
         cache.set(key, found, PRESENT_CACHE_SECONDS)
     return cast(list[dict], found)
+
+
+def rows_present_part_cached(
+    *,
+    metric: str,
+    exact: bool,
+    only: tuple[str, str],
+    digest: str,
+    rows: Callable[[], Iterable[Mapping[str, Any]]],
+) -> list[dict]:
+    """``rows_present_cached(..., only=only)``, found by ``digest``: one the database computed
+    over the same rows (``selectors.snapshot_rows_summary``), so that a page whose answer is
+    remembered reads none of the period's rows. ``rows`` (every row, as always) is called only
+    when the answer is not remembered."""
+    key = f"{_present_key(metric=metric, exact=exact, digest='db-' + digest)}:{_only_digest(only)}"
+    part = cache.get(key)
+    if part is None:
+        part = rows_present_cached(metric=metric, rows=rows(), exact=exact, only=only)
+        cache.set(key, part, PRESENT_CACHE_SECONDS)
+    return cast(list[dict], part)
+
+
+def _present_key(*, metric: str, exact: bool, digest: str) -> str:
+    # The rule's threshold is in the key, so a deployment that changes it never reads an
+    # answer decided under the old one.
+    return f"outcomes:present:v2:{SMALLEST_SHOWN}:{metric}:{int(exact)}:{digest}"
+
+
+def _only_digest(only: tuple[str, str]) -> str:
+    return hashlib.sha256(json.dumps(list(only)).encode()).hexdigest()
 
 
 def rows_present(*, metric: str, rows: Iterable[Mapping[str, Any]], exact: bool) -> list[dict]:

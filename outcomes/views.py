@@ -54,13 +54,15 @@ from .selectors import (
     period_latest,
     practices_list,
     snapshot_rows_list,
+    snapshot_rows_summary,
+    snapshot_rows_summary_of,
 )
 from .services.metric_runs import (
     TooManyRunsError,
     metric_recompute_start,
     metrics_compute_on_request,
 )
-from .suppression import exact_for, rows_present_cached
+from .suppression import exact_for, rows_present_cached, rows_present_part_cached
 
 
 @require_GET
@@ -262,35 +264,36 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
         state.code = wanted if wanted in dict(state.codes) else (state.codes or [("", "")])[0][0]
     # Every level and code of the period (and the metrics sharing a count with this one):
     # suppression is decided over all a user could see, then this level and code are shown.
-    rows = snapshot_rows_list(
-        metric=info.name,
-        start=state.start,
-        end=state.end,
-        window=state.window,
-        sharing=metrics_sharing(metric=info.name),
-    )
-    state.computed = any(r["metric"] == info.name for r in rows)
+    # On PostgreSQL the rows are read only when their answer is not remembered.
+    period = {"metric": info.name, "start": state.start, "end": state.end, "window": state.window}
+    sharing = metrics_sharing(metric=info.name)
+    summary = snapshot_rows_summary(**period, level=state.level, code=state.code, sharing=sharing)
+    rows: list[dict[str, Any]] | None = None
+    if summary is None:
+        rows = snapshot_rows_list(**period, sharing=sharing)
+        summary = snapshot_rows_summary_of(
+            rows, metric=info.name, level=state.level, code=state.code
+        )
+    state.computed = summary.computed
     if request.user.is_admin or not state.computed:
         # An administrator's recomputation, or the computation anyone asked for this period.
-        state.run = metric_run_latest(
-            metric=info.name, start=state.start, end=state.end, window=state.window
-        )
+        state.run = metric_run_latest(**period)
     if state.level != "all" and not state.code:
         return state
-    here = [
-        r
-        for r in rows
-        if r["metric"] == info.name and r["level"] == state.level and r["code"] == state.code
-    ]
-    if not here:
+    if summary.shown_computed_at is None:
         return state
-    state.computed_at = max(r["computed_at"] for r in here)
-    shown = rows_present_cached(
-        metric=info.name,
-        rows=rows,
-        exact=exact_for(request.user),
-        only=(state.level, state.code),
-    )
+    state.computed_at = summary.shown_computed_at
+    exact, only = exact_for(request.user), (state.level, state.code)
+    if summary.digest is None:
+        shown = rows_present_cached(metric=info.name, rows=rows or [], exact=exact, only=only)
+    else:
+        shown = rows_present_part_cached(
+            metric=info.name,
+            exact=exact,
+            only=only,
+            digest=summary.digest,
+            rows=lambda: snapshot_rows_list(**period, sharing=sharing),
+        )
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is not None:
         state.cohort = [
