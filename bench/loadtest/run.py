@@ -9,6 +9,9 @@ p50/p95/p99 per page, pages a second, and the server's CPU and memory, sampled f
 LOADTEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socialrx_load) is created
 when missing and migrated; the world is generated unless the database already holds it at this
 scale (``--regenerate`` drops the database and makes it again; ``--fresh`` is the same).
+The server's workers share one cache, as in a deployment (``REDIS_URL`` in docker-compose.yml):
+LOADTEST_REDIS_URL (default redis://127.0.0.1:6379/3; empty, or no Redis answering: each worker
+caches in its own memory).
 """
 
 from __future__ import annotations
@@ -26,25 +29,43 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 from bench.common import admin_connection, postgres_config
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/socialrx_load"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def server_env(url: str) -> dict[str, str]:
+def cache_url() -> str:
+    """The Redis the server's workers share as their cache (LOADTEST_REDIS_URL); "" when it is
+    set empty or nothing answers there (each worker then caches in its own memory)."""
+    url = os.environ.get("LOADTEST_REDIS_URL", DEFAULT_REDIS_URL)
+    if not url:
+        return ""
+    place = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((place.hostname or "127.0.0.1", place.port or 6379), 2):
+            return url
+    except OSError:
+        print(f"No Redis answers at {place.hostname}:{place.port}: each worker caches alone.")
+        return ""
+
+
+def server_env(url: str, cache: str = "") -> dict[str, str]:
     """The environment of the server and of the setup: development settings (as the demo)
-    with DEBUG off, the load test's database, logs at WARNING."""
+    with DEBUG off, the load test's database and shared cache, logs at WARNING."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="socialrx.settings.dev",
         DEBUG="false",
         DATABASE_URL=url,
+        REDIS_URL=cache,
         LOG_LEVEL=env.get("LOADTEST_LOG_LEVEL", "WARNING"),
         # Sessions of the load users last the whole run.
         SESSION_IDLE_MINUTES="240",
@@ -337,7 +358,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_URL)
-    env = server_env(url)
+    cache = cache_url()
+    env = server_env(url, cache)
     database_ensure(url, fresh=args.fresh or args.regenerate)
     work = Path(tempfile.mkdtemp(prefix="socialrx-load-"))
     users_path = str(work / "users.json")
@@ -363,9 +385,11 @@ def main(argv: list[str] | None = None) -> None:
         "workers": args.workers,
         "cores": os.cpu_count(),
         "machine": " ".join(os.uname()[2:5]),
+        "cache": "redis" if cache else "each worker's memory",
     }
     try:
         wait_for(f"{host}/healthz")
+        print(f"gunicorn: {args.workers} workers; cache: {results['cache']}")
         sampler = Sampler(server.pid, url)
         sampler.start()
         runs = []

@@ -74,3 +74,26 @@ def test_cpu_per_page_counts_what_ended_processes_used():
     assert counter.add({1: 11.5}) == 3.5  # 2 exited: its 2 s stay counted
     assert counter.add({1: 12.0, 3: 100.0}) == 4.0  # 3 is new: counted from here
     assert counter.add({1: 12.0, 3: 101.0}) == 5.0
+
+
+def test_the_server_shares_a_redis_cache_only_where_one_answers(monkeypatch):
+    """The workers share Redis as a deployment's do; with nothing listening (or the variable
+    empty) each caches in its own memory, and the server's environment says which."""
+    import socket
+
+    from bench.loadtest.run import cache_url, server_env
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        monkeypatch.setenv("LOADTEST_REDIS_URL", f"redis://127.0.0.1:{port}/3")
+        assert cache_url() == f"redis://127.0.0.1:{port}/3"
+    finally:
+        listener.close()
+    assert cache_url() == ""  # nothing listens there now
+    monkeypatch.setenv("LOADTEST_REDIS_URL", "")
+    assert cache_url() == ""
+    assert server_env("postgres://x/y", "redis://r:1/3")["REDIS_URL"] == "redis://r:1/3"
+    assert server_env("postgres://x/y")["REDIS_URL"] == ""
