@@ -97,3 +97,20 @@ def test_the_server_shares_a_redis_cache_only_where_one_answers(monkeypatch):
     assert cache_url() == ""
     assert server_env("postgres://x/y", "redis://r:1/3")["REDIS_URL"] == "redis://r:1/3"
     assert server_env("postgres://x/y")["REDIS_URL"] == ""
+
+
+@pytest.mark.parametrize(
+    "text,expected", [("90", 90), ("90s", 90), ("2m", 120), ("1h30m", 5400), ("2m5s", 125)]
+)
+def test_run_lengths_are_read_as_locust_reads_them(text, expected):
+    from bench.loadtest.run import seconds
+
+    assert seconds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "5x", "m"])
+def test_a_run_length_that_is_not_one_says_so(text):
+    from bench.loadtest.run import seconds
+
+    with pytest.raises(SystemExit, match="not a length of time"):
+        seconds(text)
