@@ -44,8 +44,11 @@ def build(*, scale: float, months: list[int]) -> dict[str, int]:
         counts.update(_teams_and_caseloads())
     with Timer("sign-ins for every role"):
         counts.update(_other_users())
-    with Timer("ANALYZE"), connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # VACUUM too, as autovacuum would have by the time anyone uses a real system: it marks the
+    # pages just written all-visible, so index-only scans need not read the table (without it,
+    # counting a team's caseload read every row it counted: 39 ms against 17.5 ms).
+    with Timer("VACUUM (ANALYZE)"), connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
     return counts
 
 
