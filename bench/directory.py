@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from bench.common import admin_connection, django_setup, postgres_config
+from bench.listings import listing_text
 
 ASSET_COUNT = 20_000
 POSTCODE_COUNT = 2_000
@@ -34,66 +35,6 @@ QUERIES: list[tuple[str, str]] = [
     ("near, within 2 miles, free", "postcode={pc}&within=2&free=on"),
     ("words + near + needs + citizen-led", "q=tea&postcode={pc}&needs=step_free&citizen=on"),
     ("page 5 of everything", "page=5"),
-]
-
-ACTIVITIES = [
-    "walking",
-    "gardening",
-    "singing",
-    "knitting",
-    "reading",
-    "cooking",
-    "chess",
-    "dancing",
-    "pottery",
-    "painting",
-    "football",
-    "yoga",
-    "tai chi",
-    "swimming",
-    "cycling",
-    "sewing",
-    "woodwork",
-    "photography",
-    "history",
-    "computers",
-    "English conversation",
-    "bingo",
-    "crafts",
-    "drumming",
-    "baking",
-    "allotment",
-    "birdwatching",
-    "quiz",
-    "bowls",
-    "choir",
-]
-KINDS = ["group", "club", "circle", "café", "drop-in", "society", "session", "meet-up"]
-PLACES = [
-    "community centre",
-    "library",
-    "church hall",
-    "mosque",
-    "park",
-    "leisure centre",
-    "village hall",
-    "museum",
-    "allotments",
-    "scout hut",
-    "pub back room",
-    "school",
-]
-SENTENCES = [
-    "Everyone is welcome, whatever your experience.",
-    "Tea and biscuits afterwards, and a chat if you want one.",
-    "Come on your own or bring a friend.",
-    "We go at the pace of the slowest and nobody is left behind.",
-    "Equipment is provided; wear comfortable clothes.",
-    "A friendly volunteer will meet you at the door on your first visit.",
-    "Run by local people for local people since the old centre closed.",
-    "Good for people who feel lonely or who are new to the area.",
-    "You do not need to book: just turn up.",
-    "Ring first if you would like someone to walk over with you.",
 ]
 
 
@@ -161,19 +102,13 @@ def _generate(rng: random.Random) -> list[str]:
     now = timezone.now()
     assets = []
     for i in range(ASSET_COUNT):
-        activity = rng.choice(ACTIVITIES)
-        place = rng.choice(PLACES)
         assets.append(
             Asset(
                 asset_ref=f"bench-{i}",
-                name=f"{activity.capitalize()} {rng.choice(KINDS)} {i}",
+                **listing_text(rng, i),
                 category=rng.choice(Category.values),
                 led_by=rng.choice(LedBy.values),
                 organisation=rng.choice(orgs) if rng.random() < 0.4 else None,
-                description=" ".join(
-                    [f"A {activity} {rng.choice(KINDS)} at the {place}.", *rng.sample(SENTENCES, 3)]
-                ),
-                venue_name=f"{rng.choice(['St Mark', 'Moss Side', 'Hulme', 'Ancoats'])} {place}",
                 postcode=rng.choice(postcodes),
                 is_free=(free := rng.random() < 0.7),
                 cost="" if free else "£2 a session",

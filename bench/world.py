@@ -10,6 +10,7 @@ Import this module only once Django is set up (``bench.common.django_setup``).
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from assets.models import Asset, Category, LedBy
 from bench.common import Timer
+from bench.listings import listing_text
 from champions.models import Champion
 from demo import outcomes as demo
 from demo.outcomes import rnd
@@ -325,10 +327,12 @@ def _assets(n_practices: int, first_month: int, counts: dict[str, int]) -> None:
     """Assets of every category and kind of lead; some not started yet, some ended."""
     categories = list(Category.values)
     led = [LedBy.CITIZEN, LedBy.VCSE, LedBy.VCSE, LedBy.STATUTORY, LedBy.COMMERCIAL]
+    # Named and described in the words the load test's public search for.
+    rng = random.Random(ASSETS_PER_PRACTICE * n_practices)
     assets = [
         Asset(
             asset_ref=f"{BENCH_PREFIX}{i}",
-            name=f"Bench group {i}",
+            **listing_text(rng, i),
             category=categories[i % len(categories)],
             led_by=led[i % len(led)],
             started_on=month_start(first_month - 12 + i % 36) if i % 3 else None,

@@ -114,3 +114,28 @@ def test_a_run_length_that_is_not_one_says_so(text):
 
     with pytest.raises(SystemExit, match="not a length of time"):
         seconds(text)
+
+
+def test_the_public_searches_of_the_load_test_find_generated_listings():
+    """The generated world's listings are named and described in the words people search
+    for, so the load test's searches mostly find listings (as in a real directory) and a few
+    take the near-spelling path, as a misspelt or unknown word does."""
+    import random
+
+    from assets.search_synonyms import synonyms_for
+    from bench.listings import listing_text
+    from bench.loadtest.scenario import SEARCHES
+
+    rng = random.Random(1)
+    texts = [" ".join(listing_text(rng, i).values()).lower() for i in range(2000)]
+    found = [
+        word
+        for word in SEARCHES
+        if any(
+            re.search(rf"\b{re.escape(w.lower())}", t)
+            for w in (word, *synonyms_for(word))
+            for t in texts
+        )
+    ]
+    assert len(found) >= len(SEARCHES) * 2 // 3, found
+    assert listing_text(random.Random(7), 3) == listing_text(random.Random(7), 3)
