@@ -265,19 +265,31 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
     # Every level and code of the period (and the metrics sharing a count with this one):
     # suppression is decided over all a user could see, then this level and code are shown.
     # On PostgreSQL the rows are read only when their answer is not remembered.
-    period = {"metric": info.name, "start": state.start, "end": state.end, "window": state.window}
-    sharing = metrics_sharing(metric=info.name)
-    summary = snapshot_rows_summary(**period, level=state.level, code=state.code, sharing=sharing)
-    rows: list[dict[str, Any]] | None = None
-    if summary is None:
-        rows = snapshot_rows_list(**period, sharing=sharing)
-        summary = snapshot_rows_summary_of(
-            rows, metric=info.name, level=state.level, code=state.code
+    metric, start, end, window = info.name, state.start, state.end, state.window
+    sharing = metrics_sharing(metric=metric)
+
+    def read_rows() -> list[dict[str, Any]]:
+        return snapshot_rows_list(
+            metric=metric, start=start, end=end, window=window, sharing=sharing
         )
+
+    summary = snapshot_rows_summary(
+        metric=metric,
+        start=start,
+        end=end,
+        window=window,
+        level=state.level,
+        code=state.code,
+        sharing=sharing,
+    )
+    rows: list[dict[str, Any]] = []
+    if summary is None:
+        rows = read_rows()
+        summary = snapshot_rows_summary_of(rows, metric=metric, level=state.level, code=state.code)
     state.computed = summary.computed
     if request.user.is_admin or not state.computed:
         # An administrator's recomputation, or the computation anyone asked for this period.
-        state.run = metric_run_latest(**period)
+        state.run = metric_run_latest(metric=metric, start=start, end=end, window=window)
     if state.level != "all" and not state.code:
         return state
     if summary.shown_computed_at is None:
@@ -285,14 +297,10 @@ def _metric_state(request: SignedInRequest, info: Metric) -> MetricState:
     state.computed_at = summary.shown_computed_at
     exact, only = exact_for(request.user), (state.level, state.code)
     if summary.digest is None:
-        shown = rows_present_cached(metric=info.name, rows=rows or [], exact=exact, only=only)
+        shown = rows_present_cached(metric=metric, rows=rows, exact=exact, only=only)
     else:
         shown = rows_present_part_cached(
-            metric=info.name,
-            exact=exact,
-            only=only,
-            digest=summary.digest,
-            rows=lambda: snapshot_rows_list(**period, sharing=sharing),
+            metric=metric, exact=exact, only=only, digest=summary.digest, rows=read_rows
         )
     total = next((r for r in shown if r["dimension"] == "total"), None)
     if total is not None:
