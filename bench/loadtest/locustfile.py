@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from locust import HttpUser, between, constant, task
 
-from bench.loadtest.scenario import METRICS, SEARCHES, SHARES
+from bench.loadtest.scenario import LISTING_LINK, METRICS, PERSON_LINK, SEARCHES, SHARES
 
 THINK = float(os.environ.get("LOADTEST_THINK", "5"))
 _USERS: dict[str, Any] = (
@@ -30,8 +30,6 @@ _USERS: dict[str, Any] = (
 )
 _NEXT = {role: itertools.count() for role in SHARES}
 
-PERSON_LINK = re.compile(r'href="/people/(\d+)/"')
-LISTING_LINK = re.compile(r'href="/directory/listings/(\d+)/"')
 KEPT_LISTING = re.compile(r'id="listing-(\d+)"')
 
 

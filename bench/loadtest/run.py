@@ -1,8 +1,10 @@
-"""socialrx's load test: PostgreSQL at integrated-care-system scale, gunicorn with DEBUG off, and
-Locust headless in three runs: light load (``--light-users`` at ``--light-think`` seconds
-between pages: each page's own server time), a working day (``--users`` at ``--think`` seconds
-between pages, ramped up) and saturation (``--saturation-users`` with no think time). Prints
-p50/p95/p99 per page, pages a second, and the server's CPU and memory, sampled from /proc.
+"""socialrx's load test: PostgreSQL at integrated-care-system scale, gunicorn with DEBUG off.
+First one user asks for each main page in turn (``--one-runs`` times: the page's own server
+time and CPU, bench/loadtest/one_user.py); then Locust headless in three runs: light load
+(``--light-users`` at ``--light-think`` seconds between pages), a working day (``--users`` at
+``--think`` seconds between pages, ramped up) and saturation (``--saturation-users`` with no
+think time). Prints p50/p95/p99 per page, pages a second, and the server's CPU and memory,
+sampled from /proc.
 
     python -m bench.loadtest.run [--scale 1] [--users 200] [--time 120s] [--workers N]
 
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import admin_connection, postgres_config
+from bench.loadtest import one_user
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/socialrx_load"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -357,8 +360,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--saturation-users", type=int, default=50)
     parser.add_argument("--saturation-time", default="", help="default: --time")
     parser.add_argument(
-        "--only", choices=["light", "day", "saturation"], help="one of the three runs"
+        "--only", choices=["one", "light", "day", "saturation"], help="one of the four runs"
     )
+    parser.add_argument("--one-runs", type=int, default=20, help="requests a page, one user")
     parser.add_argument("--light-users", type=int, default=10)
     parser.add_argument("--light-think", type=float, default=2.0)
     parser.add_argument("--light-time", default="60s")
@@ -408,6 +412,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"gunicorn: {args.workers} workers; cache: {results['cache']}")
         sampler = Sampler(server.pid, url)
         sampler.start()
+        if args.only in (None, "one"):
+            # One user at a time first, on a quiet server: each page's own server time.
+            def cpu() -> tuple[float, float]:
+                app = sum(cpu_by_pid(processes_under(server.pid)).values())
+                return app, sum(cpu_by_pid(database_backends(url)).values())
+
+            users = json.loads(Path(users_path).read_text())
+            alone = one_user.one_user(host=host, users=users, runs=args.one_runs, cpu=cpu)
+            results["one_user"] = alone
+            print(one_user.table(alone, args.one_runs))
         runs = []
         if args.only in (None, "light"):
             # Light load: a few users far apart, so that a page hardly ever waits for another;

@@ -8,6 +8,8 @@ user has seen: ``person`` from the caseload's links, ``listing`` from the direct
 
 from __future__ import annotations
 
+import re
+
 # Simulated users of each role, out of 100.
 SHARES = {
     "public": 35,
@@ -45,6 +47,10 @@ PAGES: dict[str, list[tuple[str, str, int]]] = {
         ("metric page", "outcomes:metric", 2),
     ],
 }
+
+# Links to the ids the pages taking one use: a person on the caseload, a listing found.
+PERSON_LINK = re.compile(r'href="/people/(\d+)/"')
+LISTING_LINK = re.compile(r'href="/directory/listings/(\d+)/"')
 
 # Words the public search with (the directory's categories and common needs).
 SEARCHES = ["walking", "art", "garden", "choir", "coffee", "football", "men", "yoga", "cooking"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import Resolver404, resolve, reverse
 
+from bench.loadtest.one_user import PAGES as ONE_USER_PAGES
 from bench.loadtest.scenario import EXAMPLE_ARGS, PAGES, SHARES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +140,55 @@ def test_the_public_searches_of_the_load_test_find_generated_listings():
     ]
     assert len(found) >= len(SEARCHES) * 2 // 3, found
     assert listing_text(random.Random(7), 3) == listing_text(random.Random(7), 3)
+
+
+@pytest.mark.parametrize("name,role,path", ONE_USER_PAGES)
+def test_every_page_of_the_one_user_run_is_a_page_of_the_site(name, role, path):
+    resolve(path.format(person=1, listing=1).split("?")[0])
+    assert role in ("", *SHARES)
+
+
+def test_the_one_user_run_times_each_page_and_shares_out_the_servers_cpu():
+    """The median of the timed requests (not the warm-up ones), and the CPU used between the
+    first and last timed request divided among them; a page that is not 200 stops the run."""
+    from types import SimpleNamespace
+
+    from bench.loadtest import one_user
+
+    asked = []
+
+    def get():
+        asked.append(1)
+        return SimpleNamespace(status_code=200, url="/x/")
+
+    used = iter([(1.0, 0.5), (1.4, 0.7)])
+    figures = one_user.measure(get, 4, lambda: next(used))
+    assert len(asked) == one_user.WARM_UP + 4
+    assert figures["app_cpu_ms"] == 100.0 and figures["db_cpu_ms"] == 50.0
+    assert figures["ms"] >= 0
+    assert "healthz" in one_user.table({"healthz": figures}, 4)
+    with pytest.raises(SystemExit, match="404"):
+        one_user.measure(lambda: SimpleNamespace(status_code=404, url="/y/"), 1, lambda: (0, 0))
+
+
+def test_the_one_user_run_signs_in_through_the_form_and_stops_when_it_cannot():
+    from types import SimpleNamespace
+
+    from bench.loadtest import one_user
+
+    class Session:
+        def __init__(self, lands_on):
+            self.lands_on, self.posted = lands_on, None
+
+        def get(self, url):
+            return SimpleNamespace(text='<input name="csrfmiddlewaretoken" value="tok">')
+
+        def post(self, url, data):
+            self.posted = data
+            return SimpleNamespace(url=self.lands_on)
+
+    good = Session("http://h/caseload/")
+    one_user.sign_in(good, "http://h", "load_lw", "pw")
+    assert good.posted == {"csrfmiddlewaretoken": "tok", "username": "load_lw", "password": "pw"}
+    with pytest.raises(SystemExit, match="could not sign in"):
+        one_user.sign_in(Session("http://h/accounts/login/"), "http://h", "load_lw", "wrong")
