@@ -11,6 +11,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.loadtest.scenario import LISTING_LINK, PERSON_LINK
@@ -52,14 +53,20 @@ def sign_in(session: Any, host: str, username: str, password: str) -> None:
 
 
 def measure(
-    get: Callable[[], Any], runs: int, cpu: Callable[[], tuple[float, float]]
+    get: Callable[[], Any],
+    runs: int,
+    cpu: Callable[[], tuple[float, float]],
+    warm_up: int = WARM_UP,
 ) -> dict[str, float]:
-    """Median milliseconds of ``runs`` calls after ``WARM_UP``, and the server's CPU
-    milliseconds a call (app, database) from ``cpu`` (CPU seconds used so far by each)."""
-    for _ in range(WARM_UP):
-        answer = get()
-        if answer.status_code != 200:
-            raise SystemExit(f"{answer.status_code} from {answer.url} in the one-user run")
+    """Median milliseconds of ``runs`` calls after ``warm_up`` made at once (so that they
+    reach every worker of the server: one that has not served the page yet compiles its
+    templates and queries, and the first request a worker serves loads the application),
+    and the server's CPU milliseconds a call (app, database) from ``cpu`` (CPU seconds used
+    so far by each)."""
+    with ThreadPoolExecutor(max_workers=warm_up) as pool:
+        for answer in pool.map(lambda _: get(), range(warm_up)):
+            if answer.status_code != 200:
+                raise SystemExit(f"{answer.status_code} from {answer.url} in the one-user run")
     times = []
     app0, db0 = cpu()
     for _ in range(runs):
@@ -80,9 +87,13 @@ def one_user(
     users: dict[str, Any],
     runs: int,
     cpu: Callable[[], tuple[float, float]],
+    warm_up: int = WARM_UP,
 ) -> dict[str, dict[str, float]]:
     """Every page of ``PAGES`` in turn, each role signed in once (``users``: the load test's
-    users file, usernames by role and their password)."""
+    users file, usernames by role and their password). ``warm_up`` requests of each page go
+    at once first, to reach every worker of the server (twice the workers). The server's CPU
+    must be quiet first (``settle``)."""
+    settle(cpu)
     import requests
 
     sessions: dict[str, Any] = {}
@@ -95,9 +106,12 @@ def one_user(
                 sign_in(sessions[role], host, users["users"][role][0], users["password"])
         session = sessions[role]
         url = host + path.format(**found)
-        figures[name] = measure(functools.partial(session.get, url), runs, cpu)
+        # A request of its own each time (the session's cookies, no shared connection), so
+        # that the warm-up's requests can go at once.
+        get = functools.partial(requests.get, url, cookies=session.cookies)
+        figures[name] = measure(get, runs, cpu, warm_up)
         if "person" not in found or "listing" not in found:
-            page = session.get(url).text
+            page = get().text
             for key, link in (("person", PERSON_LINK), ("listing", LISTING_LINK)):
                 ids = link.findall(page)
                 if ids and key not in found:
@@ -105,9 +119,22 @@ def one_user(
     return figures
 
 
-def table(figures: dict[str, dict[str, float]], runs: int) -> str:
+def settle(cpu: Callable[[], tuple[float, float]], seconds: float = 60) -> None:
+    """Wait (at most ``seconds``) until the server uses next to no CPU: workers still starting
+    (importing the application) would be counted against the first page."""
+    deadline = time.monotonic() + seconds
+    last = sum(cpu())
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(cpu())
+        if now - last < 0.02:
+            return
+        last = now
+
+
+def table(figures: dict[str, dict[str, float]], runs: int, warm_up: int = WARM_UP) -> str:
     lines = [
-        f"\none user, {runs} requests a page after {WARM_UP} to warm up, through gunicorn",
+        f"\none user, {runs} requests a page after {warm_up} to warm up, through gunicorn",
         f"{'page':<26}{'median ms':>10}{'app CPU ms':>12}{'db CPU ms':>11}",
     ]
     for name, f in figures.items():

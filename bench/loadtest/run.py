@@ -419,9 +419,12 @@ def main(argv: list[str] | None = None) -> None:
                 return app, sum(cpu_by_pid(database_backends(url)).values())
 
             users = json.loads(Path(users_path).read_text())
-            alone = one_user.one_user(host=host, users=users, runs=args.one_runs, cpu=cpu)
+            warm = 2 * args.workers  # so that every worker has served each page
+            alone = one_user.one_user(
+                host=host, users=users, runs=args.one_runs, cpu=cpu, warm_up=warm
+            )
             results["one_user"] = alone
-            print(one_user.table(alone, args.one_runs))
+            print(one_user.table(alone, args.one_runs, warm))
         runs = []
         if args.only in (None, "light"):
             # Light load: a few users far apart, so that a page hardly ever waits for another;
