@@ -12,7 +12,6 @@ from typing import Any, cast
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connections
 from django.db.models import Count, F, Func, Max, Q, QuerySet, TextField, Value
-from django.db.models.functions import MD5
 
 from socialrx.models import PCN, Practice
 
@@ -142,14 +141,19 @@ def snapshot_rows_summary(
         output_field=TextField(),
     )
     found = qs.aggregate(
-        digest=MD5(StringAgg(line, delimiter="\n", order_by=("id",))),
+        # SHA-256 of the lines (PostgreSQL's own sha256, no extension needed).
+        digest=Func(
+            StringAgg(line, delimiter="\n", order_by=("id",)),
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            output_field=TextField(),
+        ),
         computed=Count("id", filter=Q(metric=metric)),
         shown_computed_at=Max("computed_at", filter=Q(metric=metric, level=level, code=code)),
     )
     return PeriodRowsSummary(
         computed=bool(found["computed"]),
         shown_computed_at=found["shown_computed_at"],
-        # md5 of nothing when there are no rows: still a digest of "no rows".
+        # No rows: nothing to digest, still an answer of its own.
         digest=found["digest"] or "none",
     )
 
