@@ -378,17 +378,11 @@ def rows_present_cached(
     digest = hashlib.sha256("\n".join(sorted(map(encode, rows))).encode()).hexdigest()
     key = _present_key(metric=metric, exact=exact, digest=digest)
     if only is not None:
-        part_key = f"{key}:{_only_digest(only)}"
-        part = cache.get(part_key)
-        if part is None:
-            level, code = only
-            part = [
-                r
-                for r in rows_present_cached(metric=metric, rows=rows, exact=exact)
-                if r["level"] == level and r["code"] == code
-            ]
-            cache.set(part_key, part, PRESENT_CACHE_SECONDS)
-        return cast(list[dict], part)
+        return _part_cached(
+            f"{key}:{_only_digest(only)}",
+            only,
+            lambda: rows_present_cached(metric=metric, rows=rows, exact=exact),
+        )
     found = cache.get(key)
     if found is None:
         found = rows_present(metric=metric, rows=rows, exact=exact)
@@ -409,9 +403,18 @@ def rows_present_part_cached(
     remembered reads none of the period's rows. ``rows`` (every row, as always) is called only
     when the answer is not remembered."""
     key = f"{_present_key(metric=metric, exact=exact, digest='db-' + digest)}:{_only_digest(only)}"
+    return _part_cached(
+        key, only, lambda: rows_present_cached(metric=metric, rows=rows(), exact=exact)
+    )
+
+
+def _part_cached(key: str, only: tuple[str, str], whole: Callable[[], list[dict]]) -> list[dict]:
+    """The rows of one (level, code) remembered under ``key``; when they are not, taken from
+    ``whole``, the answer decided over every row."""
     part = cache.get(key)
     if part is None:
-        part = rows_present_cached(metric=metric, rows=rows(), exact=exact, only=only)
+        level, code = only
+        part = [r for r in whole() if r["level"] == level and r["code"] == code]
         cache.set(key, part, PRESENT_CACHE_SECONDS)
     return cast(list[dict], part)
 
